@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+// Verdict: a complete verifier for ReLU neural networks.
+//
+// Targets follow the layers of the design; each layer imports only the ones below it:
+//   VerdictCore (network IR, exact evaluation, properties, witness checking)
+//   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing)
+//   ← VerdictOpenCL (device runtime), VerdictZ3 (solver binding)
+//   ← VerdictCommands (the `verdict` command tree) ← verdict (the executable)
+import PackageDescription
+
+let package = Package(
+    name: "Verdict",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "verdict", targets: ["verdict"]),
+        .library(name: "VerdictCore", targets: ["VerdictCore"]),
+        .library(name: "VerdictONNX", targets: ["VerdictONNX"]),
+        .library(name: "VerdictVNNLIB", targets: ["VerdictVNNLIB"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: Z3 (libz3-dev) and the OpenCL ICD loader (ocl-icd-opencl-dev).
+        .systemLibrary(
+            name: "CZ3",
+            pkgConfig: "z3",
+            providers: [.apt(["libz3-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenCL",
+            pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "pocl-opencl-icd"])]
+        ),
+
+        .target(name: "VerdictCore"),
+        .target(
+            name: "VerdictONNX",
+            dependencies: [
+                "VerdictCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["Generated/README.md"]
+        ),
+        .target(name: "VerdictVNNLIB", dependencies: ["VerdictCore"]),
+        .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictCore"]),
+        .target(name: "VerdictOpenCL", dependencies: ["COpenCL"]),
+        .target(
+            name: "VerdictCommands",
+            dependencies: [
+                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictZ3", "VerdictOpenCL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "verdict", dependencies: ["VerdictCommands"]),
+
+        .target(name: "VerdictTestSupport", dependencies: ["VerdictCore"], path: "Tests/VerdictTestSupport"),
+        .testTarget(name: "VerdictCoreTests", dependencies: ["VerdictCore", "VerdictTestSupport"]),
+        .testTarget(
+            name: "VerdictONNXTests",
+            dependencies: [
+                "VerdictONNX", "VerdictCore", "VerdictTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(name: "VerdictVNNLIBTests", dependencies: ["VerdictVNNLIB", "VerdictCore", "VerdictTestSupport"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["VerdictZ3", "VerdictOpenCL"]),
+        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictTestSupport"]),
+    ]
+)

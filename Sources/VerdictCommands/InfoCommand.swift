@@ -1,0 +1,65 @@
+import ArgumentParser
+import VerdictCore
+import VerdictONNX
+
+/// `verdict info`: what a network is made of, as Verdict sees it after import.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a network's layers, shapes, parameters and ReLU count.",
+        discussion: "Example: verdict info benchmarks/examples/digits/digits.onnx")
+
+    @Argument(help: "The ONNX model.")
+    var model: String
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let imported = try ONNXImporter.load(path: model)
+        global.logger("verdict.info").debug("imported \(model) in \(milliseconds(since: start)) ms")
+        let network = imported.network
+        if json {
+            try printJSON([
+                "model": model,
+                "producer": imported.producer,
+                "opset": imported.opsetVersion,
+                "input": ["name": imported.inputName, "shape": network.inputShape.dimensions, "count": network.inputCount],
+                "output": ["name": imported.outputName, "shape": network.outputShape.dimensions, "count": network.outputCount],
+                "layers": network.nodes.enumerated().map { index, node in
+                    [
+                        "index": index, "operator": node.layer.operatorName, "shape": node.layer.outputShape.dimensions,
+                        "parameters": node.layer.parameterCount, "inputs": node.inputs.map(\.valueIndex), "origin": node.origin,
+                    ] as [String: Any]
+                },
+                "parameters": network.parameterCount,
+                "relus": network.activationCount,
+                "sequential": network.isSequential,
+                "onnx_operators": imported.operatorCounts,
+            ])
+            return
+        }
+        var rows = [["#", "layer", "output shape", "parameters", "reads", "from"]]
+        for (index, node) in network.nodes.enumerated() {
+            rows.append([
+                "\(index)", node.layer.description, "\(node.layer.outputShape)", "\(node.layer.parameterCount)",
+                node.inputs.map(\.description).joined(separator: ", "), node.origin,
+            ])
+        }
+        let operators = imported.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("""
+            model       \(model)
+            producer    \(imported.producer.isEmpty ? "unknown" : imported.producer), opset \(imported.opsetVersion)
+            input       '\(imported.inputName)' \(network.inputShape), \(network.inputCount) values
+            output      '\(imported.outputName)' \(network.outputShape), \(network.outputCount) values
+            parameters  \(network.parameterCount)
+            ReLUs       \(network.activationCount)
+            ONNX nodes  \(operators)
+            layers (\(network.isSequential ? "a chain" : "a graph")):
+            \(table(rows, indent: "  "))
+            """)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Concrete input vectors as users write them: a JSON array of numbers (nested arrays are
+/// flattened in row-major order) or plain text with one number a line (blank lines and
+/// lines starting with `#` are skipped).
+enum InputFile {
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func read(path: String) throws -> [Double] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Problem(description: "\(path): the file \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    static func parse(_ text: String, file: String) throws -> [Double] {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("[") {
+            let json: Any
+            do {
+                json = try JSONSerialization.jsonObject(with: Data(trimmed.utf8))
+            } catch {
+                throw Problem(description: "\(file): not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
+            }
+            var values: [Double] = []
+            try flatten(json, into: &values, file: file)
+            return values
+        }
+        var values: [Double] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = line.trimmingCharacters(in: .whitespaces)
+            if content.isEmpty || content.hasPrefix("#") { continue }
+            guard let value = Double(content), value.isFinite else {
+                throw Problem(description: "\(file):\(offset + 1): '\(content)' is not a finite number")
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    private static func flatten(_ json: Any, into values: inout [Double], file: String) throws {
+        if let array = json as? [Any] {
+            for item in array { try flatten(item, into: &values, file: file) }
+        } else if let number = json as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue.isFinite {
+            values.append(number.doubleValue)
+        } else {
+            throw Problem(description: "\(file): element \(values.count) of the JSON array is not a finite number: \(json)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// A dense row-major matrix of `Double`.
+///
+/// Deliberately minimal: the exact evaluator needs matrix-vector products, the ONNX importer
+/// needs products to fold chains of linear operators. Bound engines bring their own batched
+/// kernels.
+public struct Matrix: Hashable, Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// `values[row * columns + column]`.
+    public var values: [Double]
+
+    public init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "matrix needs \(rows * columns) values, got \(values.count)")
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    public init(rows: Int, columns: Int, repeating value: Double = 0) {
+        self.init(rows: rows, columns: columns, values: Array(repeating: value, count: rows * columns))
+    }
+
+    public static func identity(_ size: Int) -> Matrix {
+        var matrix = Matrix(rows: size, columns: size)
+        for index in 0..<size { matrix.values[index * size + index] = 1 }
+        return matrix
+    }
+
+    public subscript(row: Int, column: Int) -> Double {
+        get { values[row * columns + column] }
+        set { values[row * columns + column] = newValue }
+    }
+
+    public var transposed: Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        for row in 0..<rows {
+            for column in 0..<columns {
+                result.values[column * rows + row] = values[row * columns + column]
+            }
+        }
+        return result
+    }
+
+    /// `self · other`.
+    public func multiplied(by other: Matrix) -> Matrix {
+        precondition(columns == other.rows, "matrix product of \(rows)x\(columns) and \(other.rows)x\(other.columns)")
+        var result = [Double](repeating: 0, count: rows * other.columns)
+        let inner = other.columns
+        values.withUnsafeBufferPointer { left in
+            other.values.withUnsafeBufferPointer { right in
+                result.withUnsafeMutableBufferPointer { out in
+                    for row in 0..<rows {
+                        for k in 0..<columns {
+                            let factor = left[row * columns + k]
+                            if factor == 0 { continue }
+                            let rightRow = k * inner
+                            let outRow = row * inner
+                            for column in 0..<inner {
+                                out[outRow + column] += factor * right[rightRow + column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(rows: rows, columns: other.columns, values: result)
+    }
+
+    /// `self · vector`.
+    public func multiplied(by vector: [Double]) -> [Double] {
+        precondition(vector.count == columns, "matrix-vector product of \(rows)x\(columns) and \(vector.count)")
+        var result = [Double](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { matrix in
+            for row in 0..<rows {
+                var sum = 0.0
+                let offset = row * columns
+                for column in 0..<columns { sum += matrix[offset + column] * vector[column] }
+                result[row] = sum
+            }
+        }
+        return result
+    }
+
+    public var isIdentity: Bool {
+        guard rows == columns else { return false }
+        for row in 0..<rows {
+            for column in 0..<columns where values[row * columns + column] != (row == column ? 1 : 0) {
+                return false
+            }
+        }
+        return true
+    }
+}

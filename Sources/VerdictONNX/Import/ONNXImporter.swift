@@ -1,0 +1,122 @@
+import Foundation
+import SwiftProtobuf
+import VerdictCore
+
+/// A network read from an ONNX file, with what `verdict info` shows about its origin.
+public struct ONNXModel: Sendable {
+    public let network: Network
+    public let file: String
+    public let inputName: String
+    public let outputName: String
+    public let producer: String
+    public let opsetVersion: Int
+    /// How many nodes of each ONNX operator the file has.
+    public let operatorCounts: [String: Int]
+}
+
+/// Imports ONNX models into the network IR.
+///
+/// Linear operators with constant operands (Gemm, MatMul, Add, Sub, Mul, Div,
+/// BatchNormalization, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Identity, Dropout)
+/// are folded into ``AffineLayer``s; `Relu` becomes a ``ReLULayer``. Folding is done in
+/// `Double`: the imported network computes the same real function as the file (up to one
+/// rounding of each folded parameter, which only matters when pre-processing is folded).
+/// An unsupported operator is an error naming the operator, the node and the file.
+public enum ONNXImporter {
+    public static func load(path: String) throws -> ONNXModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw ONNXImportError(file: path, message: "the file \(reason)")
+        }
+        return try load(data: data, file: path)
+    }
+
+    public static func load(data: Data, file: String = "<data>") throws -> ONNXModel {
+        let model: Onnx_ModelProto
+        do {
+            model = try Onnx_ModelProto(serializedBytes: data)
+        } catch {
+            throw ONNXImportError(file: file, message: "not a valid ONNX model: the protobuf cannot be decoded (\(error)); is the file truncated or not ONNX?")
+        }
+        return try load(model: model, file: file)
+    }
+
+    public static func load(model: Onnx_ModelProto, file: String = "<model>") throws -> ONNXModel {
+        guard model.hasGraph, !model.graph.node.isEmpty || !model.graph.output.isEmpty else {
+            throw ONNXImportError(file: file, message: "not a valid ONNX model: it has no graph")
+        }
+        let graph = model.graph
+        var initializers: [String: ConstantTensor] = [:]
+        for tensor in graph.initializer {
+            do {
+                initializers[tensor.name] = try ConstantTensor(tensor)
+            } catch let problem as NodeProblem {
+                throw ONNXImportError(file: file, place: "initializer '\(tensor.name)'", message: problem.message)
+            }
+        }
+        // Old exporters list initializers among the graph inputs; the real input is the rest.
+        let inputs = graph.input.filter { initializers[$0.name] == nil }
+        guard inputs.count == 1, let input = inputs.first else {
+            throw ONNXImportError(file: file, message: "expected exactly one graph input that is not an initializer, found \(inputs.count): \(inputs.map(\.name))")
+        }
+        guard graph.output.count == 1, let output = graph.output.first else {
+            throw ONNXImportError(file: file, message: "expected exactly one graph output, found \(graph.output.count)")
+        }
+        let inputShape = try shape(of: input, file: file)
+
+        var importer = GraphImporter(initializers: initializers)
+        importer.defineInput(name: input.name, shape: inputShape)
+        var operatorCounts: [String: Int] = [:]
+        for (index, node) in graph.node.enumerated() {
+            operatorCounts[node.opType, default: 0] += 1
+            let place = node.name.isEmpty ? "node #\(index) (\(node.opType))" : "node '\(node.name)' (\(node.opType), #\(index))"
+            let label = node.name.isEmpty ? "\(node.opType) #\(index)" : "\(node.opType) '\(node.name)'"
+            importer.currentOrigin = label
+            do {
+                try importer.apply(node, label: label)
+            } catch let problem as NodeProblem {
+                throw ONNXImportError(file: file, place: place, message: problem.message)
+            }
+        }
+        importer.currentOrigin = "output '\(output.name)'"
+        let result: ImportedValue
+        do {
+            result = try importer.value(named: output.name)
+        } catch let problem as NodeProblem {
+            throw ONNXImportError(file: file, place: "graph output '\(output.name)'", message: problem.message)
+        }
+        guard case .computed(let outputValue) = result else {
+            throw ONNXImportError(file: file, place: "graph output '\(output.name)'", message: "the output does not depend on the input")
+        }
+        let outputID = importer.materialize(outputValue)
+        let network: Network
+        do {
+            network = try Network(inputShape: TensorShape(inputShape), nodes: importer.nodes, output: outputID)
+        } catch {
+            throw ONNXImportError(file: file, message: "\(error)")
+        }
+        let opset = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
+        return ONNXModel(
+            network: network, file: file, inputName: input.name, outputName: output.name,
+            producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
+            opsetVersion: opset, operatorCounts: operatorCounts)
+    }
+
+    /// The input's shape; symbolic or unknown dimensions (a batch axis) count as 1.
+    private static func shape(of input: Onnx_ValueInfoProto, file: String) throws -> [Int] {
+        guard case .tensorType(let tensorType)? = input.type.value else {
+            throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input is not a tensor")
+        }
+        let floatTypes = [Onnx_TensorProto.DataType.float.rawValue, Onnx_TensorProto.DataType.double.rawValue].map { Int32($0) }
+        guard floatTypes.contains(tensorType.elemType) else {
+            throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has element type \(tensorType.elemType); Verdict needs float or double inputs")
+        }
+        guard tensorType.hasShape else {
+            throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has no shape")
+        }
+        return tensorType.shape.dim.map { dimension in
+            if case .dimValue(let value)? = dimension.value, value > 0 { return Int(value) }
+            return 1
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import VerdictCore
+
+/// Non-linear operators: each ends the pending affine map and emits its own layer.
+extension GraphImporter {
+    static let activationOperatorRules: [String: Rule] = [
+        "Relu": { importer, node in
+            guard case .computed(let value) = try node.input(0) else {
+                let tensor = try node.constantInput(0, role: "input")
+                return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map { max(0, $0) }))]
+            }
+            let source = importer.materialize(value)
+            let relu = importer.append(ReLULayer(shape: TensorShape(value.shape)), inputs: [source])
+            return [.computed(ComputedValue(source: relu, sourceCount: value.elementCount, shape: value.shape, map: .identity))]
+        },
+    ]
+}

@@ -1,0 +1,94 @@
+import VerdictCore
+
+/// Add, Sub, Mul, Div with a constant, and BatchNormalization: elementwise affine maps.
+extension GraphImporter {
+    static let elementwiseOperatorRules: [String: Rule] = [
+        "Add": { _, node in [try elementwise(node, .add)] },
+        "Sub": { _, node in [try elementwise(node, .subtract)] },
+        "Mul": { _, node in [try elementwise(node, .multiply)] },
+        "Div": { _, node in [try elementwise(node, .divide)] },
+        "BatchNormalization": { _, node in
+            // y = scale · (x - mean) / sqrt(variance + epsilon) + bias, per channel (axis 1).
+            guard case .computed(let x) = try node.input(0) else { throw NodeProblem("BatchNormalization of a constant is not supported") }
+            let gamma = try node.constantInput(1, role: "scale")
+            let beta = try node.constantInput(2, role: "bias")
+            let mean = try node.constantInput(3, role: "mean")
+            let variance = try node.constantInput(4, role: "variance")
+            let epsilon = node.float("epsilon", default: 1e-5)
+            guard x.shape.count >= 2 else { throw NodeProblem("BatchNormalization needs an input with a channel axis, got \(x.shape)") }
+            let channels = x.shape[1]
+            guard [gamma, beta, mean, variance].allSatisfy({ $0.elementCount == channels }) else {
+                throw NodeProblem("BatchNormalization parameters must have \(channels) values")
+            }
+            let channelScale = (0..<channels).map { gamma.values[$0] / (variance.values[$0] + epsilon).squareRoot() }
+            let channelShift = (0..<channels).map { beta.values[$0] - mean.values[$0] * channelScale[$0] }
+            let perChannel = [channels] + Array(repeating: 1, count: x.shape.count - 2)
+            let scale = Broadcasting.expand(channelScale, shape: perChannel, to: x.shape)!
+            let shift = Broadcasting.expand(channelShift, shape: perChannel, to: x.shape)!
+            var result = x
+            result.map = x.map.followed(byScale: scale, shift: shift)
+            return [.computed(result)]
+        },
+    ]
+
+    enum ElementwiseOperation {
+        case add, subtract, multiply, divide
+
+        func apply(_ a: Double, _ b: Double) -> Double {
+            switch self {
+            case .add: return a + b
+            case .subtract: return a - b
+            case .multiply: return a * b
+            case .divide: return a / b
+            }
+        }
+    }
+
+    static func elementwise(_ node: OperatorNode, _ operation: ElementwiseOperation) throws -> ImportedValue {
+        let left = try node.input(0), right = try node.input(1)
+        guard let shape = Broadcasting.shape(left.shape, right.shape) else {
+            throw NodeProblem("\(node.opType) of shapes \(left.shape) and \(right.shape) does not broadcast")
+        }
+        switch (left, right) {
+        case (.constant(let a), .constant(let b)):
+            let x = Broadcasting.expand(a.values, shape: a.shape, to: shape)!
+            let y = Broadcasting.expand(b.values, shape: b.shape, to: shape)!
+            return .constant(ConstantTensor(shape: shape, values: zip(x, y).map(operation.apply)))
+        case (.computed(let value), .constant(let constant)), (.constant(let constant), .computed(let value)):
+            let computedFirst: Bool
+            if case .computed = left { computedFirst = true } else { computedFirst = false }
+            guard shape == value.shape else {
+                throw NodeProblem("\(node.opType) would broadcast a computed tensor of shape \(value.shape) to \(shape); not supported")
+            }
+            let c = Broadcasting.expand(constant.values, shape: constant.shape, to: shape)!
+            let ones = [Double](repeating: 1, count: c.count), zeros = [Double](repeating: 0, count: c.count)
+            var result = value
+            switch (operation, computedFirst) {
+            case (.add, _): result.map = value.map.followed(byScale: ones, shift: c)
+            case (.subtract, true): result.map = value.map.followed(byScale: ones, shift: c.map { -$0 })
+            case (.subtract, false): result.map = value.map.followed(byScale: ones.map { -$0 }, shift: c)
+            case (.multiply, _): result.map = value.map.followed(byScale: c, shift: zeros)
+            case (.divide, true):
+                guard c.allSatisfy({ $0 != 0 }) else { throw NodeProblem("Div by a constant that contains zero") }
+                result.map = value.map.followed(byScale: c.map { 1 / $0 }, shift: zeros)
+            case (.divide, false):
+                throw NodeProblem("Div of a constant by a computed tensor is not linear; not supported")
+            }
+            return .computed(result)
+        case (.computed(let a), .computed(let b)):
+            guard operation == .add || operation == .subtract else {
+                throw NodeProblem("\(node.opType) of two tensors computed from the input is not linear; not supported")
+            }
+            guard a.source == b.source, a.shape == b.shape else {
+                throw NodeProblem("\(node.opType) of two different computed tensors (a residual connection) is not supported yet")
+            }
+            let (ma, ba) = a.map.denseForm(inputCount: a.sourceCount)
+            let (mb, bb) = b.map.denseForm(inputCount: b.sourceCount)
+            let sign: Double = operation == .add ? 1 : -1
+            let sum = Matrix(rows: ma.rows, columns: ma.columns, values: zip(ma.values, mb.values).map { $0 + sign * $1 })
+            var result = a
+            result.map = .dense(sum, bias: zip(ba, bb).map { $0 + sign * $1 })
+            return .computed(result)
+        }
+    }
+}

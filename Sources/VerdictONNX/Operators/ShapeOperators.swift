@@ -1,0 +1,194 @@
+import VerdictCore
+
+/// Operators that only rename, reshape, reorder or compute shapes. On flat row-major data
+/// Flatten, Reshape, Squeeze and Unsqueeze change nothing but the shape; Transpose reorders.
+extension GraphImporter {
+    static let shapeOperatorRules: [String: Rule] = [
+        "Identity": { _, node in [try node.input(0)] },
+        "Dropout": { _, node in
+            // Inference mode: the identity. A used mask output has no meaning here.
+            guard node.proto.output.count < 2 || node.proto.output[1].isEmpty else {
+                throw NodeProblem("Dropout's mask output is not supported")
+            }
+            return [try node.input(0)]
+        },
+        "Flatten": { _, node in
+            let value = try node.input(0)
+            let rank = value.shape.count
+            var axis = node.integer("axis", default: 1)
+            if axis < 0 { axis += rank }
+            guard (0...rank).contains(axis) else { throw NodeProblem("Flatten axis \(axis) for rank \(rank)") }
+            let shape = [value.shape[..<axis].reduce(1, *), value.shape[axis...].reduce(1, *)]
+            return [reshaped(value, to: shape)]
+        },
+        "Reshape": { _, node in
+            let value = try node.input(0)
+            let requested = try node.constantInput(1, role: "shape").integers()
+            let allowZero = node.integer("allowzero", default: 0) != 0
+            var shape = requested.enumerated().map { index, size in
+                size == 0 && !allowZero && index < value.shape.count ? value.shape[index] : size
+            }
+            let count = value.shape.reduce(1, *)
+            if let inferred = shape.firstIndex(of: -1) {
+                let known = shape.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
+                guard known > 0, count % known == 0 else { throw NodeProblem("Reshape of \(value.shape) to \(requested)") }
+                shape[inferred] = count / known
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == count else {
+                throw NodeProblem("Reshape of \(value.shape) (\(count) values) to \(requested)")
+            }
+            return [reshaped(value, to: shape)]
+        },
+        "Squeeze": { _, node in
+            let value = try node.input(0)
+            let rank = value.shape.count
+            let axes = try (node.integers("axes") ?? node.optionalInput(1).map { try constant($0, role: "axes").integers() })?
+                .map { $0 < 0 ? $0 + rank : $0 }
+            let shape = value.shape.enumerated().filter { axis, size in
+                axes.map { !$0.contains(axis) } ?? (size != 1)
+            }.map(\.element)
+            guard shape.reduce(1, *) == value.shape.reduce(1, *) else { throw NodeProblem("Squeeze of a dimension that is not 1") }
+            return [reshaped(value, to: shape)]
+        },
+        "Unsqueeze": { _, node in
+            let value = try node.input(0)
+            guard let axes = try node.integers("axes") ?? node.optionalInput(1).map({ try constant($0, role: "axes").integers() }) else {
+                throw NodeProblem("Unsqueeze needs axes")
+            }
+            let rank = value.shape.count + axes.count
+            var shape = value.shape
+            for axis in axes.map({ $0 < 0 ? $0 + rank : $0 }).sorted() {
+                guard axis >= 0 && axis <= shape.count else { throw NodeProblem("Unsqueeze axis \(axis) out of range") }
+                shape.insert(1, at: axis)
+            }
+            return [reshaped(value, to: shape)]
+        },
+        "Transpose": { _, node in
+            let value = try node.input(0)
+            let permutation = node.integers("perm") ?? Array((0..<value.shape.count).reversed())
+            guard permutation.sorted() == Array(0..<value.shape.count) else {
+                throw NodeProblem("Transpose permutation \(permutation) for rank \(value.shape.count)")
+            }
+            switch value {
+            case .constant(let tensor): return [.constant(transposed(tensor, permutation: permutation))]
+            case .computed(let computed): return [.computed(transposed(computed, permutation: permutation))]
+            }
+        },
+        "Constant": { _, node in
+            if let tensor = node.attribute("value") { return [.constant(try ConstantTensor(tensor.t))] }
+            if let value = node.attribute("value_float") { return [.constant(ConstantTensor(shape: [], values: [Double(value.f)]))] }
+            if let value = node.attribute("value_floats") { return [.constant(ConstantTensor(shape: [value.floats.count], values: value.floats.map(Double.init)))] }
+            if let value = node.attribute("value_int") { return [.constant(ConstantTensor(shape: [], values: [Double(value.i)]))] }
+            if let value = node.attribute("value_ints") { return [.constant(ConstantTensor(shape: [value.ints.count], values: value.ints.map(Double.init)))] }
+            throw NodeProblem("Constant without a supported value attribute")
+        },
+        "Shape": { _, node in
+            let shape = try node.input(0).shape
+            return [.constant(ConstantTensor(shape: [shape.count], values: shape.map(Double.init)))]
+        },
+        "Cast": { _, node in
+            // Casts between float types keep a computed tensor; constants are cast for real.
+            let to = node.integer("to", default: 1)
+            switch try node.input(0) {
+            case .computed(let value):
+                guard to == 1 || to == 11 else { throw NodeProblem("Cast of a computed tensor to a non-float type") }
+                return [.computed(value)]
+            case .constant(var tensor):
+                if [6, 7].contains(to) { tensor.values = tensor.values.map { $0.rounded(.towardZero) } }
+                if to == 1 { tensor.values = tensor.values.map { Double(Float($0)) } }
+                return [.constant(tensor)]
+            }
+        },
+        "Gather": { _, node in
+            let data = try node.constantInput(0, role: "data")
+            let indices = try node.constantInput(1, role: "indices")
+            var axis = node.integer("axis", default: 0)
+            if axis < 0 { axis += data.shape.count }
+            guard (0..<data.shape.count).contains(axis) else { throw NodeProblem("Gather axis \(axis) for rank \(data.shape.count)") }
+            let outer = data.shape[..<axis].reduce(1, *), size = data.shape[axis], inner = data.shape[(axis + 1)...].reduce(1, *)
+            var values: [Double] = []
+            for o in 0..<outer {
+                for raw in try indices.integers() {
+                    let index = raw < 0 ? raw + size : raw
+                    guard (0..<size).contains(index) else { throw NodeProblem("Gather index \(raw) out of range") }
+                    values.append(contentsOf: data.values[((o * size + index) * inner)..<((o * size + index + 1) * inner)])
+                }
+            }
+            let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+            return [.constant(ConstantTensor(shape: shape, values: values))]
+        },
+        "Concat": { _, node in
+            let parts = try (0..<node.inputs.count).map { try node.constantInput($0, role: "input") }
+            guard let first = parts.first else { throw NodeProblem("Concat of nothing") }
+            var axis = node.integer("axis", default: 0)
+            if axis < 0 { axis += first.shape.count }
+            guard (0..<first.shape.count).contains(axis) else { throw NodeProblem("Concat axis \(axis) for rank \(first.shape.count)") }
+            let outer = first.shape[..<axis].reduce(1, *)
+            var values: [Double] = []
+            for o in 0..<outer {
+                for part in parts {
+                    let chunk = part.shape[axis...].reduce(1, *)
+                    values.append(contentsOf: part.values[(o * chunk)..<((o + 1) * chunk)])
+                }
+            }
+            var shape = first.shape
+            shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+            return [.constant(ConstantTensor(shape: shape, values: values))]
+        },
+    ]
+
+    static func constant(_ value: ImportedValue, role: String) throws -> ConstantTensor {
+        guard case .constant(let tensor) = value else { throw NodeProblem("the \(role) must be constant") }
+        return tensor
+    }
+
+    static func reshaped(_ value: ImportedValue, to shape: [Int]) -> ImportedValue {
+        switch value {
+        case .constant(var tensor):
+            tensor.shape = shape
+            return .constant(tensor)
+        case .computed(var computed):
+            computed.shape = shape
+            return .computed(computed)
+        }
+    }
+
+    /// For each flat index of the transposed tensor, the flat index it reads.
+    static func transposeSources(shape: [Int], permutation: [Int]) -> [Int] {
+        let rank = shape.count
+        var strides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        let outputShape = permutation.map { shape[$0] }
+        let count = shape.reduce(1, *)
+        var sources = [Int](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: rank)
+        for flat in 0..<count {
+            var source = 0
+            for axis in 0..<rank { source += index[axis] * strides[permutation[axis]] }
+            sources[flat] = source
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < outputShape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return sources
+    }
+
+    static func transposed(_ tensor: ConstantTensor, permutation: [Int]) -> ConstantTensor {
+        let sources = transposeSources(shape: tensor.shape, permutation: permutation)
+        return ConstantTensor(shape: permutation.map { tensor.shape[$0] }, values: sources.map { tensor.values[$0] })
+    }
+
+    static func transposed(_ value: ComputedValue, permutation: [Int]) -> ComputedValue {
+        let sources = transposeSources(shape: value.shape, permutation: permutation)
+        var result = value
+        result.shape = permutation.map { value.shape[$0] }
+        if sources != Array(0..<sources.count) {
+            result.map = value.map.gathered(sources, inputCount: value.sourceCount)
+        }
+        return result
+    }
+}

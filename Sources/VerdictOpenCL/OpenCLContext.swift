@@ -1,0 +1,153 @@
+import COpenCL
+
+/// A context and in-order command queue on one device, with program building and the
+/// buffer transfers the bound engine needs. Kept small on purpose: the batched engine of a
+/// later layer owns its kernels and buffers and reuses them across batches.
+public final class OpenCLContext {
+    public let device: OpenCLDevice
+    let context: cl_context
+    let queue: cl_command_queue
+
+    public init(device: OpenCLDevice) throws {
+        self.device = device
+        var status: cl_int = 0
+        var deviceID: cl_device_id? = device.id
+        guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status) else {
+            throw OpenCLError(call: "clCreateContext", code: status)
+        }
+        try OpenCLError.check(status, "clCreateContext")
+        guard let queue = clCreateCommandQueue(context, device.id, 0, &status) else {
+            clReleaseContext(context)
+            throw OpenCLError(call: "clCreateCommandQueue", code: status)
+        }
+        self.context = context
+        self.queue = queue
+    }
+
+    deinit {
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    /// Compiles OpenCL C source; a compile error carries the build log.
+    public func buildProgram(source: String, options: String = "") throws -> OpenCLProgram {
+        var status: cl_int = 0
+        let program: cl_program? = source.withCString { pointer in
+            var sourcePointer: UnsafePointer<CChar>? = pointer
+            return clCreateProgramWithSource(context, 1, &sourcePointer, nil, &status)
+        }
+        guard let program else { throw OpenCLError(call: "clCreateProgramWithSource", code: status) }
+        var deviceID: cl_device_id? = device.id
+        let buildStatus = clBuildProgram(program, 1, &deviceID, options, nil, nil)
+        if buildStatus != CL_SUCCESS {
+            var size = 0
+            clGetProgramBuildInfo(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
+            var log = [CChar](repeating: 0, count: size + 1)
+            clGetProgramBuildInfo(program, device.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &log, nil)
+            clReleaseProgram(program)
+            throw OpenCLError(call: "clBuildProgram", code: buildStatus, detail: decodeCString(log))
+        }
+        return OpenCLProgram(program: program, context: self)
+    }
+
+    /// A device buffer filled with `values`.
+    public func buffer(_ values: [Float]) throws -> OpenCLBuffer {
+        var status: cl_int = 0
+        let size = max(values.count, 1) * MemoryLayout<Float>.size
+        let memory = values.withUnsafeBytes { bytes in
+            clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR), size,
+                UnsafeMutableRawPointer(mutating: bytes.baseAddress), &status)
+        }
+        guard let memory, status == CL_SUCCESS else { throw OpenCLError(call: "clCreateBuffer", code: status) }
+        return OpenCLBuffer(memory: memory, count: values.count)
+    }
+
+    /// An uninitialised device buffer of `count` floats.
+    public func buffer(count: Int) throws -> OpenCLBuffer {
+        var status: cl_int = 0
+        guard let memory = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), max(count, 1) * MemoryLayout<Float>.size, nil, &status),
+            status == CL_SUCCESS
+        else { throw OpenCLError(call: "clCreateBuffer", code: status) }
+        return OpenCLBuffer(memory: memory, count: count)
+    }
+
+    /// Reads a buffer back, waiting for queued work.
+    public func read(_ buffer: OpenCLBuffer) throws -> [Float] {
+        var values = [Float](repeating: 0, count: buffer.count)
+        try values.withUnsafeMutableBytes { bytes in
+            try OpenCLError.check(
+                clEnqueueReadBuffer(queue, buffer.memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
+                "clEnqueueReadBuffer")
+        }
+        return values
+    }
+
+    /// Runs a kernel over `globalSize` work items (rounded up to whole work groups).
+    public func run(_ kernel: OpenCLKernel, globalSize: Int, localSize: Int? = nil) throws {
+        var global = globalSize
+        var status: cl_int
+        if var local = localSize {
+            global = (globalSize + local - 1) / local * local
+            status = clEnqueueNDRangeKernel(queue, kernel.kernel, 1, nil, &global, &local, 0, nil, nil)
+        } else {
+            status = clEnqueueNDRangeKernel(queue, kernel.kernel, 1, nil, &global, nil, 0, nil, nil)
+        }
+        try OpenCLError.check(status, "clEnqueueNDRangeKernel")
+    }
+
+    public func finish() throws {
+        try OpenCLError.check(clFinish(queue), "clFinish")
+    }
+}
+
+public final class OpenCLProgram {
+    let program: cl_program
+    let context: OpenCLContext
+
+    init(program: cl_program, context: OpenCLContext) {
+        self.program = program
+        self.context = context
+    }
+
+    deinit { clReleaseProgram(program) }
+
+    public func kernel(_ name: String) throws -> OpenCLKernel {
+        var status: cl_int = 0
+        guard let kernel = clCreateKernel(program, name, &status) else { throw OpenCLError(call: "clCreateKernel(\(name))", code: status) }
+        return OpenCLKernel(kernel: kernel, program: self)
+    }
+}
+
+public final class OpenCLKernel {
+    let kernel: cl_kernel
+    let program: OpenCLProgram
+
+    init(kernel: cl_kernel, program: OpenCLProgram) {
+        self.kernel = kernel
+        self.program = program
+    }
+
+    deinit { clReleaseKernel(kernel) }
+
+    public func setArgument(_ index: Int, _ buffer: OpenCLBuffer) throws {
+        var memory: cl_mem? = buffer.memory
+        try OpenCLError.check(clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &memory), "clSetKernelArg")
+    }
+
+    public func setArgument(_ index: Int, _ value: Int32) throws {
+        var value = value
+        try OpenCLError.check(clSetKernelArg(kernel, cl_uint(index), MemoryLayout<Int32>.size, &value), "clSetKernelArg")
+    }
+}
+
+public final class OpenCLBuffer {
+    let memory: cl_mem
+    public let count: Int
+
+    init(memory: cl_mem, count: Int) {
+        self.memory = memory
+        self.count = count
+    }
+
+    deinit { clReleaseMemObject(memory) }
+}

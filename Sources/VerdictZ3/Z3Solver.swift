@@ -1,0 +1,97 @@
+import CZ3
+
+/// A thin, safe handle on libz3: one context and one solver.
+///
+/// Z3's default error handler aborts the process; this wrapper installs a handler that does
+/// nothing and checks the error code after each call instead, so a bad formula becomes a
+/// Swift error. Later layers build the network encoding on top of `assert(smtlib2:)` and
+/// the model queries.
+public final class Z3Solver {
+    public enum Result: String, Sendable {
+        case sat, unsat, unknown
+    }
+
+    private let context: Z3_context
+    private let solver: Z3_solver
+
+    /// The linked library's version, for example `4.8.12`.
+    public static var version: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, build: UInt32 = 0, revision: UInt32 = 0
+        Z3_get_version(&major, &minor, &build, &revision)
+        return "\(major).\(minor).\(build)"
+    }
+
+    /// - Parameter timeoutMilliseconds: per `check()` limit; nil for none.
+    public init(timeoutMilliseconds: UInt32? = nil) {
+        let configuration = Z3_mk_config()!
+        if let timeoutMilliseconds { Z3_set_param_value(configuration, "timeout", String(timeoutMilliseconds)) }
+        context = Z3_mk_context(configuration)!
+        Z3_del_config(configuration)
+        Z3_set_error_handler(context) { _, _ in }
+        solver = Z3_mk_solver(context)!
+        Z3_solver_inc_ref(context, solver)
+    }
+
+    deinit {
+        Z3_solver_dec_ref(context, solver)
+        Z3_del_context(context)
+    }
+
+    /// Asserts every `(assert ...)` of an SMT-LIB 2 text (declarations included).
+    public func assert(smtlib2 text: String) throws {
+        let formulas = Z3_parse_smtlib2_string(context, text, 0, nil, nil, 0, nil, nil)
+        try checkError("Z3_parse_smtlib2_string")
+        guard let formulas else { throw Z3Error(call: "Z3_parse_smtlib2_string", message: "no result") }
+        Z3_ast_vector_inc_ref(context, formulas)
+        defer { Z3_ast_vector_dec_ref(context, formulas) }
+        for index in 0..<Z3_ast_vector_size(context, formulas) {
+            Z3_solver_assert(context, solver, Z3_ast_vector_get(context, formulas, index))
+            try checkError("Z3_solver_assert")
+        }
+    }
+
+    public func check() throws -> Result {
+        let result = Z3_solver_check(context, solver)
+        try checkError("Z3_solver_check")
+        switch result {
+        case Z3_L_TRUE: return .sat
+        case Z3_L_FALSE: return .unsat
+        default: return .unknown
+        }
+    }
+
+    /// The value of a real constant in the last `sat` model, as a decimal approximation.
+    public func modelValue(ofReal name: String) throws -> Double? {
+        guard let model = Z3_solver_get_model(context, solver) else { return nil }
+        Z3_model_inc_ref(context, model)
+        defer { Z3_model_dec_ref(context, model) }
+        let symbol = Z3_mk_string_symbol(context, name)
+        let constant = Z3_mk_const(context, symbol, Z3_mk_real_sort(context))
+        var value: Z3_ast?
+        guard Z3_model_eval(context, model, constant, true, &value), let value else { return nil }
+        try checkError("Z3_model_eval")
+        guard let text = Z3_get_numeral_decimal_string(context, value, 30) else { return nil }
+        return Double(String(cString: text).replacingOccurrences(of: "?", with: ""))
+    }
+
+    private func checkError(_ call: String) throws {
+        let code = Z3_get_error_code(context)
+        guard code == Z3_OK else {
+            let message = Z3_get_error_msg(context, code).map { String(cString: $0) } ?? "error \(code)"
+            throw Z3Error(call: call, message: message)
+        }
+    }
+}
+
+public struct Z3Error: Error, CustomStringConvertible {
+    public let call: String
+    public let message: String
+
+    public var description: String { "Z3 \(call) failed: \(message)" }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,3 @@
+import VerdictCommands
+
+VerdictCommand.main()
