@@ -12,6 +12,10 @@ enum SExpression {
 }
 
 struct SExpressionReader {
+    /// Deeper nesting is refused: formulas are processed recursively, and no real property
+    /// comes near this depth.
+    static let maximumDepth = 1_000
+
     private let bytes: [UInt8]
     private let file: String
     private var index = 0
@@ -69,6 +73,9 @@ struct SExpressionReader {
             let byte = bytes[index]
             var finished: SExpression
             if byte == UInt8(ascii: "(") {
+                guard stack.count < Self.maximumDepth else {
+                    throw error("expressions nested deeper than \(Self.maximumDepth) levels", at: here)
+                }
                 index += 1
                 stack.append(([], here))
                 continue

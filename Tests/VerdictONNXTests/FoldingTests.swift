@@ -1,0 +1,96 @@
+import Foundation
+import VerdictCore
+import VerdictONNX
+import VerdictTestSupport
+import XCTest
+
+/// The folding rules of the importer compute what onnxruntime computes on models that use
+/// each supported linear operator in its less common forms.
+final class FoldingTests: XCTestCase {
+    private var seed: UInt64 = 11
+
+    /// Models exercising Sub/Div/Mul pre-processing, Transpose of the input, Reshape with -1
+    /// and 0, MatMul with the constant on the left, Gemm with transA/alpha/beta, BatchNorm,
+    /// Squeeze/Unsqueeze, and Add of a value to itself.
+    private func foldingModels() -> [(String, ModelBuilder)] {
+        var models: [(String, ModelBuilder)] = []
+
+        var preprocessing = ModelBuilder(inputShape: [1, 2, 3], outputShape: [1, 4])
+        preprocessing.initializer("mean", shape: [1, 2, 1], values: [0.25, -0.5])
+        preprocessing.initializer("std", shape: [3], values: [2, 4, 0.5])
+        preprocessing.initializer("gain", shape: [1], values: [1.5])
+        preprocessing.initializer("w", shape: [6, 4], values: randomFloats(24, seed: &seed))
+        preprocessing.initializer("b", shape: [4], values: randomFloats(4, seed: &seed))
+        preprocessing.integerInitializer("flat", values: [0, -1])
+        preprocessing.node("Sub", ["x", "mean"], ["centred"])
+        preprocessing.node("Div", ["centred", "std"], ["scaled"])
+        preprocessing.node("Mul", ["gain", "scaled"], ["gained"])
+        preprocessing.node("Reshape", ["gained", "flat"], ["flat_x"])
+        preprocessing.node("MatMul", ["flat_x", "w"], ["h"])
+        preprocessing.node("Add", ["h", "b"], ["pre"])
+        preprocessing.node("Relu", ["pre"], ["y"])
+        models.append(("preprocessing", preprocessing))
+
+        var transposed = ModelBuilder(inputShape: [2, 3], outputShape: [5, 2])
+        transposed.initializer("w", shape: [5, 3], values: randomFloats(15, seed: &seed))
+        transposed.node("Transpose", ["x"], ["xt"], attributes: [ModelBuilder.integers("perm", [1, 0])])
+        transposed.node("MatMul", ["w", "xt"], ["h"])  // constant on the left: [5,3]·[3,2]
+        transposed.node("Relu", ["h"], ["r"])
+        transposed.node("Sub", ["r", "r"], ["zero"])
+        transposed.node("Add", ["r", "r"], ["twice"])
+        transposed.node("Add", ["twice", "zero"], ["y"])
+        models.append(("transposed", transposed))
+
+        var gemm = ModelBuilder(inputShape: [3, 1], outputShape: [1, 2])
+        gemm.initializer("w", shape: [3, 4], values: randomFloats(12, seed: &seed))
+        gemm.initializer("c", shape: [4], values: randomFloats(4, seed: &seed))
+        gemm.initializer("w2", shape: [2, 4], values: randomFloats(8, seed: &seed))
+        gemm.initializer("scale", shape: [4], values: [1, 2, 0.5, 1.25])
+        gemm.initializer("bias", shape: [4], values: randomFloats(4, seed: &seed))
+        gemm.initializer("mean", shape: [4], values: randomFloats(4, seed: &seed))
+        gemm.initializer("var", shape: [4], values: [0.5, 1, 2, 4])
+        gemm.node("Gemm", ["x", "w", "c"], ["h"], attributes: [ModelBuilder.integer("transA", 1), ModelBuilder.float("alpha", 0.5), ModelBuilder.float("beta", 2)])
+        gemm.node("Unsqueeze", ["h"], ["h4"], attributes: [ModelBuilder.integers("axes", [2, 3])])
+        gemm.node("BatchNormalization", ["h4", "scale", "bias", "mean", "var"], ["bn"], attributes: [ModelBuilder.float("epsilon", 1e-3)])
+        gemm.node("Squeeze", ["bn"], ["s"], attributes: [ModelBuilder.integers("axes", [2, 3])])
+        gemm.node("Relu", ["s"], ["r"])
+        gemm.node("Gemm", ["r", "w2"], ["y"], attributes: [ModelBuilder.integer("transB", 1)])
+        gemm.model.opsetImport[0].version = 11
+        models.append(("gemm", gemm))
+        return models
+    }
+
+    func testFoldedModelsAgreeWithONNXRuntime() throws {
+        var requests: [ONNXRuntimeOracle.Request] = []
+        var networks: [Network] = []
+        var paths: [String] = []
+        defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
+        for (name, builder) in foldingModels() {
+            let path = try builder.write(named: name)
+            paths.append(path)
+            let model = try ONNXImporter.load(path: path)
+            networks.append(model.network)
+            let inputs = (0..<8).map { _ in randomFloats(model.network.inputCount, in: -2...2, seed: &seed).map(Double.init) }
+            requests.append(.init(model: path, inputName: model.inputName, inputs: inputs))
+        }
+        let expected = try ONNXRuntimeOracle.outputs(requests)
+        for (network, (request, reference)) in zip(networks, zip(requests, expected)) {
+            for (input, outputs) in zip(request.inputs, reference) {
+                let ours = try network.evaluate(input)
+                XCTAssertEqual(ours.count, outputs.count, request.model)
+                for (a, b) in zip(ours, outputs) {
+                    XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, b.magnitude), "\(request.model): \(ours) vs \(outputs)")
+                }
+            }
+        }
+    }
+
+    func testLinearChainsFoldIntoOneAffineLayerPerReLU() throws {
+        let models = foldingModels()
+        let preprocessing = try ONNXImporter.load(data: models[0].1.serialized()).network
+        XCTAssertEqual(preprocessing.nodes.map(\.layer.operatorName), ["Affine", "ReLU"])
+        let gemm = try ONNXImporter.load(data: models[2].1.serialized()).network
+        XCTAssertEqual(gemm.nodes.map(\.layer.operatorName), ["Affine", "ReLU", "Affine"])
+        XCTAssertEqual(gemm.outputShape, TensorShape([1, 2]))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import VerdictONNX
+
+/// Builds small ONNX models in memory through the generated protobuf types, for tests of the
+/// importer's folding rules and of its error messages.
+struct ModelBuilder {
+    var model = Onnx_ModelProto()
+
+    init(inputName: String = "x", inputShape: [Int], outputName: String = "y", outputShape: [Int] = [], opset: Int64 = 13) {
+        model.irVersion = 7
+        var opsetID = Onnx_OperatorSetIdProto()
+        opsetID.version = opset
+        model.opsetImport = [opsetID]
+        model.producerName = "verdict-tests"
+        model.graph.name = "test"
+        model.graph.input = [ModelBuilder.valueInfo(inputName, shape: inputShape)]
+        model.graph.output = [ModelBuilder.valueInfo(outputName, shape: outputShape)]
+    }
+
+    static func valueInfo(_ name: String, shape: [Int], elementType: Int32 = 1) -> Onnx_ValueInfoProto {
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        var tensorType = Onnx_TypeProto.Tensor()
+        tensorType.elemType = elementType
+        var shapeProto = Onnx_TensorShapeProto()
+        shapeProto.dim = shape.map { size in
+            var dimension = Onnx_TensorShapeProto.Dimension()
+            dimension.dimValue = Int64(size)
+            return dimension
+        }
+        tensorType.shape = shapeProto
+        info.type.tensorType = tensorType
+        return info
+    }
+
+    mutating func initializer(_ name: String, shape: [Int], values: [Float]) {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = shape.map(Int64.init)
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        tensor.floatData = values
+        model.graph.initializer.append(tensor)
+    }
+
+    mutating func integerInitializer(_ name: String, values: [Int64]) {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = [Int64(values.count)]
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        tensor.int64Data = values
+        model.graph.initializer.append(tensor)
+    }
+
+    mutating func node(_ opType: String, _ inputs: [String], _ outputs: [String], name: String = "", attributes: [Onnx_AttributeProto] = []) {
+        var node = Onnx_NodeProto()
+        node.opType = opType
+        node.input = inputs
+        node.output = outputs
+        node.name = name
+        node.attribute = attributes
+        model.graph.node.append(node)
+    }
+
+    static func integer(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .int
+        attribute.i = value
+        return attribute
+    }
+
+    static func integers(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .ints
+        attribute.ints = values
+        return attribute
+    }
+
+    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .float
+        attribute.f = value
+        return attribute
+    }
+
+    func serialized() throws -> Data {
+        try model.serializedData()
+    }
+
+    /// Writes the model to a temporary file (for onnxruntime) and returns its path.
+    func write(named name: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name).onnx")
+        try serialized().write(to: url)
+        return url.path
+    }
+}
+
+/// Reproducible random Float32 values.
+func randomFloats(_ count: Int, in range: ClosedRange<Float> = -1...1, seed: inout UInt64) -> [Float] {
+    (0..<count).map { _ in
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        let unit = Float(seed >> 40) / Float(1 << 24)
+        return range.lowerBound + unit * (range.upperBound - range.lowerBound)
+    }
+}
