@@ -1,0 +1,110 @@
+import Foundation
+import VerdictTestSupport
+import XCTest
+
+/// Runs the built `verdict` executable as a user would, checking stdout, stderr and exit codes.
+final class CommandLineTests: XCTestCase {
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The `verdict` binary beside the test bundle (both are products of the same build).
+    private func verdict() throws -> URL {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("verdict")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        throw XCTSkip("the verdict executable was not built beside the tests (run `swift build` first)")
+    }
+
+    private func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = try verdict()
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.repositoryRoot
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    private let model = "benchmarks/examples/digits/digits.onnx"
+
+    func testInfoDescribesTheExample() throws {
+        let result = try run(["info", model])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("ReLUs       64"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Affine 64 → 32"), result.stdout)
+        let json = try run(["info", model, "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["relus"] as? Int, 64)
+        XCTAssertEqual(object["parameters"] as? Int, 64 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10)
+    }
+
+    func testEvalPredictsTheLabelOfEachExampleInput() throws {
+        // The properties name the label of each input; the network classifies them correctly.
+        for index in 0..<3 {
+            let property = try String(
+                contentsOf: TestPaths.digitsExample.appendingPathComponent("properties/digit_\(index)_eps_0.05.vnnlib"), encoding: .utf8)
+            // "; Robustness of the digits example around a test image of a 7: ..."
+            let marker = try XCTUnwrap(property.range(of: "test image of a "))
+            let label = property[marker.upperBound...].prefix { $0.isNumber }
+            XCTAssertFalse(label.isEmpty)
+            for format in ["json", "txt"] {
+                let result = try run(["eval", model, "--input", "benchmarks/examples/digits/inputs/digit_\(index).\(format)"])
+                XCTAssertEqual(result.status, 0, result.stderr)
+                XCTAssertTrue(result.stdout.contains("argmax Y_\(label)"), "\(format): \(result.stdout)")
+            }
+        }
+    }
+
+    func testSpecSummarisesAProperty() throws {
+        let result = try run(["spec", "benchmarks/examples/digits/properties/digit_0_eps_0.5.vnnlib", "--network", model])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("1 input box(es), 9 unsafe disjunct(s)"), result.stdout)
+    }
+
+    func testDevicesRuns() throws {
+        let result = try run(["devices"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stdout.isEmpty)
+    }
+
+    func testBadInputsGiveClearErrorsAndNonZeroExits() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-cli-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let badInput = directory.appendingPathComponent("bad.txt")
+        try "1\n2\nthree\n".write(to: badInput, atomically: true, encoding: .utf8)
+        let shortInput = directory.appendingPathComponent("short.json")
+        try "[1, 2, 3]".write(to: shortInput, atomically: true, encoding: .utf8)
+        let badProperty = directory.appendingPathComponent("bad.vnnlib")
+        try "(declare-const X_0 Real)\n(assert (<= X_0 1)".write(to: badProperty, atomically: true, encoding: .utf8)
+        let garbageModel = directory.appendingPathComponent("garbage.onnx")
+        try Data(repeating: 0xFF, count: 100).write(to: garbageModel)
+
+        let cases: [([String], String)] = [
+            (["info", "missing.onnx"], "missing.onnx: the file does not exist"),
+            (["info", garbageModel.path], "garbage.onnx: not a valid ONNX model"),
+            (["eval", model, "--input", badInput.path], "bad.txt:3: 'three' is not a finite number"),
+            (["eval", model, "--input", shortInput.path], "holds 3 values"),
+            (["spec", badProperty.path], "bad.vnnlib:2:1: unbalanced parentheses"),
+            (["eval", model], "Missing expected argument '--input"),
+            (["frobnicate"], "Unexpected argument 'frobnicate'"),
+        ]
+        for (arguments, message) in cases {
+            let result = try run(arguments)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stdout.isEmpty, "\(arguments) printed to stdout: \(result.stdout)")
+        }
+    }
+}
