@@ -4,7 +4,7 @@
 // Targets follow the layers of the design; each layer imports only the ones below it:
 //   VerdictCore (network IR, exact evaluation, properties, witness checking)
 //   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing)
-//   ← VerdictOpenCL (device runtime), VerdictZ3 (solver binding)
+//   ← VerdictBounds (CPU bound engine), VerdictOpenCL (device runtime), VerdictZ3 (solver binding)
 //   ← VerdictCommands (the `verdict` command tree) ← verdict (the executable)
 import PackageDescription
 
@@ -45,12 +45,13 @@ let package = Package(
             exclude: ["Generated/README.md"]
         ),
         .target(name: "VerdictVNNLIB", dependencies: ["VerdictCore"]),
+        .target(name: "VerdictBounds", dependencies: ["VerdictCore"]),
         .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictCore"]),
         .target(name: "VerdictOpenCL", dependencies: ["COpenCL"]),
         .target(
             name: "VerdictCommands",
             dependencies: [
-                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictZ3", "VerdictOpenCL",
+                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictZ3", "VerdictOpenCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,6 +68,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VerdictVNNLIBTests", dependencies: ["VerdictVNNLIB", "VerdictCore", "VerdictTestSupport"]),
+        .testTarget(name: "VerdictBoundsTests", dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["VerdictZ3", "VerdictOpenCL"]),
         .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictTestSupport"]),
     ]

@@ -1,0 +1,117 @@
+import VerdictCore
+
+/// The backward (CROWN) pass: bounds linear functions of a stage's outputs from below by
+/// carrying their coefficients back through the affine stages and the ReLU relaxations to the
+/// input box, accumulating a rounding allowance on the way (see ``RoundingAllowance``).
+struct BackwardPass {
+    let network: BoundNetwork
+    let allowance: RoundingAllowance
+
+    func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false) -> BackwardResult {
+        let rowCount = rows.count
+        let unit = allowance.unitRoundoff
+        var coefficients = rows.coefficients
+        var constants = rows.constants
+        var errors = [Double](repeating: 0, count: rowCount)
+        var constantMagnitude = rows.constants.map(\.magnitude)
+        var termCount = 1
+        var kept: [[Double]] = Array(repeating: [], count: network.reluLayerCount)
+        var currentStage = stage
+        var next: [Double] = []
+        while true {
+            let affine = network.stages[currentStage]
+            let width = affine.outputCount, inputWidth = affine.inputCount
+            let gamma = allowance.gamma(width + 1)
+            termCount += 2
+            // Bias into the constant; the dot products' rounding and the product by W into errors.
+            for row in 0..<rowCount {
+                let owner = rows.owner[row]
+                let magnitudes = states[owner].weightedMagnitude[currentStage]
+                var biasTerm = 0.0, biasMagnitude = 0.0, productMagnitude = 0.0
+                let offset = row * width
+                for o in 0..<width {
+                    let coefficient = coefficients[offset + o]
+                    if coefficient == 0 { continue }
+                    biasTerm += coefficient * affine.bias[o]
+                    biasMagnitude += (coefficient * affine.bias[o]).magnitude
+                    productMagnitude += coefficient.magnitude * magnitudes[o]
+                }
+                constants[row] += biasTerm
+                constantMagnitude[row] += biasTerm.magnitude
+                errors[row] += gamma * (biasMagnitude + productMagnitude)
+            }
+            next = [Double](repeating: 0, count: rowCount * inputWidth)
+            coefficients.withUnsafeBufferPointer { left in
+                affine.weights.withUnsafeBufferPointer { right in
+                    next.withUnsafeMutableBufferPointer { out in
+                        DenseKernels.multiply(left.baseAddress!, rows: rowCount, inner: width, right.baseAddress!, columns: inputWidth, into: out.baseAddress!)
+                    }
+                }
+            }
+            if currentStage == 0 { break }
+            // Through ReLU layer currentStage - 1.
+            let layer = currentStage - 1
+            if keepCoefficients { kept[layer] = next }
+            termCount += 1
+            for row in 0..<rowCount {
+                let owner = rows.owner[row]
+                let relaxation = states[owner].relaxations[layer]
+                let alpha = rows.alpha?[row][layer]
+                let beta = rows.beta?[row][layer]
+                let offset = row * inputWidth
+                var interceptTerm = 0.0, roundingMagnitude = 0.0
+                for j in 0..<inputWidth {
+                    let incoming = next[offset + j]
+                    var outgoing: Double
+                    if incoming >= 0 {
+                        let slope = relaxation.isUnstable[j] ? (alpha?[j] ?? relaxation.lowerSlope[j]) : relaxation.lowerSlope[j]
+                        outgoing = incoming * slope
+                    } else {
+                        outgoing = incoming * relaxation.upperSlope[j]
+                        let intercept = incoming * relaxation.upperIntercept[j]
+                        interceptTerm += intercept
+                        roundingMagnitude += intercept.magnitude
+                    }
+                    var betaTerm = 0.0
+                    if let beta, relaxation.splitSign[j] != 0 {
+                        betaTerm = beta[j] * relaxation.splitSign[j]
+                        outgoing -= betaTerm
+                    }
+                    // Two roundings (product, β subtraction) of a coefficient of z_j.
+                    errors[row] += 2 * unit * (outgoing.magnitude + betaTerm.magnitude) * relaxation.preActivationMagnitude[j]
+                    next[offset + j] = outgoing
+                }
+                constants[row] += interceptTerm
+                constantMagnitude[row] += roundingMagnitude
+                errors[row] += allowance.gamma(inputWidth + 1) * roundingMagnitude
+            }
+            coefficients = next
+            currentStage -= 1
+        }
+        // Concretize over the box: each coefficient picks the corner that minimizes it.
+        let inputWidth = network.inputCount
+        let concreteGamma = allowance.gamma(inputWidth + 2)
+        var lower = [Double](repeating: 0, count: rowCount)
+        var corners: [[Double]] = []
+        corners.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            let box = states[rows.owner[row]].box
+            var corner = [Double](repeating: 0, count: inputWidth)
+            var sum = 0.0, magnitude = 0.0
+            for j in 0..<inputWidth {
+                let coefficient = next[row * inputWidth + j]
+                let value = coefficient >= 0 ? box.lower[j] : box.upper[j]
+                corner[j] = coefficient == 0 ? box.lower[j] / 2 + box.upper[j] / 2 : value
+                let term = coefficient * value
+                sum += term
+                magnitude += term.magnitude
+            }
+            let total = constants[row] + sum
+            let error = errors[row] + concreteGamma * (magnitude + constants[row].magnitude)
+                + allowance.gamma(termCount + 4 * network.reluCount + 8) * constantMagnitude[row]
+            lower[row] = allowance.lowered(total, by: error)
+            corners.append(corner)
+        }
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: kept)
+    }
+}

@@ -1,0 +1,21 @@
+import VerdictCore
+
+/// One job for an engine: a subproblem and the objective rows to bound on it.
+public struct BoundTask: Sendable {
+    public var subproblem: Subproblem
+    public var objectives: Objectives
+
+    public init(subproblem: Subproblem, objectives: Objectives) {
+        self.subproblem = subproblem
+        self.objectives = objectives
+    }
+}
+
+/// Computes sound bounds for a batch of subproblems. The CPU engine is the reference; the
+/// OpenCL engine implements the same protocol, and the search uses whichever it is given.
+public protocol BoundEngine: Sendable {
+    /// A short name for messages, for example `cpu` or `opencl:0`.
+    var name: String { get }
+    var network: BoundNetwork { get }
+    func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds]
+}

@@ -1,0 +1,221 @@
+import VerdictCore
+
+/// The reference bound engine: IBP, CROWN, α-CROWN and β-CROWN on the CPU in `Double`, with
+/// the rounding allowance of ``RoundingAllowance`` applied to every bound it returns.
+///
+/// A batch is processed layer by layer for all its subproblems together: the neuron rows of
+/// every subproblem whose bounds a layer needs are stacked into one matrix, so each backward
+/// step is one matrix product (``DenseKernels``). Intermediate bounds come from IBP and, for
+/// the neurons IBP leaves unstable, from CROWN; a child subproblem takes its parent's bounds
+/// for the layers before its newest split and intersects the rest with them. α and β are
+/// optimized for the objective rows only (intermediate layers use CROWN's adaptive slopes).
+public struct CPUBoundEngine: BoundEngine {
+    public let network: BoundNetwork
+    public var name: String { "cpu" }
+    let allowance = RoundingAllowance.double
+
+    public init(network: BoundNetwork) {
+        self.network = network
+    }
+
+    public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
+        try validate(tasks)
+        var states = tasks.map { SubproblemState($0.subproblem) }
+        let pass = BackwardPass(network: network, allowance: allowance)
+        for layer in 0..<network.reluLayerCount {
+            computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel)
+        }
+        let last = network.reluLayerCount
+        parallelUpdate(&states, parallel: options.parallel) { state in
+            guard !state.isInfeasible else { return }
+            state.weightedMagnitude.append(IntervalPass.weightedMagnitude(network.stages[last], magnitudes: state.stageInputMagnitude(last)))
+        }
+        let interval = intervalObjectives(tasks, states: states)
+        if options.method == .ibp { return interval }
+        // Linear bounds are intersected with the interval ones: never looser than IBP.
+        var results = try linearObjectives(tasks, states: states, options: options, pass: pass)
+        for index in results.indices where !results[index].isInfeasible {
+            for row in results[index].lower.indices {
+                results[index].lower[row] = max(results[index].lower[row], interval[index].lower[row])
+                results[index].upper[row] = min(results[index].upper[row], interval[index].upper[row])
+            }
+            results[index].refutedDisjuncts = tasks[index].objectives.refuted(byLowerBounds: results[index].lower)
+        }
+        return results
+    }
+
+    private func validate(_ tasks: [BoundTask]) throws {
+        for task in tasks {
+            guard task.subproblem.box.dimension == network.inputCount else {
+                throw BoundEngineError.invalidInput("a box of \(task.subproblem.box.dimension) inputs for a network of \(network.inputCount)")
+            }
+            guard task.objectives.outputCount == network.outputCount else {
+                throw BoundEngineError.invalidInput("objectives over \(task.objectives.outputCount) outputs for a network of \(network.outputCount)")
+            }
+            guard task.subproblem.phases.map(\.count) == (0..<network.reluLayerCount).map(network.reluWidth) else {
+                throw BoundEngineError.invalidInput("ReLU phases do not match the network's layers")
+            }
+        }
+    }
+
+    // MARK: Intermediate layers
+
+    private func computeLayer(
+        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool
+    ) {
+        let stage = network.stages[layer]
+        // Interval bounds from the previous layer (or the box), intersected with the parent's.
+        parallelUpdate(&states, parallel: parallel) { state in
+            guard !state.isInfeasible else { return }
+            let magnitudes = IntervalPass.weightedMagnitude(stage, magnitudes: state.stageInputMagnitude(layer))
+            state.weightedMagnitude.append(magnitudes)
+            let (inLower, inUpper): ([Double], [Double]) = layer == 0
+                ? (state.box.lower, state.box.upper)
+                : (state.lower[layer - 1].map { max(0, $0) }, state.upper[layer - 1].map { max(0, $0) })
+            let (lower, upper) = IntervalPass.stage(stage, lower: inLower, upper: inUpper, weightedMagnitude: magnitudes, allowance: allowance)
+            state.lower.append(lower)
+            state.upper.append(upper)
+        }
+        for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
+            if let parent = task.subproblem.parentBounds, layer < parent.lower.count {
+                for j in 0..<stage.outputCount {
+                    states[index].lower[layer][j] = max(states[index].lower[layer][j], parent.lower[layer][j])
+                    states[index].upper[layer][j] = min(states[index].upper[layer][j], parent.upper[layer][j])
+                }
+            }
+        }
+        // CROWN for the free neurons still unstable, two rows each (lower, and upper as -lower of -z).
+        if method != .ibp {
+            var rows = RowSet(owner: [], coefficients: [], constants: [])
+            var targets: [(subproblem: Int, neuron: Int, isUpper: Bool)] = []
+            for (index, task) in tasks.enumerated() where !states[index].isInfeasible && layer >= task.subproblem.reusableLayers {
+                for j in 0..<stage.outputCount
+                where task.subproblem.phases[layer][j] == .free && states[index].lower[layer][j] < 0 && states[index].upper[layer][j] > 0 {
+                    for isUpper in [false, true] {
+                        var row = [Double](repeating: 0, count: stage.outputCount)
+                        row[j] = isUpper ? -1 : 1
+                        rows.owner.append(index)
+                        rows.coefficients += row
+                        rows.constants.append(0)
+                        targets.append((index, j, isUpper))
+                    }
+                }
+            }
+            if rows.count > 0 {
+                let result = pass.run(from: layer, rows: rows, states: states)
+                for (row, target) in targets.enumerated() {
+                    if target.isUpper {
+                        states[target.subproblem].upper[layer][target.neuron] = min(states[target.subproblem].upper[layer][target.neuron], -result.lower[row])
+                    } else {
+                        states[target.subproblem].lower[layer][target.neuron] = max(states[target.subproblem].lower[layer][target.neuron], result.lower[row])
+                    }
+                }
+            }
+        }
+        for index in states.indices where !states[index].isInfeasible {
+            var lower = states[index].lower[layer], upper = states[index].upper[layer]
+            if let relaxation = ReluRelaxation(lower: &lower, upper: &upper, phases: states[index].phases[layer]) {
+                states[index].relaxations.append(relaxation)
+                states[index].lower[layer] = lower
+                states[index].upper[layer] = upper
+            } else {
+                states[index].isInfeasible = true
+            }
+        }
+    }
+
+    // MARK: Objectives
+
+    private func intervalObjectives(_ tasks: [BoundTask], states: [SubproblemState]) -> [SubproblemBounds] {
+        let last = network.reluLayerCount
+        return tasks.indices.map { index in
+            let state = states[index], objectives = tasks[index].objectives
+            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
+            let (inLower, inUpper): ([Double], [Double]) = last == 0
+                ? (state.box.lower, state.box.upper)
+                : (state.lower[last - 1].map { max(0, $0) }, state.upper[last - 1].map { max(0, $0) })
+            let (yLower, yUpper) = IntervalPass.stage(
+                network.stages[last], lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[last], allowance: allowance)
+            var lower: [Double] = [], upper: [Double] = []
+            let gamma = allowance.gamma(network.outputCount + 2)
+            for row in 0..<objectives.rowCount {
+                var low = objectives.constants[row], high = objectives.constants[row], magnitude = low.magnitude
+                for o in 0..<network.outputCount {
+                    let c = objectives.coefficients[row * network.outputCount + o]
+                    low += c * (c >= 0 ? yLower[o] : yUpper[o])
+                    high += c * (c >= 0 ? yUpper[o] : yLower[o])
+                    magnitude += c.magnitude * max(yLower[o].magnitude, yUpper[o].magnitude)
+                }
+                lower.append(allowance.lowered(low, by: gamma * magnitude))
+                upper.append(-allowance.lowered(-high, by: gamma * magnitude))
+            }
+            return SubproblemBounds(
+                lower: lower, upper: upper, refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false,
+                layerBounds: state.layerBounds, relaxation: nil, witnessCandidate: state.box.center)
+        }
+    }
+
+    private func linearObjectives(_ tasks: [BoundTask], states: [SubproblemState], options: BoundOptions, pass: BackwardPass) throws -> [SubproblemBounds] {
+        let last = network.reluLayerCount
+        // Rows c (for lower bounds) and -c (for upper bounds) of every feasible subproblem.
+        var lowerRows = RowSet(owner: [], coefficients: [], constants: [])
+        var upperRows = RowSet(owner: [], coefficients: [], constants: [])
+        var firstRow: [Int] = []
+        for (index, task) in tasks.enumerated() {
+            firstRow.append(lowerRows.count)
+            guard !states[index].isInfeasible else { continue }
+            let objectives = task.objectives
+            for row in 0..<objectives.rowCount {
+                let coefficients = Array(objectives.coefficients[(row * objectives.outputCount)..<((row + 1) * objectives.outputCount)])
+                lowerRows.owner.append(index)
+                lowerRows.coefficients += coefficients
+                lowerRows.constants.append(objectives.constants[row])
+                upperRows.owner.append(index)
+                upperRows.coefficients += coefficients.map { -$0 }
+                upperRows.constants.append(-objectives.constants[row])
+            }
+        }
+        var lowerResult = pass.run(from: last, rows: lowerRows, states: states)
+        let upperResult = pass.run(from: last, rows: upperRows, states: states)
+        var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
+        if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
+            let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
+            let optimized = optimizer.optimize(rows: lowerRows, states: states, tasks: tasks, initial: lowerResult)
+            lowerResult = optimized.result
+            for (index, _) in tasks.enumerated() where !states[index].isInfeasible {
+                let rowRange = firstRow[index]..<(firstRow[index] + tasks[index].objectives.rowCount)
+                relaxations[index] = OptimizedRelaxation(
+                    alpha: rowRange.map { optimized.alpha[$0].flatMap { $0 } },
+                    beta: rowRange.map { optimized.beta[$0].flatMap { $0 } })
+            }
+        }
+        return tasks.indices.map { index in
+            let state = states[index], objectives = tasks[index].objectives
+            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
+            let range = firstRow[index]..<(firstRow[index] + objectives.rowCount)
+            let lower = Array(lowerResult.lower[range])
+            let upper = upperResult.lower[range].map { -$0 }
+            // The witness candidate: the minimizing corner of the row closest to being satisfied.
+            let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
+            return SubproblemBounds(
+                lower: lower, upper: upper, refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false,
+                layerBounds: state.layerBounds, relaxation: relaxations[index],
+                witnessCandidate: weakest.map { lowerResult.corner[$0] } ?? state.box.center)
+        }
+    }
+
+    private func infeasibleResult(_ objectives: Objectives, state: SubproblemState) -> SubproblemBounds {
+        SubproblemBounds(
+            lower: Array(repeating: .infinity, count: objectives.rowCount), upper: Array(repeating: -.infinity, count: objectives.rowCount),
+            refutedDisjuncts: Array(repeating: true, count: objectives.disjunctCount), isInfeasible: true,
+            layerBounds: state.layerBounds, relaxation: nil, witnessCandidate: state.box.center)
+    }
+
+    /// Applies `body` to every state, on all cores.
+    private func parallelUpdate(_ states: inout [SubproblemState], parallel: Bool, _ body: @escaping @Sendable (inout SubproblemState) -> Void) {
+        states.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(buffer.count, parallel: parallel && buffer.count > 1) { index in body(&base[index]) }
+        }
+    }
+}

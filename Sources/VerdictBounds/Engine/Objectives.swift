@@ -1,0 +1,46 @@
+import VerdictCore
+
+/// The rows `c·y + d` a property case asks bounds of: one row per linear constraint of each
+/// unsafe disjunct. The constraint `c·y <= b` is impossible wherever the row `c·y - b` has a
+/// positive lower bound (for a strict constraint `c·y < b`, a non-negative one); a disjunct is
+/// refuted when any of its rows is.
+public struct Objectives: Sendable {
+    public let outputCount: Int
+    /// `rowCount x outputCount`, row-major.
+    public let coefficients: [Double]
+    public let constants: [Double]
+    public let disjunctOfRow: [Int]
+    public let isStrict: [Bool]
+    public let disjunctCount: Int
+
+    public var rowCount: Int { constants.count }
+
+    public init(region: OutputRegion, outputCount: Int) {
+        var coefficients: [Double] = [], constants: [Double] = [], disjunctOfRow: [Int] = [], isStrict: [Bool] = []
+        for (index, conjunction) in region.disjuncts.enumerated() {
+            for constraint in conjunction {
+                let (row, constant) = constraint.objective(outputCount: outputCount)
+                coefficients += row
+                constants.append(constant)
+                disjunctOfRow.append(index)
+                isStrict.append(constraint.isStrict)
+            }
+        }
+        self.outputCount = outputCount
+        self.coefficients = coefficients
+        self.constants = constants
+        self.disjunctOfRow = disjunctOfRow
+        self.isStrict = isStrict
+        self.disjunctCount = region.disjuncts.count
+    }
+
+    /// Which disjuncts the lower bounds of the rows refute. A disjunct with no rows (an
+    /// unconditional one) is never refuted.
+    public func refuted(byLowerBounds lower: [Double]) -> [Bool] {
+        var refuted = [Bool](repeating: false, count: disjunctCount)
+        for row in 0..<rowCount where isStrict[row] ? lower[row] >= 0 : lower[row] > 0 {
+            refuted[disjunctOfRow[row]] = true
+        }
+        return refuted
+    }
+}

@@ -1,0 +1,100 @@
+import VerdictCore
+
+/// The phase a ReLU is fixed to by branching.
+public enum ReluPhase: Int8, Sendable {
+    case free = 0
+    case active = 1
+    case inactive = -1
+}
+
+/// One ReLU split: neuron `neuron` of ReLU layer `layer` fixed to `phase`.
+public struct ReluSplit: Hashable, Sendable {
+    public let layer: Int
+    public let neuron: Int
+    public let phase: ReluPhase
+
+    public init(layer: Int, neuron: Int, phase: ReluPhase) {
+        self.layer = layer
+        self.neuron = neuron
+        self.phase = phase
+    }
+}
+
+/// Bounds of the pre-activations of every ReLU layer: `lower[k][j] <= z_k[j] <= upper[k][j]`
+/// for every input of the subproblem (the box with its splits).
+public struct LayerBounds: Sendable, Equatable {
+    public var lower: [[Double]]
+    public var upper: [[Double]]
+
+    public init(lower: [[Double]], upper: [[Double]]) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    /// Number of ReLUs whose sign the bounds leave open.
+    public var unstableCount: Int {
+        zip(lower, upper).reduce(0) { total, layer in total + zip(layer.0, layer.1).filter { $0 < 0 && $1 > 0 }.count }
+    }
+}
+
+/// A subproblem of branch and bound: an input box and a ReLU phase assignment.
+public struct Subproblem: Sendable {
+    public var box: InputBox
+    /// `phases[k][j]` for ReLU layer `k`, neuron `j`.
+    public var phases: [[ReluPhase]]
+    /// Intermediate bounds known from a parent; reused (intersected) rather than recomputed
+    /// up to ``reusableLayers``.
+    public var parentBounds: LayerBounds?
+    /// Layers `0..<reusableLayers` of `parentBounds` are taken as they are (with the phases
+    /// applied) instead of being recomputed.
+    public var reusableLayers: Int
+    /// Warm start for α-CROWN and β-CROWN, from a parent's result.
+    public var warmStart: OptimizedRelaxation?
+
+    public init(box: InputBox, network: BoundNetwork) {
+        self.box = box
+        self.phases = (0..<network.reluLayerCount).map { Array(repeating: .free, count: network.reluWidth($0)) }
+        self.parentBounds = nil
+        self.reusableLayers = 0
+        self.warmStart = nil
+    }
+
+    /// The child with one more ReLU fixed, inheriting what the parent learned.
+    public func splitting(_ split: ReluSplit, parent result: SubproblemBounds) -> Subproblem {
+        var child = self
+        child.phases[split.layer][split.neuron] = split.phase
+        child.parentBounds = result.layerBounds
+        child.reusableLayers = split.layer + 1
+        child.warmStart = result.relaxation
+        return child
+    }
+
+    public var splitCount: Int { phases.reduce(0) { $0 + $1.filter { $0 != .free }.count } }
+}
+
+/// α (lower-relaxation slopes) and β (split multipliers) of one subproblem, one set per
+/// objective row, flattened over all ReLUs of all layers.
+public struct OptimizedRelaxation: Sendable {
+    public var alpha: [[Double]]
+    public var beta: [[Double]]
+}
+
+/// What an engine returns for one subproblem.
+public struct SubproblemBounds: Sendable {
+    /// Sound bounds of each objective row `c·y + d`.
+    public var lower: [Double]
+    public var upper: [Double]
+    /// Disjuncts of the unsafe region that no input of the subproblem can satisfy.
+    public var refutedDisjuncts: [Bool]
+    /// True when the splits contradict each other: the subproblem holds no input at all.
+    public var isInfeasible: Bool
+    public var layerBounds: LayerBounds
+    /// The optimized relaxation, to warm-start children (nil for IBP and CROWN).
+    public var relaxation: OptimizedRelaxation?
+    /// The input that minimizes the relaxed objective of the least-refuted row: a
+    /// counterexample candidate for attacks.
+    public var witnessCandidate: [Double]
+
+    /// Every disjunct is refuted, or the subproblem is empty.
+    public var isProved: Bool { isInfeasible || refutedDisjuncts.allSatisfy { $0 } }
+}

@@ -1,0 +1,54 @@
+import VerdictCore
+
+/// Everything a bound pass knows about one subproblem while a batch is processed.
+struct SubproblemState {
+    let box: InputBox
+    let phases: [[ReluPhase]]
+    var lower: [[Double]] = []
+    var upper: [[Double]] = []
+    var relaxations: [ReluRelaxation] = []
+    /// `|W_k|·m` for each stage `k`, where `m` bounds the magnitude of the stage's input:
+    /// the factor that turns rounding of products by `W_k` into an allowance.
+    var weightedMagnitude: [[Double]] = []
+    var isInfeasible = false
+
+    init(_ subproblem: Subproblem) {
+        box = subproblem.box
+        phases = subproblem.phases
+    }
+
+    var inputMagnitude: [Double] { zip(box.lower, box.upper).map { max($0.magnitude, $1.magnitude) } }
+
+    /// Magnitude bound of the input of stage `k`: the box for stage 0, ReLU outputs after.
+    func stageInputMagnitude(_ stage: Int) -> [Double] {
+        stage == 0 ? inputMagnitude : relaxations[stage - 1].activationMagnitude
+    }
+
+    var layerBounds: LayerBounds { LayerBounds(lower: lower, upper: upper) }
+}
+
+/// Rows of linear functions of one stage's outputs, for many subproblems at once.
+struct RowSet {
+    /// Subproblem index of each row.
+    var owner: [Int]
+    /// `rows x width`, row-major.
+    var coefficients: [Double]
+    var constants: [Double]
+    /// Per row, per ReLU layer: optimized lower slopes (α), and β multipliers of split
+    /// neurons, or nil for the defaults (adaptive slopes, no β).
+    var alpha: [[[Double]]]?
+    var beta: [[[Double]]]?
+
+    var count: Int { owner.count }
+}
+
+/// What a backward pass learned about its rows.
+struct BackwardResult {
+    /// Sound lower bounds of each row over its subproblem.
+    var lower: [Double]
+    /// Per row, the box corner that minimizes the row's linear bound.
+    var corner: [[Double]]
+    /// Per ReLU layer, the coefficients over that layer's activations reached by the pass
+    /// (`rows x width`), kept when gradients are needed.
+    var activationCoefficients: [[Double]]
+}

@@ -1,0 +1,34 @@
+/// The bound propagation methods, from cheapest and loosest to most expensive and tightest.
+public enum BoundMethod: String, CaseIterable, Sendable {
+    /// Interval arithmetic, layer by layer.
+    case ibp
+    /// Backward linear relaxation (CROWN/DeepPoly): triangle upper relaxation, adaptive lower
+    /// slope, intermediate layers bounded by CROWN too.
+    case crown
+    /// CROWN with the lower slopes of the objective's relaxation optimized by projected
+    /// gradient ascent (Adam).
+    case alphaCrown = "alpha-crown"
+    /// α-CROWN plus Lagrange multipliers (β) that enforce the ReLU split constraints.
+    case betaCrown = "beta-crown"
+}
+
+/// Settings of a bound computation.
+public struct BoundOptions: Sendable {
+    public var method: BoundMethod
+    /// Gradient steps of α/β optimization.
+    public var iterations: Int
+    /// Adam step size for α (slopes in [0, 1]).
+    public var learningRate: Double
+    /// Adam step size for β (multipliers, at least 0).
+    public var betaLearningRate: Double
+    /// Use several cores.
+    public var parallel: Bool
+
+    public init(method: BoundMethod = .crown, iterations: Int = 20, learningRate: Double = 0.1, betaLearningRate: Double = 0.05, parallel: Bool = true) {
+        self.method = method
+        self.iterations = iterations
+        self.learningRate = learningRate
+        self.betaLearningRate = betaLearningRate
+        self.parallel = parallel
+    }
+}

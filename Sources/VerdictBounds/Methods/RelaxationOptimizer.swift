@@ -1,0 +1,166 @@
+import VerdictCore
+
+/// α-CROWN and β-CROWN: projected gradient ascent (Adam) on the objective rows' lower bounds.
+///
+/// The lower bound of a row is `min over the box` of a linear function whose coefficients
+/// depend on the lower slopes α of unstable ReLUs (any α in [0, 1] gives a valid bound) and,
+/// for β-CROWN, on multipliers β >= 0 of the split constraints `sign·z >= 0` (any β >= 0 gives
+/// a valid bound). With the minimizing corner `x*` held fixed, the bound's gradient is
+/// `ν_j · ẑ_j` for α_j and `-sign_j · ẑ_j` for β_j, where `ν` are the coefficients the
+/// backward pass reached at the ReLU and `ẑ` the pre-activations of the relaxed linear
+/// network at `x*`. Every iterate is a sound bound; the best per row is kept.
+struct RelaxationOptimizer {
+    let network: BoundNetwork
+    let pass: BackwardPass
+    let options: BoundOptions
+
+    struct Outcome {
+        var result: BackwardResult
+        /// Per row, per ReLU layer: the α and β of the best bound.
+        var alpha: [[[Double]]]
+        var beta: [[[Double]]]
+    }
+
+    func optimize(rows: RowSet, states: [SubproblemState], tasks: [BoundTask], initial: BackwardResult) -> Outcome {
+        let layers = network.reluLayerCount
+        let useBeta = options.method == .betaCrown
+        var rows = rows
+        // Row index within its task, for warm starts.
+        var rowInTask = [Int](repeating: 0, count: rows.count)
+        for row in 1..<max(rows.count, 1) where rows.owner[row] == rows.owner[row - 1] { rowInTask[row] = rowInTask[row - 1] + 1 }
+        var alpha: [[[Double]]] = []
+        var beta: [[[Double]]] = []
+        for row in 0..<rows.count {
+            let state = states[rows.owner[row]]
+            let warm = tasks[rows.owner[row]].subproblem.warmStart
+            var rowAlpha: [[Double]] = [], rowBeta: [[Double]] = []
+            var offset = 0
+            for layer in 0..<layers {
+                let width = network.reluWidth(layer)
+                let relaxation = state.relaxations[layer]
+                var layerAlpha = relaxation.lowerSlope
+                var layerBeta = [Double](repeating: 0, count: width)
+                if let warm, rowInTask[row] < warm.alpha.count, warm.alpha[rowInTask[row]].count == network.reluCount {
+                    for j in 0..<width where relaxation.isUnstable[j] { layerAlpha[j] = warm.alpha[rowInTask[row]][offset + j] }
+                }
+                if useBeta, let warm, rowInTask[row] < warm.beta.count, warm.beta[rowInTask[row]].count == network.reluCount {
+                    for j in 0..<width where relaxation.splitSign[j] != 0 { layerBeta[j] = warm.beta[rowInTask[row]][offset + j] }
+                }
+                rowAlpha.append(layerAlpha)
+                rowBeta.append(layerBeta)
+                offset += width
+            }
+            alpha.append(rowAlpha)
+            beta.append(rowBeta)
+        }
+        var best = initial
+        var bestAlpha = alpha, bestBeta = beta
+        var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta)
+        for iteration in 0..<max(options.iterations, 0) {
+            rows.alpha = alpha
+            rows.beta = useBeta ? beta : nil
+            let result = pass.run(from: layers, rows: rows, states: states, keepCoefficients: true)
+            for row in 0..<rows.count where result.lower[row] > best.lower[row] {
+                best.lower[row] = result.lower[row]
+                best.corner[row] = result.corner[row]
+                bestAlpha[row] = alpha[row]
+                bestBeta[row] = beta[row]
+            }
+            if iteration == options.iterations - 1 { break }
+            let relaxed = relaxedPreActivations(rows: rows, states: states, result: result)
+            var alphaGradient = alpha, betaGradient = beta
+            for row in 0..<rows.count {
+                let state = states[rows.owner[row]]
+                for layer in 0..<layers {
+                    let width = network.reluWidth(layer)
+                    let relaxation = state.relaxations[layer]
+                    for j in 0..<width {
+                        let incoming = result.activationCoefficients[layer][row * width + j]
+                        let z = relaxed[layer][row * width + j]
+                        alphaGradient[row][layer][j] = relaxation.isUnstable[j] && incoming >= 0 ? incoming * z : 0
+                        betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * z : 0
+                    }
+                }
+            }
+            adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
+            if useBeta {
+                adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity)
+            }
+        }
+        return Outcome(result: best, alpha: bestAlpha, beta: bestBeta)
+    }
+
+    /// Pre-activations `ẑ` of the relaxed network (each ReLU replaced by the line the backward
+    /// pass used for that row) at the row's minimizing corner, per ReLU layer (`rows x width`).
+    private func relaxedPreActivations(rows: RowSet, states: [SubproblemState], result: BackwardResult) -> [[Double]] {
+        var values: [Double] = result.corner.flatMap { $0 }
+        var output: [[Double]] = []
+        for layer in 0..<network.reluLayerCount {
+            let stage = network.stages[layer]
+            var z = [Double](repeating: 0, count: rows.count * stage.outputCount)
+            values.withUnsafeBufferPointer { left in
+                stage.transposedWeights.withUnsafeBufferPointer { right in
+                    z.withUnsafeMutableBufferPointer { out in
+                        DenseKernels.multiply(left.baseAddress!, rows: rows.count, inner: stage.inputCount, right.baseAddress!, columns: stage.outputCount, into: out.baseAddress!)
+                    }
+                }
+            }
+            let width = stage.outputCount
+            var next = [Double](repeating: 0, count: rows.count * width)
+            for row in 0..<rows.count {
+                let relaxation = states[rows.owner[row]].relaxations[layer]
+                for j in 0..<width {
+                    z[row * width + j] += stage.bias[j]
+                    let incoming = result.activationCoefficients[layer][row * width + j]
+                    let value = z[row * width + j]
+                    if incoming >= 0 {
+                        let slope = relaxation.isUnstable[j] ? (rows.alpha?[row][layer][j] ?? relaxation.lowerSlope[j]) : relaxation.lowerSlope[j]
+                        next[row * width + j] = slope * value
+                    } else {
+                        next[row * width + j] = relaxation.upperSlope[j] * value + relaxation.upperIntercept[j]
+                    }
+                }
+            }
+            output.append(z)
+            values = next
+        }
+        return output
+    }
+}
+
+/// Adam moments for parameters shaped row → layer → neuron.
+struct AdamState {
+    private var first: [[[Double]]]
+    private var second: [[[Double]]]
+    private var step = 0
+    private let decay1 = 0.9, decay2 = 0.999, epsilon = 1e-8
+
+    init(shape: [[[Double]]]) {
+        first = shape.map { $0.map { Array(repeating: 0, count: $0.count) } }
+        second = first
+    }
+
+    /// One ascent step, then projection onto `[lowerLimit, upperLimit]`.
+    mutating func ascend(_ parameters: inout [[[Double]]], gradient: [[[Double]]], learningRate: Double, lowerLimit: Double, upperLimit: Double) {
+        step += 1
+        let correction1 = 1 - pow(decay1, Double(step)), correction2 = 1 - pow(decay2, Double(step))
+        for row in parameters.indices {
+            for layer in parameters[row].indices {
+                for j in parameters[row][layer].indices {
+                    let g = gradient[row][layer][j]
+                    if g == 0 && first[row][layer][j] == 0 { continue }
+                    first[row][layer][j] = decay1 * first[row][layer][j] + (1 - decay1) * g
+                    second[row][layer][j] = decay2 * second[row][layer][j] + (1 - decay2) * g * g
+                    let update = learningRate * (first[row][layer][j] / correction1) / ((second[row][layer][j] / correction2).squareRoot() + epsilon)
+                    parameters[row][layer][j] = min(max(parameters[row][layer][j] + update, lowerLimit), upperLimit)
+                }
+            }
+        }
+    }
+}
+
+private func pow(_ base: Double, _ exponent: Double) -> Double {
+    var result = 1.0
+    for _ in 0..<Int(exponent) { result *= base }
+    return result
+}

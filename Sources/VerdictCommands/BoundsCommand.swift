@@ -1,0 +1,100 @@
+import ArgumentParser
+import VerdictBounds
+import VerdictCore
+import VerdictONNX
+import VerdictVNNLIB
+
+extension BoundMethod: ExpressibleByArgument {}
+
+/// `verdict bounds`: bound the property's objectives over its input boxes, without branching.
+struct BoundsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bounds",
+        abstract: "Bound each objective of a property by bound propagation alone (no branching).",
+        discussion: """
+            Each linear constraint of each unsafe disjunct is a row c·y + d; a disjunct is refuted \
+            when some row's lower bound is positive, and the property is proved when every \
+            disjunct of every box is refuted. Example:
+              verdict bounds benchmarks/examples/digits/properties/digit_0_eps_0.05.vnnlib --network benchmarks/examples/digits/digits.onnx --method crown
+            """)
+
+    @Argument(help: "The VNN-LIB property.")
+    var property: String
+
+    @Option(help: "The ONNX model.")
+    var network: String
+
+    @Option(help: "ibp, crown, alpha-crown or beta-crown.")
+    var method: BoundMethod = .crown
+
+    @Option(help: "Gradient steps for alpha-crown and beta-crown.")
+    var iterations = 20
+
+    @Option(help: "Adam step size for the α slopes.")
+    var learningRate = 0.1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+    }
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let model = try ONNXImporter.load(path: network).network
+        let parsed = try VNNLIBParser.parse(contentsOf: property)
+        guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
+            throw ValidationError(
+                "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
+        }
+        let boundNetwork = try BoundNetwork(model)
+        let engine = CPUBoundEngine(network: boundNetwork)
+        let tasks = parsed.cases.map { item in
+            BoundTask(subproblem: Subproblem(box: item.box, network: boundNetwork), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
+        }
+        let options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate)
+        let boundStart = ContinuousClock.now
+        let results = try engine.bound(tasks, options: options)
+        let boundMilliseconds = milliseconds(since: boundStart)
+        let proved = results.allSatisfy(\.isProved)
+        var objectives: [[String: Any]] = []
+        for (caseIndex, (task, result)) in zip(tasks, results).enumerated() {
+            for row in 0..<task.objectives.rowCount {
+                objectives.append([
+                    "box": caseIndex, "disjunct": task.objectives.disjunctOfRow[row], "row": row,
+                    "lower": result.lower[row], "upper": result.upper[row],
+                    "refutes": result.refutedDisjuncts[task.objectives.disjunctOfRow[row]] && result.lower[row] > 0,
+                ])
+            }
+        }
+        let seconds = milliseconds(since: start) / 1000
+        global.logger("verdict.bounds").debug("bounds computed in \(boundMilliseconds) ms")
+        if json {
+            try printJSON([
+                "proved": proved, "method": method.rawValue, "seconds": seconds, "bound_seconds": boundMilliseconds / 1000,
+                "objectives": objectives,
+                "unstable_relus": results.map(\.layerBounds.unstableCount),
+                "refuted_disjuncts": results.map { $0.refutedDisjuncts.filter { $0 }.count },
+                "disjuncts": tasks.map(\.objectives.disjunctCount),
+            ])
+            return
+        }
+        var rows = [["box", "disjunct", "row", "lower", "upper", ""]]
+        for objective in objectives {
+            rows.append([
+                "\(objective["box"]!)", "\(objective["disjunct"]!)", "\(objective["row"]!)",
+                "\(objective["lower"]!)", "\(objective["upper"]!)", (objective["refutes"] as? Bool) == true ? "refuted" : "",
+            ])
+        }
+        print(table(rows))
+        for (index, result) in results.enumerated() {
+            let refuted = result.refutedDisjuncts.filter { $0 }.count
+            print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs\(result.isInfeasible ? ", empty" : "")")
+        }
+        print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s")
+    }
+}
