@@ -10,7 +10,7 @@ import PackageDescription
 
 let package = Package(
     name: "Verdict",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "verdict", targets: ["verdict"]),
         .library(name: "VerdictCore", targets: ["VerdictCore"]),
@@ -57,6 +57,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "verdict", dependencies: ["VerdictCommands"]),
+        .executableTarget(
+            name: "bound-throughput",
+            dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB"],
+            path: "benchmarks/BoundThroughput"
+        ),
 
         .target(name: "VerdictTestSupport", dependencies: ["VerdictCore"], path: "Tests/VerdictTestSupport"),
         .testTarget(name: "VerdictCoreTests", dependencies: ["VerdictCore", "VerdictTestSupport"]),

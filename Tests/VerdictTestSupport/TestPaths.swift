@@ -51,13 +51,14 @@ public enum BenchmarkSuite {
         }
         var expected: [String: String] = [:]
         if let text = try? String(contentsOf: folder.appendingPathComponent("expected.csv"), encoding: .utf8) {
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: ",", maxSplits: 3).map(String.init)
+            // Lines may end in \r\n, a single Character in Swift: split on any newline.
+            for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+                let fields = line.split(separator: ",", maxSplits: 3).map { $0.trimmingCharacters(in: .whitespaces) }
                 if fields.count >= 3 { expected[fields[0] + "," + fields[1]] = fields[2] }
             }
         }
         let text = try String(contentsOf: folder.appendingPathComponent(csv), encoding: .utf8)
-        return text.split(separator: "\n").compactMap { line in
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count >= 3, let timeout = Double(fields[2]) else { return nil }
             return BenchmarkInstance(

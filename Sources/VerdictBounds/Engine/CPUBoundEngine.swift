@@ -92,10 +92,11 @@ public struct CPUBoundEngine: BoundEngine {
                 for j in 0..<stage.outputCount
                 where task.subproblem.phases[layer][j] == .free && states[index].lower[layer][j] < 0 && states[index].upper[layer][j] > 0 {
                     for isUpper in [false, true] {
-                        var row = [Double](repeating: 0, count: stage.outputCount)
-                        row[j] = isUpper ? -1 : 1
+                        // One-hot row ±e_j, written in place (no per-neuron array).
+                        let start = rows.coefficients.count
+                        rows.coefficients.append(contentsOf: repeatElement(0, count: stage.outputCount))
+                        rows.coefficients[start + j] = isUpper ? -1 : 1
                         rows.owner.append(index)
-                        rows.coefficients += row
                         rows.constants.append(0)
                         targets.append((index, j, isUpper))
                     }

@@ -1,4 +1,15 @@
 import Dispatch
+import Synchronization
+
+/// Floating-point operations done by the dense kernels since the last reset (multiply-adds
+/// actually performed count two; skipped zeros count nothing), for benchmarks.
+public enum FlopCounter {
+    static let count = Atomic<Int>(0)
+
+    public static func reset() { count.store(0, ordering: .relaxed) }
+    public static var value: Int { count.load(ordering: .relaxed) }
+    static func add(_ flops: Int) { count.add(flops, ordering: .relaxed) }
+}
 
 /// The dense kernels of the CPU engine: row-major matrix products split across cores.
 ///
@@ -19,6 +30,8 @@ enum DenseKernels {
         let tasks = (rows + rowsPerTask - 1) / rowsPerTask
         let body: @Sendable (Int) -> Void = { task in
             let start = task * rowsPerTask, end = min(rows, start + rowsPerTask)
+            var performed = 0
+            defer { FlopCounter.add(2 * performed * columns) }
             for row in start..<end {
                 let output = c + row * columns
                 output.initialize(repeating: 0, count: columns)
@@ -26,6 +39,7 @@ enum DenseKernels {
                 for k in 0..<inner {
                     let factor = left[k]
                     if factor == 0 { continue }
+                    performed += 1
                     axpy(factor, b + k * columns, output, count: columns)
                 }
             }

@@ -1,0 +1,113 @@
+// Bound throughput: subproblem bounds per second for batch sizes 1 to 1024, per method, on
+// one network and property, with the achieved floating-point rate of the dense kernels beside
+// a measured peak of the machine.
+//
+//   swift run -c release bound-throughput --network N.onnx --property P.vnnlib [--methods crown,alpha-crown] [--batches 1,4,16,64,256,1024]
+import Dispatch
+import Foundation
+import VerdictBounds
+import VerdictCore
+import VerdictONNX
+import VerdictVNNLIB
+
+struct Arguments {
+    var network = ""
+    var property = ""
+    var methods: [BoundMethod] = [.ibp, .crown, .alphaCrown, .betaCrown]
+    var batches = [1, 4, 16, 64, 256, 1024]
+    var seconds = 1.0
+
+    init() {
+        var iterator = CommandLine.arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch argument {
+            case "--network": network = value
+            case "--property": property = value
+            case "--methods": methods = value.split(separator: ",").compactMap { BoundMethod(rawValue: String($0)) }
+            case "--batches": batches = value.split(separator: ",").compactMap { Int($0) }
+            case "--seconds": seconds = Double(value) ?? 1
+            default:
+                FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
+                exit(2)
+            }
+        }
+        if network.isEmpty || property.isEmpty {
+            FileHandle.standardError.write(Data("usage: bound-throughput --network N.onnx --property P.vnnlib [--methods ibp,crown] [--batches 1,64] [--seconds 1]\n".utf8))
+            exit(2)
+        }
+    }
+}
+
+/// Peak double-precision rate of the instructions this build uses: independent SIMD
+/// multiply-add chains (separate multiply and add, as the kernels compile to) on every core.
+func measuredPeakFlops() -> Double {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let steps = 5_000_000
+    let start = Date()
+    let sink = Mutex<Double>(0)
+    DispatchQueue.concurrentPerform(iterations: cores) { _ in
+        var chains = (0..<12).map { SIMD4<Double>(repeating: 1 + Double($0) * 1e-3) }
+        let x = SIMD4<Double>(repeating: 0.9999999), y = SIMD4<Double>(repeating: 1e-9)
+        for _ in 0..<steps {
+            chains[0] = chains[0] * x + y; chains[1] = chains[1] * x + y; chains[2] = chains[2] * x + y
+            chains[3] = chains[3] * x + y; chains[4] = chains[4] * x + y; chains[5] = chains[5] * x + y
+            chains[6] = chains[6] * x + y; chains[7] = chains[7] * x + y; chains[8] = chains[8] * x + y
+            chains[9] = chains[9] * x + y; chains[10] = chains[10] * x + y; chains[11] = chains[11] * x + y
+        }
+        let total = chains.reduce(SIMD4<Double>()) { $0 + $1 }.sum()
+        sink.withLock { $0 += total }
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    _ = sink.withLock { $0 }
+    // Per step: 12 chains x 4 lanes x 2 flops.
+    return Double(cores) * Double(steps) * 12 * 4 * 2 / elapsed
+}
+
+import Synchronization
+
+let arguments = Arguments()
+let model = try ONNXImporter.load(path: arguments.network).network
+let property = try VNNLIBParser.parse(contentsOf: arguments.property)
+let network = try BoundNetwork(model)
+let engine = CPUBoundEngine(network: network)
+let item = property.cases[0]
+let objectives = Objectives(region: item.unsafe, outputCount: property.outputCount)
+
+/// Subproblems like those of branch and bound: random sub-boxes of the property's box, with
+/// a quarter of the width in every dimension.
+func subproblems(_ count: Int) -> [BoundTask] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { _ in
+        var lower: [Double] = [], upper: [Double] = []
+        for j in 0..<item.box.dimension {
+            let width = (item.box.upper[j] - item.box.lower[j]) / 4
+            let start = item.box.lower[j] + Double.random(in: 0...(3 * width), using: &generator)
+            lower.append(start)
+            upper.append(start + width)
+        }
+        return BoundTask(subproblem: Subproblem(box: InputBox(lower: lower, upper: upper), network: network), objectives: objectives)
+    }
+}
+
+let peak = measuredPeakFlops()
+print("network \(arguments.network) (\(network.reluCount) ReLUs), property \(arguments.property)")
+print(String(format: "measured peak: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
+print("engine  method       batch  subproblems/s  GFLOP/s  % of peak")
+for method in arguments.methods {
+    for batch in arguments.batches {
+        let tasks = subproblems(batch)
+        let options = BoundOptions(method: method, iterations: 20)
+        _ = try engine.bound(Array(tasks.prefix(1)), options: options)  // warm-up
+        FlopCounter.reset()
+        var rounds = 0
+        let start = Date()
+        repeat {
+            _ = try engine.bound(tasks, options: options)
+            rounds += 1
+        } while Date().timeIntervalSince(start) < arguments.seconds
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(FlopCounter.value) / elapsed
+        print(String(format: "cpu     %-11@  %5d  %13.1f  %7.2f  %8.1f", method.rawValue, batch, Double(rounds * batch) / elapsed, rate / 1e9, 100 * rate / peak))
+    }
+}

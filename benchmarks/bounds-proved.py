@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""How many instances of a VNN-COMP benchmark each bound method proves without branching.
+
+Runs `verdict bounds --json` (release build) on every instance of the given benchmark folders
+and prints, per method, how many are proved and how long it took. A proved instance whose
+known answer is `sat` is a soundness bug: it is listed and the script exits 1.
+
+    benchmarks/bounds-proved.py [--methods crown,alpha-crown] [ROOT/acasxu ROOT/mnistfc ...]
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERDICT = os.path.join(HERE, "..", ".build", "release", "verdict")
+
+
+def instances(folder):
+    name = next(f for f in os.listdir(folder) if f.endswith("_instances.csv"))
+    expected = {}
+    path = os.path.join(folder, "expected.csv")
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                expected[(row["onnx"], row["vnnlib"])] = row["expected"]
+    with open(os.path.join(folder, name), newline="") as f:
+        for row in csv.reader(f):
+            if len(row) >= 3:
+                yield row[0].strip(), row[1].strip(), expected.get((row[0].strip(), row[1].strip()), "unknown")
+
+
+def main():
+    arguments = sys.argv[1:]
+    methods = ["crown", "alpha-crown"]
+    if arguments[:1] == ["--methods"]:
+        methods = arguments[1].split(",")
+        arguments = arguments[2:]
+    root = os.environ.get("VERDICT_BENCHMARKS", os.path.join(HERE, "..", "..", "shared", "benchmarks", "vnncomp2021"))
+    folders = arguments or [os.path.join(root, "acasxu"), os.path.join(root, "mnistfc")]
+    if not os.path.exists(VERDICT):
+        subprocess.run(["swift", "build", "-c", "release", "--product", "verdict"], cwd=os.path.join(HERE, ".."), check=True)
+    wrong = []
+    print(f"{'benchmark':<10} {'method':<12} {'proved':>7} {'of':>4} {'unsat known':>12} {'seconds':>8}")
+    for folder in folders:
+        items = list(instances(folder))
+        for method in methods:
+            proved = 0
+            start = time.time()
+            for network, prop, expected in items:
+                result = subprocess.run(
+                    [VERDICT, "bounds", os.path.join(folder, prop), "--network", os.path.join(folder, network), "--method", method, "--json"],
+                    capture_output=True, text=True)
+                if result.returncode != 0:
+                    print(f"error on {network} {prop}: {result.stderr.strip()}", file=sys.stderr)
+                    continue
+                if json.loads(result.stdout)["proved"]:
+                    proved += 1
+                    if expected == "sat":
+                        wrong.append((method, network, prop))
+            unsat = sum(1 for item in items if item[2] == "unsat")
+            print(f"{os.path.basename(folder):<10} {method:<12} {proved:>7} {len(items):>4} {unsat:>12} {time.time() - start:>8.1f}")
+    for method, network, prop in wrong:
+        print(f"SOUNDNESS BUG: {method} proved {network} {prop}, whose known answer is sat")
+    sys.exit(1 if wrong else 0)
+
+
+if __name__ == "__main__":
+    main()
