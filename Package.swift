@@ -4,7 +4,8 @@
 // Targets follow the layers of the design; each layer imports only the ones below it:
 //   VerdictCore (network IR, exact evaluation, properties, witness checking)
 //   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing)
-//   ← VerdictBounds (CPU bound engine), VerdictOpenCL (device runtime), VerdictZ3 (solver binding)
+//   ← VerdictBounds (bound engines, CPU reference) ← VerdictOpenCL (OpenCL runtime and engine)
+//   ← VerdictZ3 (solver binding)
 //   ← VerdictCommands (the `verdict` command tree) ← verdict (the executable)
 import PackageDescription
 
@@ -47,7 +48,14 @@ let package = Package(
         .target(name: "VerdictVNNLIB", dependencies: ["VerdictCore"]),
         .target(name: "VerdictBounds", dependencies: ["VerdictCore"]),
         .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictCore"]),
-        .target(name: "VerdictOpenCL", dependencies: ["COpenCL"]),
+        .target(
+            name: "VerdictOpenCL",
+            dependencies: ["COpenCL", "VerdictBounds", "VerdictCore"],
+            plugins: ["EmbedKernels"]
+        ),
+        // Embeds kernels/*.cl into VerdictOpenCL at build time.
+        .executableTarget(name: "kernel-embedder", path: "Sources/KernelEmbedder"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["kernel-embedder"]),
         .target(
             name: "VerdictCommands",
             dependencies: [
@@ -59,7 +67,7 @@ let package = Package(
         .executableTarget(name: "verdict", dependencies: ["VerdictCommands"]),
         .executableTarget(
             name: "bound-throughput",
-            dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB"],
+            dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictOpenCL", "VerdictVNNLIB"],
             path: "benchmarks/BoundThroughput"
         ),
 
@@ -75,6 +83,10 @@ let package = Package(
         .testTarget(name: "VerdictVNNLIBTests", dependencies: ["VerdictVNNLIB", "VerdictCore", "VerdictTestSupport"]),
         .testTarget(name: "VerdictBoundsTests", dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["VerdictZ3", "VerdictOpenCL"]),
+        .testTarget(
+            name: "VerdictOpenCLTests",
+            dependencies: ["VerdictOpenCL", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
+        ),
         .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictTestSupport"]),
     ]
 )

@@ -2,9 +2,14 @@ import ArgumentParser
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
+import VerdictOpenCL
 import VerdictVNNLIB
 
 extension BoundMethod: ExpressibleByArgument {}
+extension DevicePrecision: ExpressibleByArgument {}
+extension DeviceChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
 
 /// `verdict bounds`: bound the property's objectives over its input boxes, without branching.
 struct BoundsCommand: ParsableCommand {
@@ -33,6 +38,12 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Adam step size for the α slopes.")
     var learningRate = 0.1
 
+    @Option(help: "Where bounds are computed: auto (a GPU, else any OpenCL device, else the CPU), cpu, opencl or opencl:INDEX.")
+    var device: DeviceChoice = .auto
+
+    @Option(help: "Arithmetic of OpenCL devices: auto (double where supported), float or double.")
+    var precision: DevicePrecision = .auto
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -52,7 +63,8 @@ struct BoundsCommand: ParsableCommand {
                 "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
         }
         let boundNetwork = try BoundNetwork(model)
-        let engine = CPUBoundEngine(network: boundNetwork)
+        let engine = try EngineSelection.engine(for: boundNetwork, choice: device, precision: precision)
+        global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in
             BoundTask(subproblem: Subproblem(box: item.box, network: boundNetwork), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
         }
@@ -76,6 +88,7 @@ struct BoundsCommand: ParsableCommand {
         if json {
             try printJSON([
                 "proved": proved, "method": method.rawValue, "seconds": seconds, "bound_seconds": boundMilliseconds / 1000,
+                "engine": engine.name,
                 "objectives": objectives,
                 "unstable_relus": results.map(\.layerBounds.unstableCount),
                 "refuted_disjuncts": results.map { $0.refutedDisjuncts.filter { $0 }.count },
@@ -95,6 +108,6 @@ struct BoundsCommand: ParsableCommand {
             let refuted = result.refutedDisjuncts.filter { $0 }.count
             print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs\(result.isInfeasible ? ", empty" : "")")
         }
-        print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s")
+        print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s on \(engine.name)")
     }
 }

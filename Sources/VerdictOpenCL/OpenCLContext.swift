@@ -50,36 +50,66 @@ public final class OpenCLContext {
         return OpenCLProgram(program: program, context: self)
     }
 
-    /// A device buffer filled with `values`.
+    /// A device buffer of floats filled with `values`.
     public func buffer(_ values: [Float]) throws -> OpenCLBuffer {
-        var status: cl_int = 0
-        let size = max(values.count, 1) * MemoryLayout<Float>.size
-        let memory = values.withUnsafeBytes { bytes in
-            clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR), size,
-                UnsafeMutableRawPointer(mutating: bytes.baseAddress), &status)
-        }
-        guard let memory, status == CL_SUCCESS else { throw OpenCLError(call: "clCreateBuffer", code: status) }
-        return OpenCLBuffer(memory: memory, count: values.count)
+        try buffer(of: Float.self, count: values.count, values: values)
     }
 
-    /// An uninitialised device buffer of `count` floats.
-    public func buffer(count: Int) throws -> OpenCLBuffer {
+    /// A device buffer of `count` elements of `Element`, filled with `values` when given.
+    public func buffer<Element: BinaryFloatingPoint>(of: Element.Type, count: Int, values: [Element]? = nil) throws -> OpenCLBuffer {
         var status: cl_int = 0
-        guard let memory = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), max(count, 1) * MemoryLayout<Float>.size, nil, &status),
-            status == CL_SUCCESS
-        else { throw OpenCLError(call: "clCreateBuffer", code: status) }
+        let size = max(count, 1) * MemoryLayout<Element>.size
+        let memory: cl_mem?
+        if let values {
+            precondition(values.count == count)
+            memory = values.withUnsafeBytes { bytes in
+                clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR), size,
+                    UnsafeMutableRawPointer(mutating: bytes.baseAddress), &status)
+            }
+        } else {
+            memory = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), size, nil, &status)
+        }
+        guard let memory, status == CL_SUCCESS else { throw OpenCLError(call: "clCreateBuffer", code: status) }
         return OpenCLBuffer(memory: memory, count: count)
     }
 
-    /// Reads a buffer back, waiting for queued work.
-    public func read(_ buffer: OpenCLBuffer) throws -> [Float] {
-        var values = [Float](repeating: 0, count: buffer.count)
+    /// Copies `values` into the start of `buffer` (which must be large enough), waiting for
+    /// the copy to finish.
+    public func write<Element: BinaryFloatingPoint>(_ values: [Element], to buffer: OpenCLBuffer) throws {
+        precondition(values.count <= buffer.count)
+        guard !values.isEmpty else { return }
+        try values.withUnsafeBytes { bytes in
+            try OpenCLError.check(
+                clEnqueueWriteBuffer(queue, buffer.memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
+                "clEnqueueWriteBuffer")
+        }
+    }
+
+    /// Reads the first `count` elements of a buffer, waiting for queued work.
+    public func read<Element: BinaryFloatingPoint>(_ buffer: OpenCLBuffer, count: Int, as: Element.Type) throws -> [Element] {
+        precondition(count <= buffer.count)
+        var values = [Element](repeating: 0, count: count)
+        guard count > 0 else { return values }
         try values.withUnsafeMutableBytes { bytes in
             try OpenCLError.check(
                 clEnqueueReadBuffer(queue, buffer.memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
                 "clEnqueueReadBuffer")
         }
         return values
+    }
+
+    /// Runs a kernel over a 2-D range; `global` must be a multiple of `local` in each dimension.
+    public func run(_ kernel: OpenCLKernel, global: (Int, Int), local: (Int, Int)) throws {
+        var globalSize = [global.0, global.1]
+        var localSize = [local.0, local.1]
+        try OpenCLError.check(
+            clEnqueueNDRangeKernel(queue, kernel.kernel, 2, nil, &globalSize, &localSize, 0, nil, nil),
+            "clEnqueueNDRangeKernel")
+    }
+
+    /// Reads a whole buffer of floats back, waiting for queued work.
+    public func read(_ buffer: OpenCLBuffer) throws -> [Float] {
+        try read(buffer, count: buffer.count, as: Float.self)
     }
 
     /// Runs a kernel over `globalSize` work items (rounded up to whole work groups).

@@ -13,10 +13,12 @@ public struct OpenCLDevice: @unchecked Sendable, CustomStringConvertible {
     public let maxWorkGroupSize: Int
     public let globalMemoryBytes: UInt64
     public let localMemoryBytes: UInt64
+    /// Whether the device computes in double precision (`cl_khr_fp64`).
+    public let supportsDouble: Bool
 
     public var description: String {
         "\(name) (\(vendor); \(isGPU ? "GPU" : "CPU/other"); \(computeUnits) compute units; work groups up to \(maxWorkGroupSize); "
-            + "\(globalMemoryBytes >> 20) MiB global, \(localMemoryBytes >> 10) KiB local; \(version))"
+            + "\(globalMemoryBytes >> 20) MiB global, \(localMemoryBytes >> 10) KiB local; double \(supportsDouble ? "yes" : "no"); \(version))"
     }
 }
 
@@ -66,13 +68,15 @@ public enum OpenCLDiscovery {
         let workGroup: Int = try deviceValue(id, cl_device_info(CL_DEVICE_MAX_WORK_GROUP_SIZE))
         let global: cl_ulong = try deviceValue(id, cl_device_info(CL_DEVICE_GLOBAL_MEM_SIZE))
         let local: cl_ulong = try deviceValue(id, cl_device_info(CL_DEVICE_LOCAL_MEM_SIZE))
+        let extensions = try deviceString(id, cl_device_info(CL_DEVICE_EXTENSIONS))
         return OpenCLDevice(
             id: id, platformName: platformName,
             name: try deviceString(id, cl_device_info(CL_DEVICE_NAME)),
             vendor: try deviceString(id, cl_device_info(CL_DEVICE_VENDOR)),
             version: try deviceString(id, cl_device_info(CL_DEVICE_VERSION)),
             isGPU: type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0, computeUnits: Int(units),
-            maxWorkGroupSize: workGroup, globalMemoryBytes: global, localMemoryBytes: local)
+            maxWorkGroupSize: workGroup, globalMemoryBytes: global, localMemoryBytes: local,
+            supportsDouble: extensions.split(separator: " ").contains("cl_khr_fp64"))
     }
 
     private static func platformString(_ platform: cl_platform_id, _ parameter: cl_platform_info) throws -> String {

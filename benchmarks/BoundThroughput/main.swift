@@ -2,12 +2,17 @@
 // one network and property, with the achieved floating-point rate of the dense kernels beside
 // a measured peak of the machine.
 //
-//   swift run -c release bound-throughput --network N.onnx --property P.vnnlib [--methods crown,alpha-crown] [--batches 1,4,16,64,256,1024]
+// The CPU engine and, where an OpenCL device exists, the OpenCL engine run side by side; an
+// optimized BLAS (OpenBLAS through numpy, when importable) is timed in the same run for scale.
+//
+//   swift run -c release bound-throughput --network N.onnx --property P.vnnlib [--methods crown,alpha-crown]
+//       [--batches 1,4,16,64,256,1024] [--seconds 1] [--device opencl:0] [--precision auto|float|double]
 import Dispatch
 import Foundation
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
+import VerdictOpenCL
 import VerdictVNNLIB
 
 struct Arguments {
@@ -16,6 +21,8 @@ struct Arguments {
     var methods: [BoundMethod] = [.ibp, .crown, .alphaCrown, .betaCrown]
     var batches = [1, 4, 16, 64, 256, 1024]
     var seconds = 1.0
+    var device = "opencl"
+    var precision = DevicePrecision.auto
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -27,6 +34,8 @@ struct Arguments {
             case "--methods": methods = value.split(separator: ",").compactMap { BoundMethod(rawValue: String($0)) }
             case "--batches": batches = value.split(separator: ",").compactMap { Int($0) }
             case "--seconds": seconds = Double(value) ?? 1
+            case "--device": device = value
+            case "--precision": precision = DevicePrecision(rawValue: value) ?? .auto
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -90,24 +99,75 @@ func subproblems(_ count: Int) -> [BoundTask] {
     }
 }
 
+/// OpenBLAS matrix-product rates (GFLOP/s) through numpy, float32 and float64, for products of
+/// the shapes the engine runs (rows x 256 x 256) and a large square one.
+func blasRates() -> String? {
+    let script = """
+        import time, numpy as np
+        def rate(dtype, m, k, n):
+            a = np.random.rand(m, k).astype(dtype); b = np.random.rand(k, n).astype(dtype)
+            a @ b
+            runs, start = 0, time.perf_counter()
+            while time.perf_counter() - start < 0.5:
+                a @ b; runs += 1
+            return 2 * m * k * n * runs / (time.perf_counter() - start) / 1e9
+        for dtype in ("float32", "float64"):
+            print(f"{dtype} {rate(dtype, 4096, 256, 256):.1f} {rate(dtype, 2048, 2048, 2048):.1f}")
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: output, as: UTF8.self)
+}
+
 let peak = measuredPeakFlops()
+var engines: [any BoundEngine] = [engine]
+if let choice = DeviceChoice(arguments.device), choice != .cpu, let device = try? EngineSelection.engine(for: network, choice: choice, precision: arguments.precision), !(device is CPUBoundEngine) {
+    engines.append(device)
+}
 print("network \(arguments.network) (\(network.reluCount) ReLUs), property \(arguments.property)")
-print(String(format: "measured peak: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
-print("engine  method       batch  subproblems/s  GFLOP/s  % of peak")
+print(String(format: "measured peak of this build's CPU code: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
+if let rates = blasRates() {
+    for line in rates.split(separator: "\n") {
+        let fields = line.split(separator: " ")
+        print("OpenBLAS (numpy) \(fields[0]): \(fields[1]) GFLOP/s at 4096x256x256, \(fields[2]) GFLOP/s at 2048^3")
+    }
+} else {
+    print("OpenBLAS rate: numpy not importable, skipped")
+}
+print("engines: " + engines.map(\.name).joined(separator: "; "))
+var header = "method        batch"
+for engine in engines { header += "  \(engine.name.split(separator: " ").first!.padding(toLength: 9, withPad: " ", startingAt: 0)) subproblems/s  GFLOP/s" }
+if engines.count == 2 { header += "  ratio" }
+print(header)
 for method in arguments.methods {
     for batch in arguments.batches {
         let tasks = subproblems(batch)
         let options = BoundOptions(method: method, iterations: 20)
-        _ = try engine.bound(Array(tasks.prefix(1)), options: options)  // warm-up
-        FlopCounter.reset()
-        var rounds = 0
-        let start = Date()
-        repeat {
-            _ = try engine.bound(tasks, options: options)
-            rounds += 1
-        } while Date().timeIntervalSince(start) < arguments.seconds
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(FlopCounter.value) / elapsed
-        print(String(format: "cpu     %-11@  %5d  %13.1f  %7.2f  %8.1f", method.rawValue, batch, Double(rounds * batch) / elapsed, rate / 1e9, 100 * rate / peak))
+        var line = "\(method.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(String(format: "%5d", batch))"
+        var rates: [Double] = []
+        for engine in engines {
+            _ = try engine.bound(Array(tasks.prefix(1)), options: options)  // warm-up
+            FlopCounter.reset()
+            var rounds = 0
+            let start = Date()
+            repeat {
+                _ = try engine.bound(tasks, options: options)
+                rounds += 1
+            } while Date().timeIntervalSince(start) < arguments.seconds
+            let elapsed = Date().timeIntervalSince(start)
+            let rate = Double(rounds * batch) / elapsed
+            rates.append(rate)
+            line += String(format: "  %23.1f  %7.2f", rate, Double(FlopCounter.value) / elapsed / 1e9)
+        }
+        if rates.count == 2 { line += String(format: "  %5.2f", rates[1] / rates[0]) }
+        print(line)
     }
 }

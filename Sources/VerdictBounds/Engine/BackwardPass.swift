@@ -5,9 +5,11 @@ import VerdictCore
 /// input box, accumulating a rounding allowance on the way (see ``RoundingAllowance``).
 struct BackwardPass {
     let network: BoundNetwork
+    /// The host's arithmetic (Double), for everything but the weight products.
     let allowance: RoundingAllowance
+    let products: any WeightProducts
 
-    func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false) -> BackwardResult {
+    func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false) throws -> BackwardResult {
         let rowCount = rows.count
         let unit = allowance.unitRoundoff
         var coefficients = rows.coefficients
@@ -22,32 +24,33 @@ struct BackwardPass {
             let affine = network.stages[currentStage]
             let width = affine.outputCount, inputWidth = affine.inputCount
             let gamma = allowance.gamma(width + 1)
+            // Products by W in the products' arithmetic; +3 covers rounding the coefficients and
+            // the weights to it (Float on devices).
+            let productGamma = products.allowance.gamma(width + 3)
             termCount += 2
             // Bias into the constant; the dot products' rounding and the product by W into errors.
             for row in 0..<rowCount {
                 let owner = rows.owner[row]
                 let magnitudes = states[owner].weightedMagnitude[currentStage]
-                var biasTerm = 0.0, biasMagnitude = 0.0, productMagnitude = 0.0
+                var biasTerm = 0.0, biasMagnitude = 0.0, productMagnitude = 0.0, anyCoefficient = false
                 let offset = row * width
                 for o in 0..<width {
                     let coefficient = coefficients[offset + o]
                     if coefficient == 0 { continue }
+                    anyCoefficient = true
                     biasTerm += coefficient * affine.bias[o]
                     biasMagnitude += (coefficient * affine.bias[o]).magnitude
                     productMagnitude += coefficient.magnitude * magnitudes[o]
                 }
                 constants[row] += biasTerm
                 constantMagnitude[row] += biasTerm.magnitude
-                errors[row] += gamma * (biasMagnitude + productMagnitude)
-            }
-            next = [Double](repeating: 0, count: rowCount * inputWidth)
-            coefficients.withUnsafeBufferPointer { left in
-                affine.weights.withUnsafeBufferPointer { right in
-                    next.withUnsafeMutableBufferPointer { out in
-                        DenseKernels.multiply(left.baseAddress!, rows: rowCount, inner: width, right.baseAddress!, columns: inputWidth, into: out.baseAddress!)
-                    }
+                errors[row] += gamma * biasMagnitude + productGamma * productMagnitude
+                if anyCoefficient {
+                    // Flushed subnormal products: at most `width` per entry, times |input| <= m.
+                    errors[row] += Double(width) * products.allowance.flushSlack * states[owner].stageInputMagnitudeSum[currentStage]
                 }
             }
+            next = try products.multiply(coefficients, count: rowCount, stage: currentStage, transposed: false)
             if currentStage == 0 { break }
             // Through ReLU layer currentStage - 1.
             let layer = currentStage - 1

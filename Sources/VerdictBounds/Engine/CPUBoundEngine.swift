@@ -1,7 +1,25 @@
 import VerdictCore
 
 /// The reference bound engine: IBP, CROWN, α-CROWN and β-CROWN on the CPU in `Double`, with
-/// the rounding allowance of ``RoundingAllowance`` applied to every bound it returns.
+/// the rounding allowance of ``RoundingAllowance`` applied to every bound it returns. It is
+/// the oracle the OpenCL engine is tested against.
+public struct CPUBoundEngine: BoundEngine {
+    private let engine: BatchedBoundEngine
+
+    public init(network: BoundNetwork) {
+        engine = BatchedBoundEngine(network: network, products: CPUWeightProducts(network: network), name: "cpu")
+    }
+
+    public var name: String { engine.name }
+    public var network: BoundNetwork { engine.network }
+
+    public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
+        try engine.bound(tasks, options: options)
+    }
+}
+
+/// IBP, CROWN, α-CROWN and β-CROWN for batches of subproblems, with the weight products done
+/// by a ``WeightProducts`` (the CPU's dense kernels, or an OpenCL device's).
 ///
 /// A batch is processed layer by layer for all its subproblems together: the neuron rows of
 /// every subproblem whose bounds a layer needs are stacked into one matrix, so each backward
@@ -9,26 +27,29 @@ import VerdictCore
 /// the neurons IBP leaves unstable, from CROWN; a child subproblem takes its parent's bounds
 /// for the layers before its newest split and intersects the rest with them. α and β are
 /// optimized for the objective rows only (intermediate layers use CROWN's adaptive slopes).
-public struct CPUBoundEngine: BoundEngine {
+public struct BatchedBoundEngine: BoundEngine {
     public let network: BoundNetwork
-    public var name: String { "cpu" }
+    public let name: String
+    let products: any WeightProducts
     let allowance = RoundingAllowance.double
 
-    public init(network: BoundNetwork) {
+    public init(network: BoundNetwork, products: any WeightProducts, name: String) {
         self.network = network
+        self.products = products
+        self.name = name
     }
 
     public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
         try validate(tasks)
         var states = tasks.map { SubproblemState($0.subproblem) }
-        let pass = BackwardPass(network: network, allowance: allowance)
+        let pass = BackwardPass(network: network, allowance: allowance, products: products)
         for layer in 0..<network.reluLayerCount {
-            computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel)
+            try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel)
         }
         let last = network.reluLayerCount
         parallelUpdate(&states, parallel: options.parallel) { state in
             guard !state.isInfeasible else { return }
-            state.weightedMagnitude.append(IntervalPass.weightedMagnitude(network.stages[last], magnitudes: state.stageInputMagnitude(last)))
+            state.appendMagnitudes(of: network.stages[last], stage: last)
         }
         let interval = intervalObjectives(tasks, states: states)
         if options.method == .ibp { return interval }
@@ -62,13 +83,13 @@ public struct CPUBoundEngine: BoundEngine {
 
     private func computeLayer(
         _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool
-    ) {
+    ) throws {
         let stage = network.stages[layer]
         // Interval bounds from the previous layer (or the box), intersected with the parent's.
         parallelUpdate(&states, parallel: parallel) { state in
             guard !state.isInfeasible else { return }
-            let magnitudes = IntervalPass.weightedMagnitude(stage, magnitudes: state.stageInputMagnitude(layer))
-            state.weightedMagnitude.append(magnitudes)
+            state.appendMagnitudes(of: stage, stage: layer)
+            let magnitudes = state.weightedMagnitude[layer]
             let (inLower, inUpper): ([Double], [Double]) = layer == 0
                 ? (state.box.lower, state.box.upper)
                 : (state.lower[layer - 1].map { max(0, $0) }, state.upper[layer - 1].map { max(0, $0) })
@@ -103,7 +124,7 @@ public struct CPUBoundEngine: BoundEngine {
                 }
             }
             if rows.count > 0 {
-                let result = pass.run(from: layer, rows: rows, states: states)
+                let result = try pass.run(from: layer, rows: rows, states: states)
                 for (row, target) in targets.enumerated() {
                     if target.isUpper {
                         states[target.subproblem].upper[layer][target.neuron] = min(states[target.subproblem].upper[layer][target.neuron], -result.lower[row])
@@ -176,12 +197,12 @@ public struct CPUBoundEngine: BoundEngine {
                 upperRows.constants.append(-objectives.constants[row])
             }
         }
-        var lowerResult = pass.run(from: last, rows: lowerRows, states: states)
-        let upperResult = pass.run(from: last, rows: upperRows, states: states)
+        var lowerResult = try pass.run(from: last, rows: lowerRows, states: states)
+        let upperResult = try pass.run(from: last, rows: upperRows, states: states)
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
             let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
-            let optimized = optimizer.optimize(rows: lowerRows, states: states, tasks: tasks, initial: lowerResult)
+            let optimized = try optimizer.optimize(rows: lowerRows, states: states, tasks: tasks, initial: lowerResult)
             lowerResult = optimized.result
             for (index, _) in tasks.enumerated() where !states[index].isInfeasible {
                 let rowRange = firstRow[index]..<(firstRow[index] + tasks[index].objectives.rowCount)

@@ -10,6 +10,8 @@ struct SubproblemState {
     /// `|W_k|·m` for each stage `k`, where `m` bounds the magnitude of the stage's input:
     /// the factor that turns rounding of products by `W_k` into an allowance.
     var weightedMagnitude: [[Double]] = []
+    /// `Σ m` for each stage, with `m` as above.
+    var stageInputMagnitudeSum: [Double] = []
     var isInfeasible = false
 
     init(_ subproblem: Subproblem) {
@@ -25,6 +27,13 @@ struct SubproblemState {
     }
 
     var layerBounds: LayerBounds { LayerBounds(lower: lower, upper: upper) }
+
+    /// Records the magnitude factors of stage `stage` (called in stage order).
+    mutating func appendMagnitudes(of affine: BoundNetwork.AffineStage, stage: Int) {
+        let magnitudes = stageInputMagnitude(stage)
+        weightedMagnitude.append(IntervalPass.weightedMagnitude(affine, magnitudes: magnitudes))
+        stageInputMagnitudeSum.append(magnitudes.reduce(0, +) * (1 + RoundingAllowance.double.gamma(magnitudes.count + 1)))
+    }
 }
 
 /// Rows of linear functions of one stage's outputs, for many subproblems at once.

@@ -8,7 +8,7 @@ public enum FlopCounter {
 
     public static func reset() { count.store(0, ordering: .relaxed) }
     public static var value: Int { count.load(ordering: .relaxed) }
-    static func add(_ flops: Int) { count.add(flops, ordering: .relaxed) }
+    public static func add(_ flops: Int) { count.add(flops, ordering: .relaxed) }
 }
 
 /// The dense kernels of the CPU engine: row-major matrix products split across cores.

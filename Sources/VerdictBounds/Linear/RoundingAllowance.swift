@@ -26,6 +26,10 @@ public struct RoundingAllowance: Sendable {
     /// or 2^-149 in Float), generously.
     public var underflowSlack: Double { unitRoundoff == 0x1p-53 ? 0x1p-1000 : 0x1p-120 }
 
+    /// Absolute error of one product whose result underflows (devices that flush subnormals
+    /// to zero lose up to the smallest normal number).
+    public var flushSlack: Double { unitRoundoff == 0x1p-53 ? 0x1p-1022 : 0x1p-126 }
+
     /// `value - allowance`, rounded down: the sound lower bound.
     public func lowered(_ value: Double, by allowance: Double) -> Double {
         guard value.isFinite else { return value.isNaN ? -.infinity : value }

@@ -21,7 +21,7 @@ struct RelaxationOptimizer {
         var beta: [[[Double]]]
     }
 
-    func optimize(rows: RowSet, states: [SubproblemState], tasks: [BoundTask], initial: BackwardResult) -> Outcome {
+    func optimize(rows: RowSet, states: [SubproblemState], tasks: [BoundTask], initial: BackwardResult) throws -> Outcome {
         let layers = network.reluLayerCount
         let useBeta = options.method == .betaCrown
         var rows = rows
@@ -59,7 +59,7 @@ struct RelaxationOptimizer {
         for iteration in 0..<max(options.iterations, 0) {
             rows.alpha = alpha
             rows.beta = useBeta ? beta : nil
-            let result = pass.run(from: layers, rows: rows, states: states, keepCoefficients: true)
+            let result = try pass.run(from: layers, rows: rows, states: states, keepCoefficients: true)
             for row in 0..<rows.count where result.lower[row] > best.lower[row] {
                 best.lower[row] = result.lower[row]
                 best.corner[row] = result.corner[row]
@@ -67,7 +67,7 @@ struct RelaxationOptimizer {
                 bestBeta[row] = beta[row]
             }
             if iteration == options.iterations - 1 { break }
-            let relaxed = relaxedPreActivations(rows: rows, states: states, result: result)
+            let relaxed = try relaxedPreActivations(rows: rows, states: states, result: result)
             var alphaGradient = alpha, betaGradient = beta
             for row in 0..<rows.count {
                 let state = states[rows.owner[row]]
@@ -92,19 +92,12 @@ struct RelaxationOptimizer {
 
     /// Pre-activations `ẑ` of the relaxed network (each ReLU replaced by the line the backward
     /// pass used for that row) at the row's minimizing corner, per ReLU layer (`rows x width`).
-    private func relaxedPreActivations(rows: RowSet, states: [SubproblemState], result: BackwardResult) -> [[Double]] {
+    private func relaxedPreActivations(rows: RowSet, states: [SubproblemState], result: BackwardResult) throws -> [[Double]] {
         var values: [Double] = result.corner.flatMap { $0 }
         var output: [[Double]] = []
         for layer in 0..<network.reluLayerCount {
             let stage = network.stages[layer]
-            var z = [Double](repeating: 0, count: rows.count * stage.outputCount)
-            values.withUnsafeBufferPointer { left in
-                stage.transposedWeights.withUnsafeBufferPointer { right in
-                    z.withUnsafeMutableBufferPointer { out in
-                        DenseKernels.multiply(left.baseAddress!, rows: rows.count, inner: stage.inputCount, right.baseAddress!, columns: stage.outputCount, into: out.baseAddress!)
-                    }
-                }
-            }
+            var z = try pass.products.multiply(values, count: rows.count, stage: layer, transposed: true)
             let width = stage.outputCount
             var next = [Double](repeating: 0, count: rows.count * width)
             for row in 0..<rows.count {

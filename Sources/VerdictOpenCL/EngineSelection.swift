@@ -1,0 +1,58 @@
+import VerdictBounds
+
+/// Where bounds are computed: `auto` (a GPU, else any OpenCL device, else the CPU engine),
+/// `cpu`, `opencl` (the first OpenCL device) or `opencl:INDEX` (as `verdict devices` lists).
+public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
+    case auto
+    case cpu
+    case opencl(index: Int?)
+
+    public init?(_ text: String) {
+        switch text {
+        case "auto": self = .auto
+        case "cpu": self = .cpu
+        case "opencl": self = .opencl(index: nil)
+        default:
+            guard text.hasPrefix("opencl:"), let index = Int(text.dropFirst(7)), index >= 0 else { return nil }
+            self = .opencl(index: index)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case .cpu: return "cpu"
+        case .opencl(let index): return index.map { "opencl:\($0)" } ?? "opencl"
+        }
+    }
+}
+
+public enum EngineSelection {
+    /// The engine for `choice`. An explicit OpenCL choice that cannot be met is an error;
+    /// `auto` falls back to the CPU engine when no OpenCL device works.
+    public static func engine(for network: BoundNetwork, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {
+        switch choice {
+        case .cpu:
+            return CPUBoundEngine(network: network)
+        case .opencl(let index):
+            let devices = try OpenCLDiscovery.devices()
+            guard !devices.isEmpty else {
+                throw OpenCLError(call: "device selection", code: -1001, detail: "no OpenCL device found; use --device cpu")
+            }
+            let chosen = index ?? 0
+            guard chosen < devices.count else {
+                throw OpenCLError(call: "device selection", code: -33, detail: "there is no opencl:\(chosen); `verdict devices` lists \(devices.count)")
+            }
+            return try openCLEngine(network, devices[chosen], index: chosen, precision: precision)
+        case .auto:
+            guard let devices = try? OpenCLDiscovery.devices(), !devices.isEmpty else { return CPUBoundEngine(network: network) }
+            let index = devices.firstIndex(where: \.isGPU) ?? 0
+            return (try? openCLEngine(network, devices[index], index: index, precision: precision)) ?? CPUBoundEngine(network: network)
+        }
+    }
+
+    private static func openCLEngine(_ network: BoundNetwork, _ device: OpenCLDevice, index: Int, precision: DevicePrecision) throws -> any BoundEngine {
+        let products = try OpenCLWeightProducts(network: network, device: device, precision: precision)
+        return BatchedBoundEngine(network: network, products: products, name: "opencl:\(index) (\(device.name), \(products.usesDouble ? "double" : "float"))")
+    }
+}

@@ -1,0 +1,13 @@
+/// The kernel sources compiled into this binary (see `Plugins/EmbedKernels` and `kernels/`).
+public enum Kernels {
+    /// Every embedded `.cl` file, by name.
+    public static var sources: [String: String] { EmbeddedKernels.sources }
+
+    /// One source file; a missing name is a build problem, reported as an error.
+    static func source(_ name: String) throws -> String {
+        guard let source = EmbeddedKernels.sources[name] else {
+            throw OpenCLError(call: "embedded kernel \(name)", code: 0, detail: "not embedded in this build (kernels/\(name) missing?)")
+        }
+        return source
+    }
+}
