@@ -56,6 +56,11 @@ final class ParityTests: XCTestCase {
             let (cpu, device) = try engines(boundNetwork)
             let floatEngine = BatchedBoundEngine(
                 network: boundNetwork, products: try OpenCLWeightProducts(network: boundNetwork, device: try self.device(), precision: .float), name: "float")
+            // The other kernel layout than the device's default (the GPU one on PoCL), in double.
+            let otherLayout = BatchedBoundEngine(
+                network: boundNetwork,
+                products: try OpenCLWeightProducts(network: boundNetwork, device: try self.device(), kernelLayout: try self.device().isGPU ? .vector : .tiled),
+                name: "other layout")
             let region = OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))], [LinearConstraint(terms: [.init(index: 2, coefficient: 1)], bound: RealInterval(exactly: -0.5))]])
             let objectives = Objectives(region: region, outputCount: 3)
             for batch in [1, 7] {
@@ -69,6 +74,7 @@ final class ParityTests: XCTestCase {
                     let expected = try cpu.bound(tasks, options: options)
                     let actual = try device.bound(tasks, options: options)
                     assertClose(expected, actual, "\(method) batch \(batch)")
+                    assertClose(expected, try otherLayout.bound(tasks, options: options), "other kernel layout, \(method) batch \(batch)")
                     // Sound on samples, in double and in float mode.
                     let floatResults = try floatEngine.bound(tasks, options: options)
                     for (task, result) in zip(tasks + tasks, actual + floatResults) {

@@ -129,8 +129,13 @@ func blasRates() -> String? {
 
 let peak = measuredPeakFlops()
 var engines: [any BoundEngine] = [engine]
-if let choice = DeviceChoice(arguments.device), choice != .cpu, let device = try? EngineSelection.engine(for: network, choice: choice, precision: arguments.precision), !(device is CPUBoundEngine) {
-    engines.append(device)
+if let choice = DeviceChoice(arguments.device), choice != .cpu {
+    do {
+        let device = try EngineSelection.engine(for: network, choice: choice, precision: arguments.precision)
+        if !(device is CPUBoundEngine) { engines.append(device) }
+    } catch {
+        print("OpenCL engine unavailable: \(error)")
+    }
 }
 print("network \(arguments.network) (\(network.reluCount) ReLUs), property \(arguments.property)")
 print(String(format: "measured peak of this build's CPU code: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
@@ -143,6 +148,28 @@ if let rates = blasRates() {
     print("OpenBLAS rate: numpy not importable, skipped")
 }
 print("engines: " + engines.map(\.name).joined(separator: "; "))
+// The weight product alone, on the widest hidden stage, for rows as a batch of 256 would send.
+if let stage = network.stages.indices.dropFirst().first(where: { network.stages[$0].outputCount > 1 }) {
+    let affine = network.stages[stage]
+    let rows = 4096
+    let values = (0..<(rows * affine.outputCount)).map { _ in Double.random(in: -1...1) }
+    var products: [(String, any WeightProducts)] = [("cpu", CPUWeightProducts(network: network))]
+    if engines.count > 1, let devices = try? OpenCLDiscovery.devices(), let device = devices.first(where: \.isGPU) ?? devices.first {
+        products.append(("opencl double", try OpenCLWeightProducts(network: network, device: device, precision: device.supportsDouble ? .double : .float)))
+        products.append(("opencl float", try OpenCLWeightProducts(network: network, device: device, precision: .float)))
+    }
+    for (name, product) in products {
+        _ = try product.multiply(values, count: rows, stage: stage, transposed: false)
+        var runs = 0
+        let start = Date()
+        repeat {
+            _ = try product.multiply(values, count: rows, stage: stage, transposed: false)
+            runs += 1
+        } while Date().timeIntervalSince(start) < 0.5
+        let rate = 2 * Double(rows * affine.outputCount * affine.inputCount * runs) / Date().timeIntervalSince(start) / 1e9
+        print(String(format: "weight product %dx%dx%d, dense random rows, %@: %.1f GFLOP/s (transfers included)", rows, affine.outputCount, affine.inputCount, name, rate))
+    }
+}
 var header = "method        batch"
 for engine in engines { header += "  \(engine.name.split(separator: " ").first!.padding(toLength: 9, withPad: " ", startingAt: 0)) subproblems/s  GFLOP/s" }
 if engines.count == 2 { header += "  ratio" }
