@@ -1,4 +1,5 @@
-// Tiled matrix product for the bound engine: C (M x N) = A (M x K) · B (K x N), row-major.
+// Tiled matrix product for the bound engine: C (M x N) = A (M x K) · B (K x N), row-major
+// with row strides lda (A), N (B) and ldc (C).
 // Each work group computes a TILE x TILE block of C, staging TILE x TILE blocks of A and B
 // through local memory; each work item accumulates WORK_PER_ITEM results of one column, so
 // every value of B loaded from local memory is used WORK_PER_ITEM times.
@@ -22,7 +23,7 @@
 #define ROWS_PER_GROUP (TILE / WORK_PER_ITEM)
 
 __kernel __attribute__((reqd_work_group_size(TILE, ROWS_PER_GROUP, 1)))
-void matrix_multiply(const int M, const int N, const int K,
+void matrix_multiply(const int M, const int N, const int K, const int lda, const int ldc,
                      __global const REAL *A, __global const REAL *B, __global REAL *C)
 {
     const int localColumn = get_local_id(0);          // 0 ..< TILE
@@ -41,7 +42,7 @@ void matrix_multiply(const int M, const int N, const int K,
             const int r = localRow + w * ROWS_PER_GROUP;
             const int row = firstRow + r;
             const int k = start + localColumn;
-            tileA[r][localColumn] = (row < M && k < K) ? A[row * K + k] : 0;
+            tileA[r][localColumn] = (row < M && k < K) ? A[row * lda + k] : 0;
             const int kB = start + r;
             tileB[r][localColumn] = (kB < K && column < N) ? B[kB * N + column] : 0;
         }
@@ -56,6 +57,6 @@ void matrix_multiply(const int M, const int N, const int K,
     }
     for (int w = 0; w < WORK_PER_ITEM; w++) {
         const int row = firstRow + localRow + w * ROWS_PER_GROUP;
-        if (row < M && column < N) C[row * N + column] = sums[w];
+        if (row < M && column < N) C[row * ldc + column] = sums[w];
     }
 }

@@ -52,7 +52,7 @@ public enum EngineSelection {
     }
 
     private static func openCLEngine(_ network: BoundNetwork, _ device: OpenCLDevice, index: Int, precision: DevicePrecision) throws -> any BoundEngine {
-        let products = try OpenCLWeightProducts(network: network, device: device, precision: precision)
+        let products = try OpenCLBoundKernels(network: network, device: device, precision: precision)
         return BatchedBoundEngine(network: network, products: products, name: "opencl:\(index) (\(device.name), \(products.usesDouble ? "double" : "float"))")
     }
 }

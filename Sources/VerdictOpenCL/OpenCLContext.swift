@@ -73,6 +73,17 @@ public final class OpenCLContext {
         return OpenCLBuffer(memory: memory, count: count)
     }
 
+    /// A device buffer of 32-bit integers.
+    public func buffer(int32s values: [Int32]) throws -> OpenCLBuffer {
+        var status: cl_int = 0
+        let memory = values.withUnsafeBytes { bytes in
+            clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR), max(bytes.count, 4),
+                values.isEmpty ? nil : UnsafeMutableRawPointer(mutating: bytes.baseAddress), &status)
+        }
+        guard let memory, status == CL_SUCCESS else { throw OpenCLError(call: "clCreateBuffer", code: status) }
+        return OpenCLBuffer(memory: memory, count: values.count)
+    }
+
     /// Copies `values` into the start of `buffer` (which must be large enough), waiting for
     /// the copy to finish.
     public func write<Element: BinaryFloatingPoint>(_ values: [Element], to buffer: OpenCLBuffer) throws {
@@ -162,6 +173,12 @@ public final class OpenCLKernel {
     public func setArgument(_ index: Int, _ buffer: OpenCLBuffer) throws {
         var memory: cl_mem? = buffer.memory
         try OpenCLError.check(clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &memory), "clSetKernelArg")
+    }
+
+    /// A scalar argument of a plain type (`float`, `double`, `int`).
+    public func setScalar<Value: BitwiseCopyable>(_ index: Int, _ value: Value) throws {
+        var value = value
+        try OpenCLError.check(clSetKernelArg(kernel, cl_uint(index), MemoryLayout<Value>.size, &value), "clSetKernelArg")
     }
 
     public func setArgument(_ index: Int, _ value: Int32) throws {

@@ -30,7 +30,7 @@ final class ParityTests: XCTestCase {
 
     private func engines(_ network: BoundNetwork) throws -> (cpu: CPUBoundEngine, device: BatchedBoundEngine) {
         let device = try device()
-        return (CPUBoundEngine(network: network), BatchedBoundEngine(network: network, products: try OpenCLWeightProducts(network: network, device: device), name: "opencl"))
+        return (CPUBoundEngine(network: network), BatchedBoundEngine(network: network, products: try OpenCLBoundKernels(network: network, device: device), name: "opencl"))
     }
 
     private func assertClose(_ a: [SubproblemBounds], _ b: [SubproblemBounds], _ message: String) {
@@ -55,11 +55,11 @@ final class ParityTests: XCTestCase {
             let boundNetwork = try BoundNetwork(network)
             let (cpu, device) = try engines(boundNetwork)
             let floatEngine = BatchedBoundEngine(
-                network: boundNetwork, products: try OpenCLWeightProducts(network: boundNetwork, device: try self.device(), precision: .float), name: "float")
+                network: boundNetwork, products: try OpenCLBoundKernels(network: boundNetwork, device: try self.device(), precision: .float), name: "float")
             // The other kernel layout than the device's default (the GPU one on PoCL), in double.
             let otherLayout = BatchedBoundEngine(
                 network: boundNetwork,
-                products: try OpenCLWeightProducts(network: boundNetwork, device: try self.device(), kernelLayout: try self.device().isGPU ? .vector : .tiled),
+                products: try OpenCLBoundKernels(network: boundNetwork, device: try self.device(), kernelLayout: try self.device().isGPU ? .vector : .tiled),
                 name: "other layout")
             let region = OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))], [LinearConstraint(terms: [.init(index: 2, coefficient: 1)], bound: RealInterval(exactly: -0.5))]])
             let objectives = Objectives(region: region, outputCount: 3)

@@ -23,6 +23,8 @@ struct Arguments {
     var seconds = 1.0
     var device = "opencl"
     var precision = DevicePrecision.auto
+    var skipCPU = false
+    var skipBLAS = false
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -36,6 +38,8 @@ struct Arguments {
             case "--seconds": seconds = Double(value) ?? 1
             case "--device": device = value
             case "--precision": precision = DevicePrecision(rawValue: value) ?? .auto
+            case "--skip-cpu": skipCPU = value == "yes"
+            case "--skip-blas": skipBLAS = value == "yes"
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
                 exit(2)
@@ -128,7 +132,7 @@ func blasRates() -> String? {
 }
 
 let peak = measuredPeakFlops()
-var engines: [any BoundEngine] = [engine]
+var engines: [any BoundEngine] = arguments.skipCPU ? [] : [engine]
 if let choice = DeviceChoice(arguments.device), choice != .cpu {
     do {
         let device = try EngineSelection.engine(for: network, choice: choice, precision: arguments.precision)
@@ -139,7 +143,9 @@ if let choice = DeviceChoice(arguments.device), choice != .cpu {
 }
 print("network \(arguments.network) (\(network.reluCount) ReLUs), property \(arguments.property)")
 print(String(format: "measured peak of this build's CPU code: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
-if let rates = blasRates() {
+if arguments.skipBLAS {
+    print("OpenBLAS rate: skipped")
+} else if let rates = blasRates() {
     for line in rates.split(separator: "\n") {
         let fields = line.split(separator: " ")
         print("OpenBLAS (numpy) \(fields[0]): \(fields[1]) GFLOP/s at 4096x256x256, \(fields[2]) GFLOP/s at 2048^3")
@@ -155,8 +161,8 @@ if let stage = network.stages.indices.dropFirst().first(where: { network.stages[
     let values = (0..<(rows * affine.outputCount)).map { _ in Double.random(in: -1...1) }
     var products: [(String, any WeightProducts)] = [("cpu", CPUWeightProducts(network: network))]
     if engines.count > 1, let devices = try? OpenCLDiscovery.devices(), let device = devices.first(where: \.isGPU) ?? devices.first {
-        products.append(("opencl double", try OpenCLWeightProducts(network: network, device: device, precision: device.supportsDouble ? .double : .float)))
-        products.append(("opencl float", try OpenCLWeightProducts(network: network, device: device, precision: .float)))
+        products.append(("opencl double", try OpenCLBoundKernels(network: network, device: device, precision: device.supportsDouble ? .double : .float)))
+        products.append(("opencl float", try OpenCLBoundKernels(network: network, device: device, precision: .float)))
     }
     for (name, product) in products {
         _ = try product.multiply(values, count: rows, stage: stage, transposed: false)

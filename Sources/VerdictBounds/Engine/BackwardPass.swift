@@ -10,6 +10,9 @@ struct BackwardPass {
     let products: any WeightProducts
 
     func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false) throws -> BackwardResult {
+        if let kernels = products as? any BackwardKernels {
+            return try runOnDevice(kernels, from: stage, rows: rows, states: states, keepCoefficients: keepCoefficients)
+        }
         let rowCount = rows.count
         let unit = allowance.unitRoundoff
         var coefficients = rows.coefficients
@@ -91,7 +94,36 @@ struct BackwardPass {
             coefficients = next
             currentStage -= 1
         }
-        // Concretize over the box: each coefficient picks the corner that minimizes it.
+        let constantGamma = allowance.gamma(termCount + 4 * network.reluCount + 8)
+        let (lower, corners) = concretize(next, rows: rows, states: states, constants: constants, errors: errors,
+                                          constantError: constantMagnitude.map { constantGamma * $0 })
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: kept)
+    }
+
+    /// The same pass on a device that keeps the batch resident (see ``BackwardKernels``).
+    private func runOnDevice(
+        _ kernels: any BackwardKernels, from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool
+    ) throws -> BackwardResult {
+        let request = BackwardKernelRequest(
+            stage: stage, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
+            alpha: rows.alpha.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
+            beta: rows.beta.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
+            keepCoefficients: keepCoefficients)
+        let result = try kernels.backward(request)
+        // Constants were summed on the device: at most 2 additions per stage and layer.
+        let constantGamma = kernels.allowance.gamma(4 * network.stages.count + 8)
+        let (lower, corners) = concretize(
+            result.inputCoefficients, rows: rows, states: states, constants: result.constants, errors: result.errors,
+            constantError: result.constantMagnitude.map { constantGamma * $0 })
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: result.activationCoefficients)
+    }
+
+    /// Concretizes rows of coefficients over the input box: each coefficient picks the corner
+    /// that minimizes it. Returns the sound lower bounds and the corners.
+    private func concretize(
+        _ next: [Double], rows: RowSet, states: [SubproblemState], constants: [Double], errors: [Double], constantError: [Double]
+    ) -> ([Double], [[Double]]) {
+        let rowCount = rows.count
         let inputWidth = network.inputCount
         let concreteGamma = allowance.gamma(inputWidth + 2)
         var lower = [Double](repeating: 0, count: rowCount)
@@ -110,11 +142,10 @@ struct BackwardPass {
                 magnitude += term.magnitude
             }
             let total = constants[row] + sum
-            let error = errors[row] + concreteGamma * (magnitude + constants[row].magnitude)
-                + allowance.gamma(termCount + 4 * network.reluCount + 8) * constantMagnitude[row]
+            let error = errors[row] + concreteGamma * (magnitude + constants[row].magnitude) + constantError[row]
             lower[row] = allowance.lowered(total, by: error)
             corners.append(corner)
         }
-        return BackwardResult(lower: lower, corner: corners, activationCoefficients: kept)
+        return (lower, corners)
     }
 }

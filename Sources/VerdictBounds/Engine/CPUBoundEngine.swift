@@ -43,14 +43,18 @@ public struct BatchedBoundEngine: BoundEngine {
         try validate(tasks)
         var states = tasks.map { SubproblemState($0.subproblem) }
         let pass = BackwardPass(network: network, allowance: allowance, products: products)
+        let kernels = products as? any BackwardKernels
+        try kernels?.beginBatch(subproblemCount: tasks.count)
         for layer in 0..<network.reluLayerCount {
-            try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel)
+            try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel, kernels: kernels)
+            try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
         }
         let last = network.reluLayerCount
         parallelUpdate(&states, parallel: options.parallel) { state in
             guard !state.isInfeasible else { return }
             state.appendMagnitudes(of: network.stages[last], stage: last)
         }
+        try kernels.map { try sendStage(last, states: states, to: $0) }
         let interval = intervalObjectives(tasks, states: states)
         if options.method == .ibp { return interval }
         // Linear bounds are intersected with the interval ones: never looser than IBP.
@@ -82,7 +86,8 @@ public struct BatchedBoundEngine: BoundEngine {
     // MARK: Intermediate layers
 
     private func computeLayer(
-        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool
+        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool,
+        kernels: (any BackwardKernels)?
     ) throws {
         let stage = network.stages[layer]
         // Interval bounds from the previous layer (or the box), intersected with the parent's.
@@ -97,6 +102,7 @@ public struct BatchedBoundEngine: BoundEngine {
             state.lower.append(lower)
             state.upper.append(upper)
         }
+        try kernels.map { try sendStage(layer, states: states, to: $0) }
         for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
             if let parent = task.subproblem.parentBounds, layer < parent.lower.count {
                 for j in 0..<stage.outputCount {
@@ -224,6 +230,46 @@ public struct BatchedBoundEngine: BoundEngine {
                 layerBounds: state.layerBounds, relaxation: relaxations[index],
                 witnessCandidate: weakest.map { lowerResult.corner[$0] } ?? state.box.center)
         }
+    }
+
+    /// Stage `stage`'s magnitude factors of the whole batch, for a device (zeros for empty
+    /// subproblems, which have no rows).
+    private func sendStage(_ stage: Int, states: [SubproblemState], to kernels: any BackwardKernels) throws {
+        let width = network.stages[stage].outputCount
+        var weighted = [Double](repeating: 0, count: states.count * width)
+        var sums = [Double](repeating: 0, count: states.count)
+        for (index, state) in states.enumerated() where stage < state.weightedMagnitude.count {
+            weighted.replaceSubrange((index * width)..<((index + 1) * width), with: state.weightedMagnitude[stage])
+            sums[index] = state.stageInputMagnitudeSum[stage]
+        }
+        try kernels.setStage(stage, weightedMagnitude: weighted, inputMagnitudeSum: sums)
+    }
+
+    /// ReLU layer `layer`'s relaxation of the whole batch (zeros for empty subproblems).
+    private func relaxationArrays(_ layer: Int, states: [SubproblemState]) -> RelaxationArrays {
+        let width = network.reluWidth(layer)
+        var arrays = RelaxationArrays(
+            lowerSlope: [], upperSlope: [], upperIntercept: [], isUnstable: [], splitSign: [], preActivationMagnitude: [],
+            lower: [], upper: [])
+        let zeros = [Double](repeating: 0, count: width)
+        for state in states {
+            guard layer < state.relaxations.count else {
+                for keyPath in [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper] {
+                    arrays[keyPath: keyPath].append(contentsOf: zeros)
+                }
+                continue
+            }
+            let relaxation = state.relaxations[layer]
+            arrays.lowerSlope += relaxation.lowerSlope
+            arrays.upperSlope += relaxation.upperSlope
+            arrays.upperIntercept += relaxation.upperIntercept
+            arrays.isUnstable += relaxation.isUnstable.map { $0 ? 1 : 0 }
+            arrays.splitSign += relaxation.splitSign
+            arrays.preActivationMagnitude += relaxation.preActivationMagnitude
+            arrays.lower += state.lower[layer]
+            arrays.upper += state.upper[layer]
+        }
+        return arrays
     }
 
     private func infeasibleResult(_ objectives: Objectives, state: SubproblemState) -> SubproblemBounds {

@@ -1,0 +1,64 @@
+/// Device-resident backward passes: an implementation keeps a batch's per-subproblem data
+/// (magnitude factors, ReLU relaxations) on the device and runs whole passes there, returning
+/// only each row's constant, allowance terms and final coefficients over the inputs.
+///
+/// The engine feeds it stage by stage as the batch's layers are bounded. Everything it
+/// computes follows ``BackwardPass`` step for step, with the allowance of its own arithmetic.
+public protocol BackwardKernels: WeightProducts {
+    /// Starts a batch of `subproblemCount` subproblems, forgetting the previous batch.
+    func beginBatch(subproblemCount: Int) throws
+    /// `|W|·m` of stage `stage` for every subproblem (`subproblemCount x outputCount`, row-major)
+    /// and `Σ m` (`subproblemCount`).
+    func setStage(_ stage: Int, weightedMagnitude: [Double], inputMagnitudeSum: [Double]) throws
+    /// The relaxation of ReLU layer `layer` for every subproblem.
+    func setRelaxation(layer: Int, _ relaxation: RelaxationArrays) throws
+    /// One backward pass from stage `request.stage` down to the input.
+    func backward(_ request: BackwardKernelRequest) throws -> BackwardKernelResult
+}
+
+/// A layer's relaxation for a whole batch, each array `subproblemCount x width`, row-major.
+public struct RelaxationArrays: Sendable {
+    public var lowerSlope: [Double]
+    public var upperSlope: [Double]
+    public var upperIntercept: [Double]
+    /// 1 where α may be optimized, else 0.
+    public var isUnstable: [Double]
+    public var splitSign: [Double]
+    public var preActivationMagnitude: [Double]
+    /// The pre-activation bounds the relaxation was built from, so that a device computing in
+    /// a narrower type can round the slopes to it and recompute valid intercepts.
+    public var lower: [Double]
+    public var upper: [Double]
+}
+
+public struct BackwardKernelRequest: Sendable {
+    public var stage: Int
+    public var owner: [Int32]
+    /// `rows x width of the stage's output`.
+    public var coefficients: [Double]
+    public var constants: [Double]
+    /// Per ReLU layer below the stage, `rows x width`, or nil.
+    public var alpha: [[Double]]?
+    public var beta: [[Double]]?
+    public var keepCoefficients: Bool
+
+    public var rowCount: Int { owner.count }
+}
+
+public struct BackwardKernelResult: Sendable {
+    public var constants: [Double]
+    public var constantMagnitude: [Double]
+    public var errors: [Double]
+    /// `rows x inputCount`: the coefficients over the network input.
+    public var inputCoefficients: [Double]
+    /// Per ReLU layer, the coefficients over its activations (when kept).
+    public var activationCoefficients: [[Double]]
+
+    public init(constants: [Double], constantMagnitude: [Double], errors: [Double], inputCoefficients: [Double], activationCoefficients: [[Double]]) {
+        self.constants = constants
+        self.constantMagnitude = constantMagnitude
+        self.errors = errors
+        self.inputCoefficients = inputCoefficients
+        self.activationCoefficients = activationCoefficients
+    }
+}

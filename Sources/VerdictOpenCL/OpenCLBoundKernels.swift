@@ -1,0 +1,358 @@
+import Synchronization
+import VerdictBounds
+import VerdictCore
+
+/// The arithmetic of the device.
+public enum DevicePrecision: String, Sendable, CaseIterable {
+    /// Double where the device has `cl_khr_fp64` (bounds as tight as the CPU engine's), else float.
+    case auto
+    /// Float: fastest, but its rounding allowance (γ_n with u = 2^-24) loosens bounds of
+    /// ill-conditioned layers noticeably (up to about 20 % on ACAS Xu sub-boxes).
+    case float
+    case double
+}
+
+/// Which matrix-product kernel to use: by default the tiled local-memory kernel on GPUs and
+/// the register-blocked vector kernel elsewhere; tests force each on any device.
+public enum KernelLayout: Sendable {
+    case automatic
+    case tiled
+    case vector
+}
+
+/// The bound engine's work on an OpenCL device: weight products (`kernels/matrix_multiply*.cl`)
+/// and whole backward passes with the batch's data resident on the device
+/// (`kernels/backward_steps.cl`).
+///
+/// Weights and biases are uploaded once; the per-batch data (magnitude factors, relaxations)
+/// once per layer of a batch; working buffers grow as needed and are reused. Programs are
+/// built once. In float mode every value that bounds depend on is rounded in the safe
+/// direction when converted (magnitudes and intercepts up, constants down), and intercepts
+/// are recomputed for the slopes as rounded.
+public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
+    public let device: OpenCLDevice
+    public let usesDouble: Bool
+    private let network: BoundNetwork
+    private let state: Mutex<DeviceState>
+
+    enum Layout {
+        /// `TILE x TILE` blocks of C per work group of `TILE x rowsPerGroup` items.
+        case tiled(tile: Int, rowsPerGroup: Int)
+        /// `rows x width` blocks of C per work item; B and C padded to a multiple of `width`.
+        case vector(rows: Int, width: Int)
+
+        var padding: Int {
+            if case .vector(_, let width) = self { return width }
+            return 1
+        }
+    }
+
+    private struct DeviceState: @unchecked Sendable {
+        let context: OpenCLContext
+        let product: OpenCLKernel
+        let bias: OpenCLKernel
+        let relu: OpenCLKernel
+        let layout: Layout
+        let weights: [OpenCLBuffer]
+        let transposedWeights: [OpenCLBuffer]
+        let biases: [OpenCLBuffer]
+        /// Row stride of coefficient buffers: the widest stage, padded.
+        let stride: Int
+        var subproblemCount = 0
+        var stageMagnitude: [Int: (weighted: OpenCLBuffer, sums: OpenCLBuffer)] = [:]
+        var relaxations: [Int: [OpenCLBuffer]] = [:]
+        var scratch: [String: OpenCLBuffer] = [:]
+    }
+
+    public init(network: BoundNetwork, device: OpenCLDevice, precision: DevicePrecision = .auto, kernelLayout: KernelLayout = .automatic) throws {
+        self.device = device
+        self.network = network
+        switch precision {
+        case .auto: usesDouble = device.supportsDouble
+        case .float: usesDouble = false
+        case .double:
+            guard device.supportsDouble else {
+                throw OpenCLError(call: "device selection", code: -33, detail: "\(device.name) has no double precision (cl_khr_fp64)")
+            }
+            usesDouble = true
+        }
+        let context = try OpenCLContext(device: device)
+        let elementSize = usesDouble ? 8 : 4
+        let precisionOptions = usesDouble ? "-D REAL=double -D USE_DOUBLE" : "-D REAL=float"
+        let layout: Layout
+        let product: OpenCLKernel
+        if kernelLayout == .tiled || (kernelLayout == .automatic && device.isGPU) {
+            // 32 x 32 tiles with 8 results per work item (128 items) where the device's limits
+            // allow both tiles in local memory, else 16 x 16 with 4 per item (64 items).
+            let large = device.maxWorkGroupSize >= 128 && device.localMemoryBytes >= UInt64(2 * 32 * 32 * elementSize + 1024)
+            let tile = large ? 32 : 16, workPerItem = large ? 8 : 4
+            let program = try context.buildProgram(
+                source: try Kernels.source("matrix_multiply.cl"), options: "\(precisionOptions) -D TILE=\(tile) -D WORK_PER_ITEM=\(workPerItem)")
+            product = try program.kernel("matrix_multiply")
+            layout = .tiled(tile: tile, rowsPerGroup: tile / workPerItem)
+        } else {
+            // Measured on PoCL with AVX-512: 8 rows of 8 doubles or 16 floats per work item.
+            let rows = 8, width = usesDouble ? 8 : 16
+            let program = try context.buildProgram(
+                source: try Kernels.source("matrix_multiply_vector.cl"), options: "\(precisionOptions) -D ROWS=\(rows) -D VEC=\(width)")
+            product = try program.kernel("matrix_multiply_vector")
+            layout = .vector(rows: rows, width: width)
+        }
+        let steps = try context.buildProgram(source: try Kernels.source("backward_steps.cl"), options: precisionOptions)
+        let double = usesDouble
+        let upload: ([Double]) throws -> OpenCLBuffer = { values in
+            double
+                ? try context.buffer(of: Double.self, count: values.count, values: values)
+                : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
+        }
+        let padding = layout.padding
+        let pad: ([Double], Int, Int) -> [Double] = { values, rows, columns in
+            let padded = OpenCLBoundKernels.padded(columns, padding)
+            guard padded != columns else { return values }
+            var result = [Double](repeating: 0, count: rows * padded)
+            for row in 0..<rows {
+                for column in 0..<columns { result[row * padded + column] = values[row * columns + column] }
+            }
+            return result
+        }
+        let weights = try network.stages.map { try upload(pad($0.weights, $0.outputCount, $0.inputCount)) }
+        let transposed = try network.stages.map { try upload(pad($0.transposedWeights, $0.inputCount, $0.outputCount)) }
+        let biases = try network.stages.map { try upload($0.bias) }
+        let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
+        state = Mutex(DeviceState(
+            context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
+            layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
+            stride: OpenCLBoundKernels.padded(widest, padding)))
+    }
+
+    public var allowance: RoundingAllowance { usesDouble ? .double : .float }
+
+    static func padded(_ columns: Int, _ multiple: Int) -> Int { (columns + multiple - 1) / multiple * multiple }
+
+    // MARK: Conversions in the safe direction
+
+    /// The device's values of `values`: exact in double; in float, rounded to nearest.
+    private func deviceValues(_ values: [Double]) -> [Double] { usesDouble ? values : values.map { Double(Float($0)) } }
+
+    /// Rounded up to the device type (for magnitudes and intercepts).
+    private func roundedUp(_ values: [Double]) -> [Double] {
+        usesDouble ? values : values.map { value in
+            let float = Float(value)
+            return Double(float) < value ? Double(float.nextUp) : Double(float)
+        }
+    }
+
+    /// Rounded down to the device type (for constants of lower bounds).
+    private func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
+
+    private func upload(_ values: [Double], into context: OpenCLContext) throws -> OpenCLBuffer {
+        usesDouble
+            ? try context.buffer(of: Double.self, count: values.count, values: values)
+            : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
+    }
+
+    private func read(_ buffer: OpenCLBuffer, count: Int, context: OpenCLContext) throws -> [Double] {
+        usesDouble ? try context.read(buffer, count: count, as: Double.self) : try context.read(buffer, count: count, as: Float.self).map(Double.init)
+    }
+
+    // MARK: WeightProducts
+
+    public func multiply(_ rows: [Double], count: Int, stage: Int, transposed: Bool) throws -> [Double] {
+        let affine = network.stages[stage]
+        let (inner, columns) = transposed ? (affine.inputCount, affine.outputCount) : (affine.outputCount, affine.inputCount)
+        guard count > 0 else { return [] }
+        return try state.withLock { state in
+            let context = state.context
+            let stride = OpenCLBoundKernels.padded(columns, state.layout.padding)
+            let left = try upload(rows, into: context)
+            let result = try scratchBuffer(&state, "product", count * stride)
+            try runProduct(state, left: left, leftStride: inner, rows: count, stage: stage, transposed: transposed, into: result, resultStride: stride)
+            let values = try read(result, count: count * stride, context: context)
+            return unpad(values, rows: count, columns: columns, stride: stride)
+        }
+    }
+
+    private func unpad(_ values: [Double], rows: Int, columns: Int, stride: Int) -> [Double] {
+        guard stride != columns else { return Array(values.prefix(rows * columns)) }
+        var packed = [Double](repeating: 0, count: rows * columns)
+        for row in 0..<rows {
+            for column in 0..<columns { packed[row * columns + column] = values[row * stride + column] }
+        }
+        return packed
+    }
+
+    private func scratchBuffer(_ state: inout DeviceState, _ name: String, _ count: Int) throws -> OpenCLBuffer {
+        if let existing = state.scratch[name], existing.count >= count { return existing }
+        let size = max(count, 2 * (state.scratch[name]?.count ?? 0), 1)
+        let buffer = usesDouble ? try state.context.buffer(of: Double.self, count: size) : try state.context.buffer(of: Float.self, count: size)
+        state.scratch[name] = buffer
+        return buffer
+    }
+
+    /// `result (rows x columns, stride resultStride) = left (rows x inner, stride leftStride) · W`.
+    private func runProduct(
+        _ state: DeviceState, left: OpenCLBuffer, leftStride: Int, rows: Int, stage: Int, transposed: Bool,
+        into result: OpenCLBuffer, resultStride: Int
+    ) throws {
+        let affine = network.stages[stage]
+        let (inner, columns) = transposed ? (affine.inputCount, affine.outputCount) : (affine.outputCount, affine.inputCount)
+        let paddedColumns = OpenCLBoundKernels.padded(columns, state.layout.padding)
+        let kernel = state.product
+        try kernel.setArgument(0, Int32(rows))
+        try kernel.setArgument(1, Int32(paddedColumns))
+        try kernel.setArgument(2, Int32(inner))
+        try kernel.setArgument(3, Int32(leftStride))
+        try kernel.setArgument(4, Int32(resultStride))
+        try kernel.setArgument(5, left)
+        try kernel.setArgument(6, transposed ? state.transposedWeights[stage] : state.weights[stage])
+        try kernel.setArgument(7, result)
+        switch state.layout {
+        case .tiled(let tile, let rowsPerGroup):
+            let groupsX = (columns + tile - 1) / tile, groupsY = (rows + tile - 1) / tile
+            try state.context.run(kernel, global: (groupsX * tile, groupsY * rowsPerGroup), local: (tile, rowsPerGroup))
+        case .vector(let blockRows, let width):
+            try state.context.run(kernel, global: (paddedColumns / width, (rows + blockRows - 1) / blockRows), local: (1, 1))
+        }
+        FlopCounter.add(2 * rows * inner * columns)
+    }
+
+    // MARK: BackwardKernels
+
+    public func beginBatch(subproblemCount: Int) throws {
+        state.withLock { state in
+            state.subproblemCount = subproblemCount
+            state.stageMagnitude = [:]
+            state.relaxations = [:]
+        }
+    }
+
+    public func setStage(_ stage: Int, weightedMagnitude: [Double], inputMagnitudeSum: [Double]) throws {
+        try state.withLock { state in
+            state.stageMagnitude[stage] = (
+                try upload(roundedUp(weightedMagnitude), into: state.context), try upload(roundedUp(inputMagnitudeSum), into: state.context)
+            )
+        }
+    }
+
+    public func setRelaxation(layer: Int, _ relaxation: RelaxationArrays) throws {
+        var upperSlope = relaxation.upperSlope, intercept = relaxation.upperIntercept
+        if !usesDouble {
+            // Round each slope to float, then recompute an intercept valid for that slope:
+            // t >= -s·l and t >= u - s·u, rounded up, then up again to float.
+            upperSlope = deviceValues(upperSlope)
+            for index in upperSlope.indices where relaxation.isUnstable[index] != 0 {
+                let s = upperSlope[index], l = relaxation.lower[index], u = relaxation.upper[index]
+                intercept[index] = max(productRoundedUp(-s, l), sumRoundedUp(u, productRoundedUp(-s, u)), 0)
+            }
+            intercept = roundedUp(intercept)
+        }
+        try state.withLock { state in
+            let context = state.context
+            state.relaxations[layer] = [
+                try upload(deviceValues(relaxation.lowerSlope), into: context),
+                try upload(upperSlope, into: context),
+                try upload(intercept, into: context),
+                try upload(relaxation.isUnstable, into: context),
+                try upload(relaxation.splitSign, into: context),
+                try upload(roundedUp(relaxation.preActivationMagnitude), into: context),
+            ]
+        }
+    }
+
+    public func backward(_ request: BackwardKernelRequest) throws -> BackwardKernelResult {
+        let rows = request.rowCount
+        let inputCount = network.inputCount
+        guard rows > 0 else {
+            return BackwardKernelResult(
+                constants: [], constantMagnitude: [], errors: [], inputCoefficients: [],
+                activationCoefficients: Array(repeating: [], count: network.reluLayerCount))
+        }
+        let device = allowance
+        return try state.withLock { state in
+            let context = state.context
+            let stride = state.stride
+            // Rows padded to the common stride.
+            let firstWidth = network.stages[request.stage].outputCount
+            var padded = [Double](repeating: 0, count: rows * stride)
+            for row in 0..<rows {
+                for column in 0..<firstWidth { padded[row * stride + column] = request.coefficients[row * firstWidth + column] }
+            }
+            var current = try scratchBuffer(&state, "coefficients-a", rows * stride)
+            var other = try scratchBuffer(&state, "coefficients-b", rows * stride)
+            if usesDouble { try context.write(padded, to: current) } else { try context.write(deviceValues(padded).map { Float($0) }, to: current) }
+            let owner = try context.buffer(int32s: request.owner)
+            let constants = try upload(roundedDown(request.constants), into: context)
+            let zeros = [Double](repeating: 0, count: rows)
+            let constantMagnitude = try upload(zeros, into: context)
+            let errors = try upload(zeros, into: context)
+            // The constants as uploaded may have moved down: start their magnitude from them.
+            if !usesDouble { try context.write(request.constants.map { Float($0.magnitude) }, to: constantMagnitude) } else { try context.write(request.constants.map(\.magnitude), to: constantMagnitude) }
+            var kept: [[Double]] = Array(repeating: [], count: network.reluLayerCount)
+            let alphaBuffers = try request.alpha.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
+            let betaBuffers = try request.beta.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
+            let placeholder = constants
+            var stage = request.stage
+            while true {
+                let affine = network.stages[stage]
+                guard let magnitude = state.stageMagnitude[stage] else {
+                    throw OpenCLError(call: "backward pass", code: 0, detail: "stage \(stage) was not sent to the device")
+                }
+                let bias = state.bias
+                try bias.setArgument(0, Int32(rows))
+                try bias.setArgument(1, Int32(affine.outputCount))
+                try bias.setArgument(2, Int32(stride))
+                try bias.setArgument(3, current)
+                try bias.setArgument(4, owner)
+                try bias.setArgument(5, state.biases[stage])
+                try bias.setArgument(6, magnitude.weighted)
+                try bias.setArgument(7, magnitude.sums)
+                try setReal(bias, 8, device.gamma(affine.outputCount + 2))
+                try setReal(bias, 9, device.gamma(affine.outputCount + 3))
+                try setReal(bias, 10, device.flushSlack)
+                try bias.setArgument(11, constants)
+                try bias.setArgument(12, constantMagnitude)
+                try bias.setArgument(13, errors)
+                try context.run(bias, globalSize: rows)
+                try runProduct(state, left: current, leftStride: stride, rows: rows, stage: stage, transposed: false, into: other, resultStride: stride)
+                swap(&current, &other)
+                if stage == 0 { break }
+                let layer = stage - 1, width = affine.inputCount
+                if request.keepCoefficients {
+                    kept[layer] = unpad(try read(current, count: rows * stride, context: context), rows: rows, columns: width, stride: stride)
+                }
+                guard let relaxation = state.relaxations[layer] else {
+                    throw OpenCLError(call: "backward pass", code: 0, detail: "layer \(layer) relaxation was not sent to the device")
+                }
+                let relu = state.relu
+                try relu.setArgument(0, Int32(rows))
+                try relu.setArgument(1, Int32(width))
+                try relu.setArgument(2, Int32(stride))
+                try relu.setArgument(3, current)
+                try relu.setArgument(4, owner)
+                for (offset, buffer) in relaxation.enumerated() { try relu.setArgument(5 + offset, buffer) }
+                try relu.setArgument(11, Int32(alphaBuffers == nil ? 0 : 1))
+                try relu.setArgument(12, alphaBuffers?[layer] ?? placeholder)
+                try relu.setArgument(13, Int32(betaBuffers == nil ? 0 : 1))
+                try relu.setArgument(14, betaBuffers?[layer] ?? placeholder)
+                try setReal(relu, 15, device.unitRoundoff)
+                try setReal(relu, 16, device.gamma(width + 1))
+                try relu.setArgument(17, constants)
+                try relu.setArgument(18, constantMagnitude)
+                try relu.setArgument(19, errors)
+                try context.run(relu, globalSize: rows)
+                stage -= 1
+            }
+            let inputCoefficients = unpad(try read(current, count: rows * stride, context: context), rows: rows, columns: inputCount, stride: stride)
+            return BackwardKernelResult(
+                constants: try read(constants, count: rows, context: context),
+                constantMagnitude: try read(constantMagnitude, count: rows, context: context),
+                errors: try read(errors, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
+                inputCoefficients: inputCoefficients, activationCoefficients: kept)
+        }
+    }
+
+    private func setReal(_ kernel: OpenCLKernel, _ index: Int, _ value: Double) throws {
+        // Allowance factors: rounding them up keeps them allowances.
+        if usesDouble { try kernel.setScalar(index, value) } else { try kernel.setScalar(index, Float(value).nextUp) }
+    }
+}

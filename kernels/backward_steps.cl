@@ -1,0 +1,86 @@
+// The per-row steps of the CROWN backward pass, between the weight products: one work item
+// per row (an objective or neuron row of one subproblem), looping over the layer's width.
+// Each step also adds up the rounding allowance of what it computes (see the Swift type
+// RoundingAllowance): the host passes the γ factors of the device's arithmetic.
+//
+// Layouts: row r of a coefficient matrix starts at r * stride; per-subproblem arrays (slopes,
+// magnitudes) start at owner[r] * width.
+
+#ifndef REAL
+#define REAL float
+#endif
+#ifdef USE_DOUBLE
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+// Bias of an affine stage into the constant, and the allowance of this stage:
+//   constant += Σ μ_o b_o,   error += γ_bias Σ|μ_o b_o| + γ_product Σ|μ_o| v_o (+ flushed products).
+__kernel void backward_bias(const int rows, const int width, const int stride,
+                            __global const REAL *coefficients, __global const int *owner,
+                            __global const REAL *bias, __global const REAL *weightedMagnitude,
+                            __global const REAL *inputMagnitudeSum,
+                            const REAL gammaBias, const REAL gammaProduct, const REAL flushPerTerm,
+                            __global REAL *constants, __global REAL *constantMagnitude, __global REAL *errors)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const REAL *mu = coefficients + r * stride;
+    __global const REAL *v = weightedMagnitude + owner[r] * width;
+    REAL term = 0, termMagnitude = 0, productMagnitude = 0;
+    int any = 0;
+    for (int o = 0; o < width; o++) {
+        const REAL c = mu[o];
+        if (c == 0) continue;
+        any = 1;
+        term += c * bias[o];
+        termMagnitude += fabs(c * bias[o]);
+        productMagnitude += fabs(c) * v[o];
+    }
+    constants[r] += term;
+    constantMagnitude[r] += fabs(term);
+    errors[r] += gammaBias * termMagnitude + gammaProduct * productMagnitude
+        + (any ? flushPerTerm * width * inputMagnitudeSum[owner[r]] : 0);
+}
+
+// Through a ReLU layer: ν (coefficients over the activations) becomes μ (over the
+// pre-activations), in place. ν_j >= 0 takes the lower slope (α where optimized), ν_j < 0 the
+// upper line, whose intercept goes into the constant; split neurons subtract β·sign.
+__kernel void backward_relu(const int rows, const int width, const int stride,
+                            __global REAL *coefficients, __global const int *owner,
+                            __global const REAL *lowerSlope, __global const REAL *upperSlope,
+                            __global const REAL *upperIntercept, __global const REAL *isUnstable,
+                            __global const REAL *splitSign, __global const REAL *preActivationMagnitude,
+                            const int hasAlpha, __global const REAL *alpha,
+                            const int hasBeta, __global const REAL *beta,
+                            const REAL unit, const REAL gammaIntercept,
+                            __global REAL *constants, __global REAL *constantMagnitude, __global REAL *errors)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global REAL *nu = coefficients + r * stride;
+    const int base = owner[r] * width;
+    REAL intercepts = 0, interceptMagnitude = 0, error = 0;
+    for (int j = 0; j < width; j++) {
+        const REAL incoming = nu[j];
+        REAL outgoing;
+        if (incoming >= 0) {
+            const REAL slope = (isUnstable[base + j] != 0 && hasAlpha) ? alpha[r * width + j] : lowerSlope[base + j];
+            outgoing = incoming * slope;
+        } else {
+            outgoing = incoming * upperSlope[base + j];
+            const REAL intercept = incoming * upperIntercept[base + j];
+            intercepts += intercept;
+            interceptMagnitude += fabs(intercept);
+        }
+        REAL betaTerm = 0;
+        if (hasBeta && splitSign[base + j] != 0) {
+            betaTerm = beta[r * width + j] * splitSign[base + j];
+            outgoing -= betaTerm;
+        }
+        error += 2 * unit * (fabs(outgoing) + fabs(betaTerm)) * preActivationMagnitude[base + j];
+        nu[j] = outgoing;
+    }
+    constants[r] += intercepts;
+    constantMagnitude[r] += interceptMagnitude;
+    errors[r] += error + gammaIntercept * interceptMagnitude;
+}
