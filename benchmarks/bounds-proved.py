@@ -2,10 +2,12 @@
 """How many instances of a VNN-COMP benchmark each bound method proves without branching.
 
 Runs `verdict bounds --json` (release build) on every instance of the given benchmark folders
-and prints, per method, how many are proved and how long it took. A proved instance whose
-known answer is `sat` is a soundness bug: it is listed and the script exits 1.
+and prints, per method and device, how many are proved and how long it took. A proved
+instance whose known answer is `sat` is a soundness bug, and so is an instance that one
+device proves and another does not (their bounds agree to 1e-9): both are listed and the
+script exits 1.
 
-    benchmarks/bounds-proved.py [--methods crown,alpha-crown] [ROOT/acasxu ROOT/mnistfc ...]
+    benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [ROOT/acasxu ROOT/mnistfc ...]
 """
 import csv
 import json
@@ -34,37 +36,50 @@ def instances(folder):
 
 def main():
     arguments = sys.argv[1:]
-    methods = ["crown", "alpha-crown"]
-    if arguments[:1] == ["--methods"]:
-        methods = arguments[1].split(",")
+    methods, devices = ["crown", "alpha-crown"], ["cpu"]
+    while arguments[:1] in (["--methods"], ["--devices"]):
+        if arguments[0] == "--methods":
+            methods = arguments[1].split(",")
+        else:
+            devices = arguments[1].split(",")
         arguments = arguments[2:]
     root = os.environ.get("VERDICT_BENCHMARKS", os.path.join(HERE, "..", "..", "shared", "benchmarks", "vnncomp2021"))
     folders = arguments or [os.path.join(root, "acasxu"), os.path.join(root, "mnistfc")]
     if not os.path.exists(VERDICT):
         subprocess.run(["swift", "build", "-c", "release", "--product", "verdict"], cwd=os.path.join(HERE, ".."), check=True)
-    wrong = []
-    print(f"{'benchmark':<10} {'method':<12} {'proved':>7} {'of':>4} {'unsat known':>12} {'seconds':>8}")
+    wrong, disagreements = [], []
+    print(f"{'benchmark':<10} {'method':<12} {'device':<8} {'proved':>7} {'of':>4} {'unsat known':>12} {'seconds':>8}")
     for folder in folders:
         items = list(instances(folder))
         for method in methods:
-            proved = 0
-            start = time.time()
-            for network, prop, expected in items:
-                result = subprocess.run(
-                    [VERDICT, "bounds", os.path.join(folder, prop), "--network", os.path.join(folder, network), "--method", method, "--json"],
-                    capture_output=True, text=True)
-                if result.returncode != 0:
-                    print(f"error on {network} {prop}: {result.stderr.strip()}", file=sys.stderr)
-                    continue
-                if json.loads(result.stdout)["proved"]:
-                    proved += 1
-                    if expected == "sat":
-                        wrong.append((method, network, prop))
-            unsat = sum(1 for item in items if item[2] == "unsat")
-            print(f"{os.path.basename(folder):<10} {method:<12} {proved:>7} {len(items):>4} {unsat:>12} {time.time() - start:>8.1f}")
-    for method, network, prop in wrong:
-        print(f"SOUNDNESS BUG: {method} proved {network} {prop}, whose known answer is sat")
-    sys.exit(1 if wrong else 0)
+            answers = {}
+            for device in devices:
+                proved = 0
+                start = time.time()
+                for network, prop, expected in items:
+                    result = subprocess.run(
+                        [VERDICT, "bounds", os.path.join(folder, prop), "--network", os.path.join(folder, network),
+                         "--method", method, "--device", device, "--json"],
+                        capture_output=True, text=True)
+                    if result.returncode != 0:
+                        print(f"error on {network} {prop}: {result.stderr.strip()}", file=sys.stderr)
+                        continue
+                    answer = json.loads(result.stdout)["proved"]
+                    answers.setdefault((network, prop), {})[device] = answer
+                    if answer:
+                        proved += 1
+                        if expected == "sat":
+                            wrong.append((method, device, network, prop))
+                unsat = sum(1 for item in items if item[2] == "unsat")
+                print(f"{os.path.basename(folder):<10} {method:<12} {device:<8} {proved:>7} {len(items):>4} {unsat:>12} {time.time() - start:>8.1f}")
+            for (network, prop), by_device in answers.items():
+                if len(set(by_device.values())) > 1:
+                    disagreements.append((method, network, prop, by_device))
+    for method, device, network, prop in wrong:
+        print(f"SOUNDNESS BUG: {method} on {device} proved {network} {prop}, whose known answer is sat")
+    for method, network, prop, by_device in disagreements:
+        print(f"DEVICES DISAGREE: {method} {network} {prop}: {by_device}")
+    sys.exit(1 if wrong or disagreements else 0)
 
 
 if __name__ == "__main__":
