@@ -6,12 +6,6 @@
 // Layouts: row r of a coefficient matrix starts at r * stride; per-subproblem arrays (slopes,
 // magnitudes) start at owner[r] * width.
 
-#ifndef REAL
-#define REAL float
-#endif
-#ifdef USE_DOUBLE
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 // Bias of an affine stage into the constant, and the allowance of this stage:
 //   constant += Σ μ_o b_o,   error += γ_bias Σ|μ_o b_o| + γ_product Σ|μ_o| v_o (+ flushed products).

@@ -8,12 +8,6 @@
 // keeps the rounding allowance of sound bounds as small as on the CPU), TILE and
 // WORK_PER_ITEM from the device's work-group and local-memory limits.
 
-#ifndef REAL
-#define REAL float
-#endif
-#ifdef USE_DOUBLE
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 #ifndef TILE
 #define TILE 32
 #endif

@@ -8,12 +8,6 @@
 // The host chooses REAL (float, or double with USE_DOUBLE), VEC (8 or 16) and ROWS by -D
 // options.
 
-#ifndef REAL
-#define REAL float
-#endif
-#ifdef USE_DOUBLE
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 #ifndef VEC
 #define VEC 8
 #endif

@@ -3,11 +3,12 @@ public enum Kernels {
     /// Every embedded `.cl` file, by name.
     public static var sources: [String: String] { EmbeddedKernels.sources }
 
-    /// One source file; a missing name is a build problem, reported as an error.
+    /// One source file behind the shared prelude `precision.cl`; a missing name is a build
+    /// problem, reported as an error.
     static func source(_ name: String) throws -> String {
-        guard let source = EmbeddedKernels.sources[name] else {
+        guard let prelude = EmbeddedKernels.sources["precision.cl"], let source = EmbeddedKernels.sources[name] else {
             throw OpenCLError(call: "embedded kernel \(name)", code: 0, detail: "not embedded in this build (kernels/\(name) missing?)")
         }
-        return source
+        return prelude + "\n" + source
     }
 }

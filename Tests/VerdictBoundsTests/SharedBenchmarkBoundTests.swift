@@ -10,11 +10,7 @@ import XCTest
 /// instance whose known answer is `sat`.
 final class SharedBenchmarkBoundTests: XCTestCase {
     private func instances(_ name: String) throws -> [BenchmarkInstance] {
-        guard let root = TestPaths.sharedBenchmarks else {
-            if TestPaths.sharedBenchmarksRequired { XCTFail(TestPaths.sharedBenchmarksMissing) }
-            throw XCTSkip(TestPaths.sharedBenchmarksMissing)
-        }
-        return try BenchmarkSuite.instances(in: root.appendingPathComponent(name))
+        try BenchmarkSuite.instances(in: TestPaths.sharedFolder(name))
     }
 
     private func tasks(_ property: Property, _ network: BoundNetwork) -> [BoundTask] {

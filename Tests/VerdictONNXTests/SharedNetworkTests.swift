@@ -8,11 +8,7 @@ import XCTest
 /// onnxruntime does.
 final class SharedNetworkTests: XCTestCase {
     private func sharedFolder(_ name: String) throws -> URL {
-        guard let root = TestPaths.sharedBenchmarks else {
-            if TestPaths.sharedBenchmarksRequired { XCTFail(TestPaths.sharedBenchmarksMissing) }
-            throw XCTSkip(TestPaths.sharedBenchmarksMissing)
-        }
-        return root.appendingPathComponent(name)
+        try TestPaths.sharedFolder(name)
     }
 
     private func networks(in folder: URL) throws -> [String] {

@@ -92,14 +92,10 @@ final class ParityTests: XCTestCase {
     }
 
     func testSharedNetworksAgreeForBatchesOf1And7And512() throws {
-        guard let root = TestPaths.sharedBenchmarks else {
-            if TestPaths.sharedBenchmarksRequired { XCTFail(TestPaths.sharedBenchmarksMissing) }
-            throw XCTSkip(TestPaths.sharedBenchmarksMissing)
-        }
         let cases = [("acasxu", "ACASXU_run2a_1_1_batch_2000.onnx", "prop_1.vnnlib", 512), ("mnistfc", "mnist-net_256x2.onnx", "prop_0_0.03.vnnlib", 7)]
         var generator = SeededGenerator(seed: 78)
         for (folder, model, propertyFile, largest) in cases {
-            let directory = root.appendingPathComponent(folder)
+            let directory = try TestPaths.sharedFolder(folder)
             let network = try ONNXImporter.load(path: directory.appendingPathComponent(model).path).network
             let property = try VNNLIBParser.parse(contentsOf: directory.appendingPathComponent(propertyFile).path)
             let boundNetwork = try BoundNetwork(network)

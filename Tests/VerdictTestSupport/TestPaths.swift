@@ -67,3 +67,17 @@ public enum BenchmarkSuite {
         }
     }
 }
+
+import XCTest
+
+extension TestPaths {
+    /// The benchmark folder `name` (`acasxu`, `mnistfc`, `test`) of the shared benchmarks; when
+    /// they are absent the calling test skips with a plain message, or fails where CI requires them.
+    public static func sharedFolder(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        guard let root = sharedBenchmarks else {
+            if sharedBenchmarksRequired { XCTFail(sharedBenchmarksMissing, file: file, line: line) }
+            throw XCTSkip(sharedBenchmarksMissing)
+        }
+        return root.appendingPathComponent(name)
+    }
+}

@@ -7,11 +7,7 @@ import XCTest
 /// Every property of the shared benchmarks parses to what the file says.
 final class SharedPropertyTests: XCTestCase {
     private func folder(_ name: String) throws -> URL {
-        guard let root = TestPaths.sharedBenchmarks else {
-            if TestPaths.sharedBenchmarksRequired { XCTFail(TestPaths.sharedBenchmarksMissing) }
-            throw XCTSkip(TestPaths.sharedBenchmarksMissing)
-        }
-        return root.appendingPathComponent(name)
+        try TestPaths.sharedFolder(name)
     }
 
     func testEveryInstancePropertyParses() throws {
