@@ -72,6 +72,32 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("1 input box(es), 9 unsafe disjunct(s)"), result.stdout)
     }
 
+    func testBoundsReportsJSONAndAgreesAcrossDevices() throws {
+        let property = "benchmarks/examples/digits/properties/digit_0_eps_0.5.vnnlib"
+        var proved: [Bool] = []
+        for device in ["cpu", "auto"] {
+            let result = try run(["bounds", property, "--network", model, "--method", "crown", "--device", device, "--json"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(object["method"] as? String, "crown")
+            XCTAssertNotNil(object["seconds"] as? Double)
+            let objectives = try XCTUnwrap(object["objectives"] as? [[String: Any]])
+            XCTAssertEqual(objectives.count, 9)
+            for objective in objectives {
+                for key in ["box", "disjunct", "row", "lower", "upper"] { XCTAssertNotNil(objective[key], key) }
+                XCTAssertLessThanOrEqual(objective["lower"] as! Double, objective["upper"] as! Double)
+            }
+            proved.append(try XCTUnwrap(object["proved"] as? Bool))
+        }
+        XCTAssertEqual(proved, [true, true], "a radius-0.5 property of the example is proved by CROWN")
+        let wide = try run(["bounds", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--method", "ibp"])
+        XCTAssertEqual(wide.status, 0, wide.stderr)
+        XCTAssertTrue(wide.stdout.contains("not proved by ibp"), wide.stdout)
+        let bad = try run(["bounds", property, "--network", model, "--device", "gpu:7"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--device"), bad.stderr)
+    }
+
     func testDevicesRuns() throws {
         let result = try run(["devices"])
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -154,6 +154,7 @@ if arguments.skipBLAS {
     print("OpenBLAS rate: numpy not importable, skipped")
 }
 print("engines: " + engines.map(\.name).joined(separator: "; "))
+print("GFLOP/s: the CPU engine counts the multiply-adds it performs (zeros skipped); the OpenCL engine counts its products densely (zero blocks its kernel skips still count)")
 // The weight product alone, on the widest hidden stage, for rows as a batch of 256 would send.
 if let stage = network.stages.indices.dropFirst().first(where: { network.stages[$0].outputCount > 1 }) {
     let affine = network.stages[stage]
