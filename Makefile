@@ -1,5 +1,5 @@
 # Verdict: the two commands a newcomer runs, and a few more.
-#   make example   verify... for now: inspect and evaluate the embedded example network
+#   make example   run Verdict on the embedded example: inspect, evaluate, parse a property, bound it
 #   make test      run the test suite (installs what it needs first)
 
 SWIFT ?= swift
@@ -12,6 +12,7 @@ example: setup release
 	$(VERDICT) info $(EXAMPLE)/digits.onnx
 	$(VERDICT) eval $(EXAMPLE)/digits.onnx --input $(EXAMPLE)/inputs/digit_0.json
 	$(VERDICT) spec $(EXAMPLE)/properties/digit_0_eps_0.5.vnnlib --network $(EXAMPLE)/digits.onnx
+	$(VERDICT) bounds $(EXAMPLE)/properties/digit_0_eps_0.5.vnnlib --network $(EXAMPLE)/digits.onnx --method alpha-crown
 
 test:
 	scripts/setup.sh --test

@@ -78,3 +78,29 @@ __kernel void backward_relu(const int rows, const int width, const int stride,
     constantMagnitude[r] += interceptMagnitude;
     errors[r] += error + gammaIntercept * interceptMagnitude;
 }
+
+// The end of a pass: the row's linear function over the input box, minimized at the corner
+// each coefficient picks. Gives Σ ν_j x*_j and Σ |ν_j x*_j| (for the allowance), and the
+// corner itself when asked (witness candidates, α gradients).
+__kernel void concretize(const int rows, const int width, const int stride,
+                         __global const REAL *coefficients, __global const int *owner,
+                         __global const REAL *boxLower, __global const REAL *boxUpper,
+                         __global REAL *sums, __global REAL *magnitudes,
+                         const int writeCorners, __global REAL *corners)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const REAL *nu = coefficients + r * stride;
+    __global const REAL *lower = boxLower + owner[r] * width;
+    __global const REAL *upper = boxUpper + owner[r] * width;
+    REAL sum = 0, magnitude = 0;
+    for (int j = 0; j < width; j++) {
+        const REAL c = nu[j];
+        const REAL x = c >= 0 ? lower[j] : upper[j];
+        sum += c * x;
+        magnitude += fabs(c * x);
+        if (writeCorners) corners[r * width + j] = c == 0 ? lower[j] / 2 + upper[j] / 2 : x;
+    }
+    sums[r] = sum;
+    magnitudes[r] = magnitude;
+}

@@ -52,6 +52,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let product: OpenCLKernel
         let bias: OpenCLKernel
         let relu: OpenCLKernel
+        let concretize: OpenCLKernel
         let layout: Layout
         let weights: [OpenCLBuffer]
         let transposedWeights: [OpenCLBuffer]
@@ -59,6 +60,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         /// Row stride of coefficient buffers: the widest stage, padded.
         let stride: Int
         var subproblemCount = 0
+        var box: (lower: OpenCLBuffer, upper: OpenCLBuffer)?
         var stageMagnitude: [Int: (weighted: OpenCLBuffer, sums: OpenCLBuffer)] = [:]
         var relaxations: [Int: [OpenCLBuffer]] = [:]
         var scratch: [String: OpenCLBuffer] = [:]
@@ -121,6 +123,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
+            concretize: try steps.kernel("concretize"),
             layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
             stride: OpenCLBoundKernels.padded(widest, padding)))
     }
@@ -218,9 +221,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
 
     // MARK: BackwardKernels
 
-    public func beginBatch(subproblemCount: Int) throws {
-        state.withLock { state in
-            state.subproblemCount = subproblemCount
+    public func beginBatch(boxLower: [Double], boxUpper: [Double]) throws {
+        // The box rounded outward to the device type: it still contains every input.
+        let lower = roundedDown(boxLower), upper = roundedUp(boxUpper)
+        try state.withLock { state in
+            state.subproblemCount = boxLower.count / max(network.inputCount, 1)
+            state.box = (try upload(lower, into: state.context), try upload(upper, into: state.context))
             state.stageMagnitude = [:]
             state.relaxations = [:]
         }
@@ -264,7 +270,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let inputCount = network.inputCount
         guard rows > 0 else {
             return BackwardKernelResult(
-                constants: [], constantMagnitude: [], errors: [], inputCoefficients: [],
+                constants: [], constantMagnitude: [], errors: [], sums: [], magnitudes: [], corners: request.wantCorners ? [] : nil,
                 activationCoefficients: Array(repeating: [], count: network.reluLayerCount))
         }
         let device = allowance
@@ -342,12 +348,31 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 try context.run(relu, globalSize: rows)
                 stage -= 1
             }
-            let inputCoefficients = unpad(try read(current, count: rows * stride, context: context), rows: rows, columns: inputCount, stride: stride)
+            guard let box = state.box else { throw OpenCLError(call: "backward pass", code: 0, detail: "no batch was begun") }
+            let sums = try scratchBuffer(&state, "sums", rows)
+            let magnitudes = try scratchBuffer(&state, "magnitudes", rows)
+            let corners = try scratchBuffer(&state, "corners", request.wantCorners ? rows * inputCount : 1)
+            let concretize = state.concretize
+            try concretize.setArgument(0, Int32(rows))
+            try concretize.setArgument(1, Int32(inputCount))
+            try concretize.setArgument(2, Int32(stride))
+            try concretize.setArgument(3, current)
+            try concretize.setArgument(4, owner)
+            try concretize.setArgument(5, box.lower)
+            try concretize.setArgument(6, box.upper)
+            try concretize.setArgument(7, sums)
+            try concretize.setArgument(8, magnitudes)
+            try concretize.setArgument(9, Int32(request.wantCorners ? 1 : 0))
+            try concretize.setArgument(10, corners)
+            try context.run(concretize, globalSize: rows)
             return BackwardKernelResult(
                 constants: try read(constants, count: rows, context: context),
                 constantMagnitude: try read(constantMagnitude, count: rows, context: context),
                 errors: try read(errors, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
-                inputCoefficients: inputCoefficients, activationCoefficients: kept)
+                sums: try read(sums, count: rows, context: context),
+                magnitudes: try read(magnitudes, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
+                corners: request.wantCorners ? try read(corners, count: rows * inputCount, context: context) : nil,
+                activationCoefficients: kept)
         }
     }
 

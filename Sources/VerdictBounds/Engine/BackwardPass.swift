@@ -9,9 +9,11 @@ struct BackwardPass {
     let allowance: RoundingAllowance
     let products: any WeightProducts
 
-    func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false) throws -> BackwardResult {
+    /// - Parameter needCorners: whether the result's corners are used (passes for intermediate
+    ///   bounds do without; a device then skips returning them).
+    func run(from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool = false, needCorners: Bool = true) throws -> BackwardResult {
         if let kernels = products as? any BackwardKernels {
-            return try runOnDevice(kernels, from: stage, rows: rows, states: states, keepCoefficients: keepCoefficients)
+            return try runOnDevice(kernels, from: stage, rows: rows, states: states, keepCoefficients: keepCoefficients, needCorners: needCorners)
         }
         let rowCount = rows.count
         let unit = allowance.unitRoundoff
@@ -102,19 +104,29 @@ struct BackwardPass {
 
     /// The same pass on a device that keeps the batch resident (see ``BackwardKernels``).
     private func runOnDevice(
-        _ kernels: any BackwardKernels, from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool
+        _ kernels: any BackwardKernels, from stage: Int, rows: RowSet, states: [SubproblemState], keepCoefficients: Bool, needCorners: Bool
     ) throws -> BackwardResult {
         let request = BackwardKernelRequest(
             stage: stage, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
             alpha: rows.alpha.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
             beta: rows.beta.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
-            keepCoefficients: keepCoefficients)
+            keepCoefficients: keepCoefficients, wantCorners: needCorners)
         let result = try kernels.backward(request)
-        // Constants were summed on the device: at most 2 additions per stage and layer.
-        let constantGamma = kernels.allowance.gamma(4 * network.stages.count + 8)
-        let (lower, corners) = concretize(
-            result.inputCoefficients, rows: rows, states: states, constants: result.constants, errors: result.errors,
-            constantError: result.constantMagnitude.map { constantGamma * $0 })
+        // Everything was summed on the device, in its arithmetic: the constants with at most 2
+        // additions per stage and layer, the corner terms as an n-term dot product.
+        let device = kernels.allowance
+        let constantGamma = device.gamma(4 * network.stages.count + 8)
+        let concreteGamma = device.gamma(network.inputCount + 2)
+        var lower = [Double](repeating: 0, count: rows.count)
+        for row in 0..<rows.count {
+            let total = result.constants[row] + result.sums[row]
+            let error = result.errors[row] + concreteGamma * (result.magnitudes[row] + result.constants[row].magnitude)
+                + constantGamma * result.constantMagnitude[row]
+            lower[row] = device.lowered(total, by: error)
+        }
+        let width = network.inputCount
+        let corners = result.corners.map { flat in (0..<rows.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
+            ?? Array(repeating: [], count: rows.count)
         return BackwardResult(lower: lower, corner: corners, activationCoefficients: result.activationCoefficients)
     }
 

@@ -44,7 +44,7 @@ public struct BatchedBoundEngine: BoundEngine {
         var states = tasks.map { SubproblemState($0.subproblem) }
         let pass = BackwardPass(network: network, allowance: allowance, products: products)
         let kernels = products as? any BackwardKernels
-        try kernels?.beginBatch(subproblemCount: tasks.count)
+        try kernels?.beginBatch(boxLower: tasks.flatMap(\.subproblem.box.lower), boxUpper: tasks.flatMap(\.subproblem.box.upper))
         for layer in 0..<network.reluLayerCount {
             try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel, kernels: kernels)
             try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
@@ -130,7 +130,7 @@ public struct BatchedBoundEngine: BoundEngine {
                 }
             }
             if rows.count > 0 {
-                let result = try pass.run(from: layer, rows: rows, states: states)
+                let result = try pass.run(from: layer, rows: rows, states: states, needCorners: false)
                 for (row, target) in targets.enumerated() {
                     if target.isUpper {
                         states[target.subproblem].upper[layer][target.neuron] = min(states[target.subproblem].upper[layer][target.neuron], -result.lower[row])
@@ -204,7 +204,7 @@ public struct BatchedBoundEngine: BoundEngine {
             }
         }
         var lowerResult = try pass.run(from: last, rows: lowerRows, states: states)
-        let upperResult = try pass.run(from: last, rows: upperRows, states: states)
+        let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
             let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)

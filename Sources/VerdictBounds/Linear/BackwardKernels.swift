@@ -5,8 +5,9 @@
 /// The engine feeds it stage by stage as the batch's layers are bounded. Everything it
 /// computes follows ``BackwardPass`` step for step, with the allowance of its own arithmetic.
 public protocol BackwardKernels: WeightProducts {
-    /// Starts a batch of `subproblemCount` subproblems, forgetting the previous batch.
-    func beginBatch(subproblemCount: Int) throws
+    /// Starts a batch of subproblems with these input boxes (`subproblemCount x inputCount`,
+    /// row-major), forgetting the previous batch.
+    func beginBatch(boxLower: [Double], boxUpper: [Double]) throws
     /// `|W|·m` of stage `stage` for every subproblem (`subproblemCount x outputCount`, row-major)
     /// and `Σ m` (`subproblemCount`).
     func setStage(_ stage: Int, weightedMagnitude: [Double], inputMagnitudeSum: [Double]) throws
@@ -41,6 +42,9 @@ public struct BackwardKernelRequest: Sendable {
     public var alpha: [[Double]]?
     public var beta: [[Double]]?
     public var keepCoefficients: Bool
+    /// Whether the minimizing corners are wanted (witness candidates, α gradients); passes for
+    /// intermediate bounds do without.
+    public var wantCorners: Bool
 
     public var rowCount: Int { owner.count }
 }
@@ -49,16 +53,24 @@ public struct BackwardKernelResult: Sendable {
     public var constants: [Double]
     public var constantMagnitude: [Double]
     public var errors: [Double]
-    /// `rows x inputCount`: the coefficients over the network input.
-    public var inputCoefficients: [Double]
+    /// `Σ ν_j·x*_j` over the inputs at the minimizing corner, and `Σ |ν_j·x*_j|`.
+    public var sums: [Double]
+    public var magnitudes: [Double]
+    /// `rows x inputCount`: the minimizing corners, when wanted.
+    public var corners: [Double]?
     /// Per ReLU layer, the coefficients over its activations (when kept).
     public var activationCoefficients: [[Double]]
 
-    public init(constants: [Double], constantMagnitude: [Double], errors: [Double], inputCoefficients: [Double], activationCoefficients: [[Double]]) {
+    public init(
+        constants: [Double], constantMagnitude: [Double], errors: [Double], sums: [Double], magnitudes: [Double], corners: [Double]?,
+        activationCoefficients: [[Double]]
+    ) {
         self.constants = constants
         self.constantMagnitude = constantMagnitude
         self.errors = errors
-        self.inputCoefficients = inputCoefficients
+        self.sums = sums
+        self.magnitudes = magnitudes
+        self.corners = corners
         self.activationCoefficients = activationCoefficients
     }
 }
