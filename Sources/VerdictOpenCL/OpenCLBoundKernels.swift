@@ -108,12 +108,14 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
         }
         let padding = layout.padding
+        // Weights padded with zeros to whole vectors: columns (so rows of C are whole vectors)
+        // and rows (so the vector kernel may read whole tiles of K).
         let pad: ([Double], Int, Int) -> [Double] = { values, rows, columns in
-            let padded = OpenCLBoundKernels.padded(columns, padding)
-            guard padded != columns else { return values }
-            var result = [Double](repeating: 0, count: rows * padded)
+            let paddedColumns = OpenCLBoundKernels.padded(columns, padding), paddedRows = OpenCLBoundKernels.padded(rows, padding)
+            guard paddedColumns != columns || paddedRows != rows else { return values }
+            var result = [Double](repeating: 0, count: paddedRows * paddedColumns)
             for row in 0..<rows {
-                for column in 0..<columns { result[row * padded + column] = values[row * columns + column] }
+                for column in 0..<columns { result[row * paddedColumns + column] = values[row * columns + column] }
             }
             return result
         }
@@ -167,9 +169,18 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         return try state.withLock { state in
             let context = state.context
             let stride = OpenCLBoundKernels.padded(columns, state.layout.padding)
-            let left = try upload(rows, into: context)
+            // Rows of A padded with zeros to whole vectors, as the vector kernel reads them.
+            let leftStride = OpenCLBoundKernels.padded(inner, state.layout.padding)
+            var padded = rows
+            if leftStride != inner {
+                padded = [Double](repeating: 0, count: count * leftStride)
+                for row in 0..<count {
+                    for column in 0..<inner { padded[row * leftStride + column] = rows[row * inner + column] }
+                }
+            }
+            let left = try upload(padded, into: context)
             let result = try scratchBuffer(&state, "product", count * stride)
-            try runProduct(state, left: left, leftStride: inner, rows: count, stage: stage, transposed: transposed, into: result, resultStride: stride)
+            try runProduct(state, left: left, leftStride: leftStride, rows: count, stage: stage, transposed: transposed, into: result, resultStride: stride)
             let values = try read(result, count: count * stride, context: context)
             return unpad(values, rows: count, columns: columns, stride: stride)
         }
