@@ -104,3 +104,34 @@ __kernel void concretize(const int rows, const int width, const int stride,
     sums[r] = sum;
     magnitudes[r] = magnitude;
 }
+
+// Interval arithmetic through one affine stage (IBP), one work item per (subproblem, output):
+// [lower, upper] of W x + b for x in the subproblem's input interval, moved outward by the
+// allowance γ·(|b_o| + (|W|·m)_o), doubled, and one step further for the final subtraction.
+__kernel void interval_stage(const int subproblems, const int inputs, const int outputs, const int weightStride,
+                             __global const REAL *weights, __global const REAL *bias,
+                             __global const REAL *inputLower, __global const REAL *inputUpper,
+                             __global const REAL *weightedMagnitude, const REAL gamma, const REAL slack,
+                             __global REAL *outputLower, __global REAL *outputUpper)
+{
+    const int o = get_global_id(0);
+    const int p = get_global_id(1);
+    if (o >= outputs || p >= subproblems) return;
+    __global const REAL *w = weights + o * weightStride;
+    __global const REAL *l = inputLower + p * inputs;
+    __global const REAL *u = inputUpper + p * inputs;
+    REAL low = bias[o], high = bias[o];
+    for (int i = 0; i < inputs; i++) {
+        const REAL weight = w[i];
+        if (weight >= 0) {
+            low += weight * l[i];
+            high += weight * u[i];
+        } else {
+            low += weight * u[i];
+            high += weight * l[i];
+        }
+    }
+    const REAL error = 2 * gamma * (fabs(bias[o]) + weightedMagnitude[p * outputs + o]) + slack;
+    outputLower[p * outputs + o] = nextafter(low - error, (REAL)(-INFINITY));
+    outputUpper[p * outputs + o] = nextafter(high + error, (REAL)(INFINITY));
+}

@@ -53,6 +53,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let bias: OpenCLKernel
         let relu: OpenCLKernel
         let concretize: OpenCLKernel
+        let interval: OpenCLKernel
         let layout: Layout
         let weights: [OpenCLBuffer]
         let transposedWeights: [OpenCLBuffer]
@@ -125,7 +126,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
-            concretize: try steps.kernel("concretize"),
+            concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_stage"),
             layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
             stride: OpenCLBoundKernels.padded(widest, padding)))
     }
@@ -384,6 +385,42 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 magnitudes: try read(magnitudes, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
                 corners: request.wantCorners ? try read(corners, count: rows * inputCount, context: context) : nil,
                 activationCoefficients: kept)
+        }
+    }
+
+    public func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double]) {
+        let affine = network.stages[stage]
+        let subproblems = lower.count / max(affine.inputCount, 1)
+        guard subproblems > 0 else { return ([], []) }
+        let device = allowance
+        return try state.withLock { state in
+            let context = state.context
+            guard let magnitude = state.stageMagnitude[stage] else {
+                throw OpenCLError(call: "interval stage", code: 0, detail: "stage \(stage) was not sent to the device")
+            }
+            // Input intervals rounded outward to the device type.
+            let inputLower = try upload(roundedDown(lower), into: context), inputUpper = try upload(roundedUp(upper), into: context)
+            let outputLower = try scratchBuffer(&state, "interval-lower", subproblems * affine.outputCount)
+            let outputUpper = try scratchBuffer(&state, "interval-upper", subproblems * affine.outputCount)
+            let kernel = state.interval
+            try kernel.setArgument(0, Int32(subproblems))
+            try kernel.setArgument(1, Int32(affine.inputCount))
+            try kernel.setArgument(2, Int32(affine.outputCount))
+            try kernel.setArgument(3, Int32(OpenCLBoundKernels.padded(affine.inputCount, state.layout.padding)))
+            try kernel.setArgument(4, state.weights[stage])
+            try kernel.setArgument(5, state.biases[stage])
+            try kernel.setArgument(6, inputLower)
+            try kernel.setArgument(7, inputUpper)
+            try kernel.setArgument(8, magnitude.weighted)
+            // +3: the weights' and inputs' rounding to the device type besides the sums.
+            try setReal(kernel, 9, device.gamma(affine.inputCount + 3))
+            try setReal(kernel, 10, device.underflowSlack)
+            try kernel.setArgument(11, outputLower)
+            try kernel.setArgument(12, outputUpper)
+            let columns = min(affine.outputCount, 64, self.device.maxWorkGroupSize)
+            try context.run(kernel, global: ((affine.outputCount + columns - 1) / columns * columns, subproblems), local: (columns, 1))
+            let count = subproblems * affine.outputCount
+            return (try read(outputLower, count: count, context: context), try read(outputUpper, count: count, context: context))
         }
     }
 

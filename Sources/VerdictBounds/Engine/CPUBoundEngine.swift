@@ -94,15 +94,20 @@ public struct BatchedBoundEngine: BoundEngine {
         parallelUpdate(&states, parallel: parallel) { state in
             guard !state.isInfeasible else { return }
             state.appendMagnitudes(of: stage, stage: layer)
-            let magnitudes = state.weightedMagnitude[layer]
-            let (inLower, inUpper): ([Double], [Double]) = layer == 0
-                ? (state.box.lower, state.box.upper)
-                : (state.lower[layer - 1].map { max(0, $0) }, state.upper[layer - 1].map { max(0, $0) })
-            let (lower, upper) = IntervalPass.stage(stage, lower: inLower, upper: inUpper, weightedMagnitude: magnitudes, allowance: allowance)
-            state.lower.append(lower)
-            state.upper.append(upper)
         }
-        try kernels.map { try sendStage(layer, states: states, to: $0) }
+        if let kernels {
+            try sendStage(layer, states: states, to: kernels)
+            try intervalOnDevice(layer, states: &states, kernels: kernels)
+        } else {
+            parallelUpdate(&states, parallel: parallel) { state in
+                guard !state.isInfeasible else { return }
+                let (inLower, inUpper) = state.stageInputInterval(layer)
+                let (lower, upper) = IntervalPass.stage(
+                    stage, lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[layer], allowance: RoundingAllowance.double)
+                state.lower.append(lower)
+                state.upper.append(upper)
+            }
+        }
         for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
             if let parent = task.subproblem.parentBounds, layer < parent.lower.count {
                 for j in 0..<stage.outputCount {
@@ -159,9 +164,7 @@ public struct BatchedBoundEngine: BoundEngine {
         return tasks.indices.map { index in
             let state = states[index], objectives = tasks[index].objectives
             guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
-            let (inLower, inUpper): ([Double], [Double]) = last == 0
-                ? (state.box.lower, state.box.upper)
-                : (state.lower[last - 1].map { max(0, $0) }, state.upper[last - 1].map { max(0, $0) })
+            let (inLower, inUpper) = state.stageInputInterval(last)
             let (yLower, yUpper) = IntervalPass.stage(
                 network.stages[last], lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[last], allowance: allowance)
             var lower: [Double] = [], upper: [Double] = []
@@ -243,6 +246,33 @@ public struct BatchedBoundEngine: BoundEngine {
             sums[index] = state.stageInputMagnitudeSum[stage]
         }
         try kernels.setStage(stage, weightedMagnitude: weighted, inputMagnitudeSum: sums)
+    }
+
+    /// IBP through stage `layer` on the device, for every feasible subproblem.
+    private func intervalOnDevice(_ layer: Int, states: inout [SubproblemState], kernels: any BackwardKernels) throws {
+        let width = network.stages[layer].inputCount
+        var lower: [Double] = [], upper: [Double] = []
+        lower.reserveCapacity(states.count * width)
+        upper.reserveCapacity(states.count * width)
+        for state in states {
+            guard !state.isInfeasible else {
+                lower.append(contentsOf: repeatElement(0, count: width))
+                upper.append(contentsOf: repeatElement(0, count: width))
+                continue
+            }
+            let (inLower, inUpper) = state.stageInputInterval(layer)
+            lower += inLower
+            upper += inUpper
+        }
+        let result = try kernels.intervalStage(layer, lower: lower, upper: upper)
+        let outputs = network.stages[layer].outputCount
+        for index in states.indices where !states[index].isInfeasible {
+            let range = (index * outputs)..<((index + 1) * outputs)
+            if layer < network.reluLayerCount {
+                states[index].lower.append(Array(result.lower[range]))
+                states[index].upper.append(Array(result.upper[range]))
+            }
+        }
     }
 
     /// ReLU layer `layer`'s relaxation of the whole batch (zeros for empty subproblems).

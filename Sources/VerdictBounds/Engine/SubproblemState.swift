@@ -28,6 +28,11 @@ struct SubproblemState {
 
     var layerBounds: LayerBounds { LayerBounds(lower: lower, upper: upper) }
 
+    /// The interval of stage `stage`'s input: the box, or the previous ReLU layer's outputs.
+    func stageInputInterval(_ stage: Int) -> (lower: [Double], upper: [Double]) {
+        stage == 0 ? (box.lower, box.upper) : (lower[stage - 1].map { max(0, $0) }, upper[stage - 1].map { max(0, $0) })
+    }
+
     /// Records the magnitude factors of stage `stage` (called in stage order).
     mutating func appendMagnitudes(of affine: BoundNetwork.AffineStage, stage: Int) {
         let magnitudes = stageInputMagnitude(stage)

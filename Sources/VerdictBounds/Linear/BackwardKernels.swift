@@ -15,6 +15,9 @@ public protocol BackwardKernels: WeightProducts {
     func setRelaxation(layer: Int, _ relaxation: RelaxationArrays) throws
     /// One backward pass from stage `request.stage` down to the input.
     func backward(_ request: BackwardKernelRequest) throws -> BackwardKernelResult
+    /// Interval arithmetic (IBP) through stage `stage` for every subproblem of the batch, from
+    /// input intervals `subproblemCount x inputCount`; needs the stage sent by ``setStage``.
+    func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double])
 }
 
 /// A layer's relaxation for a whole batch, each array `subproblemCount x width`, row-major.
