@@ -93,6 +93,13 @@ final class CommandLineTests: XCTestCase {
         let wide = try run(["bounds", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--method", "ibp"])
         XCTAssertEqual(wide.status, 0, wide.stderr)
         XCTAssertTrue(wide.stdout.contains("not proved by ibp"), wide.stdout)
+        // Float arithmetic on an OpenCL device, where there is one: still sound, still proves it.
+        if try run(["devices"]).stdout.contains("opencl:0") {
+            let float = try run(["bounds", property, "--network", model, "--method", "crown", "--device", "opencl", "--precision", "float"])
+            XCTAssertEqual(float.status, 0, float.stderr)
+            XCTAssertTrue(float.stdout.contains("\nproved by crown alone"), float.stdout)
+            XCTAssertTrue(float.stdout.contains("float"), float.stdout)
+        }
         let bad = try run(["bounds", property, "--network", model, "--device", "gpu:7"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--device"), bad.stderr)
