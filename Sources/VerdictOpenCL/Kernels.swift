@@ -1,8 +1,5 @@
 /// The kernel sources compiled into this binary (see `Plugins/EmbedKernels` and `kernels/`).
-public enum Kernels {
-    /// Every embedded `.cl` file, by name.
-    public static var sources: [String: String] { EmbeddedKernels.sources }
-
+enum Kernels {
     /// One source file behind the shared prelude `precision.cl`; a missing name is a build
     /// problem, reported as an error.
     static func source(_ name: String) throws -> String {

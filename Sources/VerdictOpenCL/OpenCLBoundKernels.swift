@@ -102,27 +102,18 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             layout = .vector(rows: rows, width: width)
         }
         let steps = try context.buildProgram(source: try Kernels.source("backward_steps.cl"), options: precisionOptions)
-        let double = usesDouble
-        let upload: ([Double]) throws -> OpenCLBuffer = { values in
-            double
-                ? try context.buffer(of: Double.self, count: values.count, values: values)
-                : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
-        }
-        let padding = layout.padding
+        let double = usesDouble, padding = layout.padding
         // Weights padded with zeros to whole vectors: columns (so rows of C are whole vectors)
         // and rows (so the vector kernel may read whole tiles of K).
-        let pad: ([Double], Int, Int) -> [Double] = { values, rows, columns in
-            let paddedColumns = OpenCLBoundKernels.padded(columns, padding), paddedRows = OpenCLBoundKernels.padded(rows, padding)
-            guard paddedColumns != columns || paddedRows != rows else { return values }
-            var result = [Double](repeating: 0, count: paddedRows * paddedColumns)
-            for row in 0..<rows {
-                for column in 0..<columns { result[row * paddedColumns + column] = values[row * columns + column] }
-            }
-            return result
+        let paddedWeights: ([Double], Int, Int) throws -> OpenCLBuffer = { values, rows, columns in
+            let padded = OpenCLBoundKernels.restrided(
+                values, rows: rows, columns: columns, from: columns, to: OpenCLBoundKernels.padded(columns, padding),
+                totalRows: OpenCLBoundKernels.padded(rows, padding))
+            return try OpenCLBoundKernels.upload(padded, double: double, into: context)
         }
-        let weights = try network.stages.map { try upload(pad($0.weights, $0.outputCount, $0.inputCount)) }
-        let transposed = try network.stages.map { try upload(pad($0.transposedWeights, $0.inputCount, $0.outputCount)) }
-        let biases = try network.stages.map { try upload($0.bias) }
+        let weights = try network.stages.map { try paddedWeights($0.weights, $0.outputCount, $0.inputCount) }
+        let transposed = try network.stages.map { try paddedWeights($0.transposedWeights, $0.inputCount, $0.outputCount) }
+        let biases = try network.stages.map { try OpenCLBoundKernels.upload($0.bias, double: double, into: context) }
         let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
@@ -134,6 +125,19 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     public var allowance: RoundingAllowance { usesDouble ? .double : .float }
 
     static func padded(_ columns: Int, _ multiple: Int) -> Int { (columns + multiple - 1) / multiple * multiple }
+
+    /// The first `columns` values of each of `rows` rows of a row-major matrix with row stride
+    /// `from`, laid out with row stride `to` in `totalRows` rows, zeros elsewhere: padding for
+    /// the kernels when `to > from`, unpadding of their results when `to < from`.
+    static func restrided(_ values: [Double], rows: Int, columns: Int, from: Int, to: Int, totalRows: Int? = nil) -> [Double] {
+        let total = totalRows ?? rows
+        if from == to && total == rows { return Array(values.prefix(rows * to)) }
+        var result = [Double](repeating: 0, count: total * to)
+        for row in 0..<rows {
+            for column in 0..<columns { result[row * to + column] = values[row * from + column] }
+        }
+        return result
+    }
 
     // MARK: Conversions in the safe direction
 
@@ -151,10 +155,18 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     /// Rounded down to the device type (for constants of lower bounds).
     private func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
 
-    private func upload(_ values: [Double], into context: OpenCLContext) throws -> OpenCLBuffer {
-        usesDouble
+    static func upload(_ values: [Double], double: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
+        double
             ? try context.buffer(of: Double.self, count: values.count, values: values)
             : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
+    }
+
+    private func upload(_ values: [Double], into context: OpenCLContext) throws -> OpenCLBuffer {
+        try OpenCLBoundKernels.upload(values, double: usesDouble, into: context)
+    }
+
+    private func write(_ values: [Double], to buffer: OpenCLBuffer, context: OpenCLContext) throws {
+        if usesDouble { try context.write(values, to: buffer) } else { try context.write(values.map { Float($0) }, to: buffer) }
     }
 
     private func read(_ buffer: OpenCLBuffer, count: Int, context: OpenCLContext) throws -> [Double] {
@@ -172,28 +184,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let stride = OpenCLBoundKernels.padded(columns, state.layout.padding)
             // Rows of A padded with zeros to whole vectors, as the vector kernel reads them.
             let leftStride = OpenCLBoundKernels.padded(inner, state.layout.padding)
-            var padded = rows
-            if leftStride != inner {
-                padded = [Double](repeating: 0, count: count * leftStride)
-                for row in 0..<count {
-                    for column in 0..<inner { padded[row * leftStride + column] = rows[row * inner + column] }
-                }
-            }
-            let left = try upload(padded, into: context)
+            let left = try upload(OpenCLBoundKernels.restrided(rows, rows: count, columns: inner, from: inner, to: leftStride), into: context)
             let result = try scratchBuffer(&state, "product", count * stride)
             try runProduct(state, left: left, leftStride: leftStride, rows: count, stage: stage, transposed: transposed, into: result, resultStride: stride)
             let values = try read(result, count: count * stride, context: context)
-            return unpad(values, rows: count, columns: columns, stride: stride)
+            return OpenCLBoundKernels.restrided(values, rows: count, columns: columns, from: stride, to: columns)
         }
-    }
-
-    private func unpad(_ values: [Double], rows: Int, columns: Int, stride: Int) -> [Double] {
-        guard stride != columns else { return Array(values.prefix(rows * columns)) }
-        var packed = [Double](repeating: 0, count: rows * columns)
-        for row in 0..<rows {
-            for column in 0..<columns { packed[row * columns + column] = values[row * stride + column] }
-        }
-        return packed
     }
 
     private func scratchBuffer(_ state: inout DeviceState, _ name: String, _ count: Int) throws -> OpenCLBuffer {
@@ -213,14 +209,10 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let (inner, columns) = transposed ? (affine.inputCount, affine.outputCount) : (affine.outputCount, affine.inputCount)
         let paddedColumns = OpenCLBoundKernels.padded(columns, state.layout.padding)
         let kernel = state.product
-        try kernel.setArgument(0, Int32(rows))
-        try kernel.setArgument(1, Int32(paddedColumns))
-        try kernel.setArgument(2, Int32(inner))
-        try kernel.setArgument(3, Int32(leftStride))
-        try kernel.setArgument(4, Int32(resultStride))
-        try kernel.setArgument(5, left)
-        try kernel.setArgument(6, transposed ? state.transposedWeights[stage] : state.weights[stage])
-        try kernel.setArgument(7, result)
+        try kernel.setArguments([
+            .int(rows), .int(paddedColumns), .int(inner), .int(leftStride), .int(resultStride),
+            .buffer(left), .buffer(transposed ? state.transposedWeights[stage] : state.weights[stage]), .buffer(result),
+        ])
         switch state.layout {
         case .tiled(let tile, let rowsPerGroup):
             let groupsX = (columns + tile - 1) / tile, groupsY = (rows + tile - 1) / tile
@@ -291,20 +283,14 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let stride = state.stride
             // Rows padded to the common stride.
             let firstWidth = network.stages[request.stage].outputCount
-            var padded = [Double](repeating: 0, count: rows * stride)
-            for row in 0..<rows {
-                for column in 0..<firstWidth { padded[row * stride + column] = request.coefficients[row * firstWidth + column] }
-            }
+            let padded = OpenCLBoundKernels.restrided(request.coefficients, rows: rows, columns: firstWidth, from: firstWidth, to: stride)
             var current = try scratchBuffer(&state, "coefficients-a", rows * stride)
             var other = try scratchBuffer(&state, "coefficients-b", rows * stride)
-            if usesDouble { try context.write(padded, to: current) } else { try context.write(deviceValues(padded).map { Float($0) }, to: current) }
+            try write(padded, to: current, context: context)
             let owner = try context.buffer(int32s: request.owner)
             let constants = try upload(roundedDown(request.constants), into: context)
-            let zeros = [Double](repeating: 0, count: rows)
-            let constantMagnitude = try upload(zeros, into: context)
-            let errors = try upload(zeros, into: context)
-            // The constants as uploaded may have moved down: start their magnitude from them.
-            if !usesDouble { try context.write(request.constants.map { Float($0.magnitude) }, to: constantMagnitude) } else { try context.write(request.constants.map(\.magnitude), to: constantMagnitude) }
+            let constantMagnitude = try upload(request.constants.map(\.magnitude), into: context)
+            let errors = try upload([Double](repeating: 0, count: rows), into: context)
             var kept: [[Double]] = Array(repeating: [], count: network.reluLayerCount)
             let alphaBuffers = try request.alpha.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
             let betaBuffers = try request.beta.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
@@ -316,47 +302,34 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                     throw OpenCLError(call: "backward pass", code: 0, detail: "stage \(stage) was not sent to the device")
                 }
                 let bias = state.bias
-                try bias.setArgument(0, Int32(rows))
-                try bias.setArgument(1, Int32(affine.outputCount))
-                try bias.setArgument(2, Int32(stride))
-                try bias.setArgument(3, current)
-                try bias.setArgument(4, owner)
-                try bias.setArgument(5, state.biases[stage])
-                try bias.setArgument(6, magnitude.weighted)
-                try bias.setArgument(7, magnitude.sums)
-                try setReal(bias, 8, device.gamma(affine.outputCount + 2))
-                try setReal(bias, 9, device.gamma(affine.outputCount + 3))
-                try setReal(bias, 10, device.flushSlack)
-                try bias.setArgument(11, constants)
-                try bias.setArgument(12, constantMagnitude)
-                try bias.setArgument(13, errors)
+                try bias.setArguments([
+                    .int(rows), .int(affine.outputCount), .int(stride), .buffer(current), .buffer(owner),
+                    .buffer(state.biases[stage]), .buffer(magnitude.weighted), .buffer(magnitude.sums),
+                    factor(device.gamma(affine.outputCount + 2)), factor(device.gamma(affine.outputCount + 3)), factor(device.flushSlack),
+                    .buffer(constants), .buffer(constantMagnitude), .buffer(errors),
+                ])
                 try context.run(bias, globalSize: rows)
                 try runProduct(state, left: current, leftStride: stride, rows: rows, stage: stage, transposed: false, into: other, resultStride: stride)
                 swap(&current, &other)
                 if stage == 0 { break }
                 let layer = stage - 1, width = affine.inputCount
                 if request.keepCoefficients {
-                    kept[layer] = unpad(try read(current, count: rows * stride, context: context), rows: rows, columns: width, stride: stride)
+                    kept[layer] = OpenCLBoundKernels.restrided(
+                        try read(current, count: rows * stride, context: context), rows: rows, columns: width, from: stride, to: width)
                 }
                 guard let relaxation = state.relaxations[layer] else {
                     throw OpenCLError(call: "backward pass", code: 0, detail: "layer \(layer) relaxation was not sent to the device")
                 }
                 let relu = state.relu
-                try relu.setArgument(0, Int32(rows))
-                try relu.setArgument(1, Int32(width))
-                try relu.setArgument(2, Int32(stride))
-                try relu.setArgument(3, current)
-                try relu.setArgument(4, owner)
-                for (offset, buffer) in relaxation.enumerated() { try relu.setArgument(5 + offset, buffer) }
-                try relu.setArgument(11, Int32(alphaBuffers == nil ? 0 : 1))
-                try relu.setArgument(12, alphaBuffers?[layer] ?? placeholder)
-                try relu.setArgument(13, Int32(betaBuffers == nil ? 0 : 1))
-                try relu.setArgument(14, betaBuffers?[layer] ?? placeholder)
-                try setReal(relu, 15, device.unitRoundoff)
-                try setReal(relu, 16, device.gamma(width + 1))
-                try relu.setArgument(17, constants)
-                try relu.setArgument(18, constantMagnitude)
-                try relu.setArgument(19, errors)
+                try relu.setArguments(
+                    [.int(rows), .int(width), .int(stride), .buffer(current), .buffer(owner)]
+                        + relaxation.map { .buffer($0) }
+                        + [
+                            .int(alphaBuffers == nil ? 0 : 1), .buffer(alphaBuffers?[layer] ?? placeholder),
+                            .int(betaBuffers == nil ? 0 : 1), .buffer(betaBuffers?[layer] ?? placeholder),
+                            factor(device.unitRoundoff), factor(device.gamma(width + 1)),
+                            .buffer(constants), .buffer(constantMagnitude), .buffer(errors),
+                        ])
                 try context.run(relu, globalSize: rows)
                 stage -= 1
             }
@@ -365,17 +338,10 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let magnitudes = try scratchBuffer(&state, "magnitudes", rows)
             let corners = try scratchBuffer(&state, "corners", request.wantCorners ? rows * inputCount : 1)
             let concretize = state.concretize
-            try concretize.setArgument(0, Int32(rows))
-            try concretize.setArgument(1, Int32(inputCount))
-            try concretize.setArgument(2, Int32(stride))
-            try concretize.setArgument(3, current)
-            try concretize.setArgument(4, owner)
-            try concretize.setArgument(5, box.lower)
-            try concretize.setArgument(6, box.upper)
-            try concretize.setArgument(7, sums)
-            try concretize.setArgument(8, magnitudes)
-            try concretize.setArgument(9, Int32(request.wantCorners ? 1 : 0))
-            try concretize.setArgument(10, corners)
+            try concretize.setArguments([
+                .int(rows), .int(inputCount), .int(stride), .buffer(current), .buffer(owner), .buffer(box.lower), .buffer(box.upper),
+                .buffer(sums), .buffer(magnitudes), .int(request.wantCorners ? 1 : 0), .buffer(corners),
+            ])
             try context.run(concretize, globalSize: rows)
             return BackwardKernelResult(
                 constants: try read(constants, count: rows, context: context),
@@ -403,20 +369,15 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let outputLower = try scratchBuffer(&state, "interval-lower", subproblems * affine.outputCount)
             let outputUpper = try scratchBuffer(&state, "interval-upper", subproblems * affine.outputCount)
             let kernel = state.interval
-            try kernel.setArgument(0, Int32(subproblems))
-            try kernel.setArgument(1, Int32(affine.inputCount))
-            try kernel.setArgument(2, Int32(affine.outputCount))
-            try kernel.setArgument(3, Int32(OpenCLBoundKernels.padded(affine.inputCount, state.layout.padding)))
-            try kernel.setArgument(4, state.weights[stage])
-            try kernel.setArgument(5, state.biases[stage])
-            try kernel.setArgument(6, inputLower)
-            try kernel.setArgument(7, inputUpper)
-            try kernel.setArgument(8, magnitude.weighted)
-            // +3: the weights' and inputs' rounding to the device type besides the sums.
-            try setReal(kernel, 9, device.gamma(affine.inputCount + 3))
-            try setReal(kernel, 10, device.underflowSlack)
-            try kernel.setArgument(11, outputLower)
-            try kernel.setArgument(12, outputUpper)
+            try kernel.setArguments([
+                .int(subproblems), .int(affine.inputCount), .int(affine.outputCount),
+                .int(OpenCLBoundKernels.padded(affine.inputCount, state.layout.padding)),
+                .buffer(state.weights[stage]), .buffer(state.biases[stage]), .buffer(inputLower), .buffer(inputUpper),
+                .buffer(magnitude.weighted),
+                // +3: the weights' and inputs' rounding to the device type besides the sums.
+                factor(device.gamma(affine.inputCount + 3)), factor(device.underflowSlack),
+                .buffer(outputLower), .buffer(outputUpper),
+            ])
             let columns = min(affine.outputCount, 64, self.device.maxWorkGroupSize)
             try context.run(kernel, global: ((affine.outputCount + columns - 1) / columns * columns, subproblems), local: (columns, 1))
             let count = subproblems * affine.outputCount
@@ -424,8 +385,9 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
     }
 
-    private func setReal(_ kernel: OpenCLKernel, _ index: Int, _ value: Double) throws {
-        // Allowance factors: rounding them up keeps them allowances.
-        if usesDouble { try kernel.setScalar(index, value) } else { try kernel.setScalar(index, Float(value).nextUp) }
+    /// An allowance factor as a kernel argument of the device type, rounded up so it stays an
+    /// allowance.
+    private func factor(_ value: Double) -> KernelArgument {
+        usesDouble ? .double(value) : .float(Float(value).nextUp)
     }
 }

@@ -159,6 +159,14 @@ public final class OpenCLProgram {
     }
 }
 
+/// One kernel argument, for ``OpenCLKernel/setArguments(_:)``.
+public enum KernelArgument {
+    case buffer(OpenCLBuffer)
+    case int(Int)
+    case float(Float)
+    case double(Double)
+}
+
 public final class OpenCLKernel {
     let kernel: cl_kernel
     let program: OpenCLProgram
@@ -173,6 +181,18 @@ public final class OpenCLKernel {
     public func setArgument(_ index: Int, _ buffer: OpenCLBuffer) throws {
         var memory: cl_mem? = buffer.memory
         try OpenCLError.check(clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &memory), "clSetKernelArg")
+    }
+
+    /// Sets arguments 0, 1, ... in order: one call per kernel launch instead of one per argument.
+    public func setArguments(_ arguments: [KernelArgument]) throws {
+        for (index, argument) in arguments.enumerated() {
+            switch argument {
+            case .buffer(let buffer): try setArgument(index, buffer)
+            case .int(let value): try setArgument(index, Int32(value))
+            case .float(let value): try setScalar(index, value)
+            case .double(let value): try setScalar(index, value)
+            }
+        }
     }
 
     /// A scalar argument of a plain type (`float`, `double`, `int`).

@@ -71,7 +71,8 @@ public final class Z3Solver {
         guard Z3_model_eval(context, model, constant, true, &value), let value else { return nil }
         try checkError("Z3_model_eval")
         guard let text = Z3_get_numeral_decimal_string(context, value, 30) else { return nil }
-        return Double(String(cString: text).replacingOccurrences(of: "?", with: ""))
+        // Z3 marks a truncated decimal with a trailing '?'.
+        return Double(String(cString: text).filter { $0 != "?" })
     }
 
     private func checkError(_ call: String) throws {
@@ -88,10 +89,4 @@ public struct Z3Error: Error, CustomStringConvertible {
     public let message: String
 
     public var description: String { "Z3 \(call) failed: \(message)" }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }

@@ -47,12 +47,6 @@ final class BoundSoundnessTests: XCTestCase {
         }
     }
 
-    private func rowValues(_ objectives: Objectives, outputs: [Double]) -> [Double] {
-        (0..<objectives.rowCount).map { row in
-            objectives.constants[row] + (0..<objectives.outputCount).reduce(0) { $0 + objectives.coefficients[row * objectives.outputCount + $1] * outputs[$1] }
-        }
-    }
-
     func testSampledPointsNeverFallOutsideTheBounds() throws {
         var generator = SeededGenerator(seed: 100)
         for _ in 0..<60 {
@@ -65,7 +59,7 @@ final class BoundSoundnessTests: XCTestCase {
                 XCTAssertFalse(result.isInfeasible)
                 for point in points {
                     let values = try scenario.network.evaluateAll(point)
-                    let rows = rowValues(scenario.objectives, outputs: values.last!)
+                    let rows = scenario.objectives.values(at: values.last!)
                     for row in rows.indices {
                         XCTAssertLessThanOrEqual(result.lower[row], rows[row], "\(method) lower bound above a sampled value")
                         XCTAssertGreaterThanOrEqual(result.upper[row], rows[row], "\(method) upper bound below a sampled value")
@@ -149,7 +143,7 @@ final class BoundSoundnessTests: XCTestCase {
                     let z = values[1 + 2 * layer][neuron]
                     guard phase == .active ? z >= 0 : z <= 0 else { continue }
                     XCTAssertFalse(crown[index].isInfeasible, "a child holding a sampled point was declared empty")
-                    let rows = rowValues(scenario.objectives, outputs: values.last!)
+                    let rows = scenario.objectives.values(at: values.last!)
                     for row in rows.indices {
                         XCTAssertLessThanOrEqual(crown[index].lower[row], rows[row])
                         XCTAssertLessThanOrEqual(beta[index].lower[row], rows[row])
@@ -190,7 +184,7 @@ final class BoundSoundnessTests: XCTestCase {
                     }
                     guard inRegion else { continue }
                     XCTAssertFalse(result.isInfeasible)
-                    let rows = rowValues(scenario.objectives, outputs: values.last!)
+                    let rows = scenario.objectives.values(at: values.last!)
                     for row in rows.indices where !result.isInfeasible {
                         XCTAssertLessThanOrEqual(result.lower[row], rows[row])
                         XCTAssertGreaterThanOrEqual(result.upper[row], rows[row])

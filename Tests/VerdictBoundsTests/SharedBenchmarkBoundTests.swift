@@ -13,14 +13,32 @@ final class SharedBenchmarkBoundTests: XCTestCase {
         try BenchmarkSuite.instances(in: TestPaths.sharedFolder(name))
     }
 
-    private func tasks(_ property: Property, _ network: BoundNetwork) -> [BoundTask] {
-        property.cases.map { BoundTask(subproblem: Subproblem(box: $0.box, network: network), objectives: Objectives(region: $0.unsafe, outputCount: property.outputCount)) }
+    /// An instance ready for the CPU engine: one task per input box of the property.
+    private struct Loaded {
+        let network: Network
+        let property: Property
+        let engine: CPUBoundEngine
+        let tasks: [BoundTask]
+
+        init(_ instance: BenchmarkInstance) throws {
+            network = try ONNXImporter.load(path: instance.network.path).network
+            property = try VNNLIBParser.parse(contentsOf: instance.property.path)
+            let boundNetwork = try BoundNetwork(network)
+            engine = CPUBoundEngine(network: boundNetwork)
+            let outputCount = property.outputCount
+            tasks = property.cases.map {
+                BoundTask(subproblem: Subproblem(box: $0.box, network: boundNetwork), objectives: Objectives(region: $0.unsafe, outputCount: outputCount))
+            }
+        }
+    }
+
+    private func randomPoint(in box: InputBox, _ generator: inout SeededGenerator) -> [Double] {
+        (0..<box.dimension).map { Double.random(in: box.lower[$0]...box.upper[$0], using: &generator) }
     }
 
     /// Checks that each row's bounds contain its value at each point.
     private func assertContains(_ result: SubproblemBounds, _ objectives: Objectives, outputs: [Double], _ message: String) {
-        for row in 0..<objectives.rowCount {
-            let value = objectives.constants[row] + (0..<objectives.outputCount).reduce(0) { $0 + objectives.coefficients[row * objectives.outputCount + $1] * outputs[$1] }
+        for (row, value) in objectives.values(at: outputs).enumerated() {
             XCTAssertLessThanOrEqual(result.lower[row], value, message)
             XCTAssertGreaterThanOrEqual(result.upper[row], value, message)
         }
@@ -32,12 +50,9 @@ final class SharedBenchmarkBoundTests: XCTestCase {
         var generator = SeededGenerator(seed: 5)
         var counterexamplesChecked = 0
         for instance in satInstances {
-            let network = try ONNXImporter.load(path: instance.network.path).network
-            let property = try VNNLIBParser.parse(contentsOf: instance.property.path)
-            let boundNetwork = try BoundNetwork(network)
-            let engine = CPUBoundEngine(network: boundNetwork)
-            let tasks = tasks(property, boundNetwork)
-            let results = try [BoundMethod.crown, .alphaCrown].map { try engine.bound(tasks, options: BoundOptions(method: $0, iterations: 10)) }
+            let loaded = try Loaded(instance)
+            let (network, property, tasks) = (loaded.network, loaded.property, loaded.tasks)
+            let results = try [BoundMethod.crown, .alphaCrown].map { try loaded.engine.bound(tasks, options: BoundOptions(method: $0, iterations: 10)) }
             for result in results {
                 XCTAssertFalse(result.allSatisfy(\.isProved), "\(instance.network.lastPathComponent) \(instance.property.lastPathComponent) is sat but was proved")
             }
@@ -46,7 +61,7 @@ final class SharedBenchmarkBoundTests: XCTestCase {
             for (caseIndex, item) in property.cases.enumerated() {
                 var candidates = results.map { $0[caseIndex].witnessCandidate }
                 for _ in 0..<2000 {
-                    candidates.append((0..<item.box.dimension).map { Double.random(in: item.box.lower[$0]...item.box.upper[$0], using: &generator) })
+                    candidates.append(randomPoint(in: item.box, &generator))
                 }
                 for point in candidates {
                     let outputs = try network.evaluate(point)
@@ -69,16 +84,13 @@ final class SharedBenchmarkBoundTests: XCTestCase {
         let chosen = [mnist[0], mnist[31], mnist[62], acas[0], acas[50], acas[120], acas[185]]
         var generator = SeededGenerator(seed: 6)
         for instance in chosen {
-            let network = try ONNXImporter.load(path: instance.network.path).network
-            let property = try VNNLIBParser.parse(contentsOf: instance.property.path)
-            let boundNetwork = try BoundNetwork(network)
-            let engine = CPUBoundEngine(network: boundNetwork)
-            let tasks = tasks(property, boundNetwork)
+            let loaded = try Loaded(instance)
+            let (network, property, tasks) = (loaded.network, loaded.property, loaded.tasks)
             for method in BoundMethod.allCases {
-                let results = try engine.bound(tasks, options: BoundOptions(method: method, iterations: 5))
+                let results = try loaded.engine.bound(tasks, options: BoundOptions(method: method, iterations: 5))
                 for (caseIndex, item) in property.cases.enumerated() {
                     for _ in 0..<40 {
-                        let point = (0..<item.box.dimension).map { Double.random(in: item.box.lower[$0]...item.box.upper[$0], using: &generator) }
+                        let point = randomPoint(in: item.box, &generator)
                         assertContains(results[caseIndex], tasks[caseIndex].objectives, outputs: try network.evaluate(point), "\(method) \(instance.property.lastPathComponent)")
                     }
                 }

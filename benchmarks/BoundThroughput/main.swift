@@ -9,6 +9,7 @@
 //       [--batches 1,4,16,64,256,1024] [--seconds 1] [--device opencl:0] [--precision auto|float|double]
 import Dispatch
 import Foundation
+import Synchronization
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
@@ -76,8 +77,6 @@ func measuredPeakFlops() -> Double {
     // Per step: 12 chains x 4 lanes x 2 flops.
     return Double(cores) * Double(steps) * 12 * 4 * 2 / elapsed
 }
-
-import Synchronization
 
 let arguments = Arguments()
 let model = try ONNXImporter.load(path: arguments.network).network

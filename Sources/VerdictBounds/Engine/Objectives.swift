@@ -34,6 +34,13 @@ public struct Objectives: Sendable {
         self.disjunctCount = region.disjuncts.count
     }
 
+    /// The value of every row at concrete outputs (for attacks and tests; not rounded safely).
+    public func values(at outputs: [Double]) -> [Double] {
+        (0..<rowCount).map { row in
+            (0..<outputCount).reduce(constants[row]) { $0 + coefficients[row * outputCount + $1] * outputs[$1] }
+        }
+    }
+
     /// Which disjuncts the lower bounds of the rows refute. A disjunct with no rows (an
     /// unconditional one) is never refuted.
     public func refuted(byLowerBounds lower: [Double]) -> [Bool] {

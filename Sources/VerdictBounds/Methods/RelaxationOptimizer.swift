@@ -125,7 +125,8 @@ struct RelaxationOptimizer {
 struct AdamState {
     private var first: [[[Double]]]
     private var second: [[[Double]]]
-    private var step = 0
+    /// `decay1^step` and `decay2^step`, for the bias corrections.
+    private var decay1Power = 1.0, decay2Power = 1.0
     private let decay1 = 0.9, decay2 = 0.999, epsilon = 1e-8
 
     init(shape: [[[Double]]]) {
@@ -135,8 +136,9 @@ struct AdamState {
 
     /// One ascent step, then projection onto `[lowerLimit, upperLimit]`.
     mutating func ascend(_ parameters: inout [[[Double]]], gradient: [[[Double]]], learningRate: Double, lowerLimit: Double, upperLimit: Double) {
-        step += 1
-        let correction1 = 1 - pow(decay1, Double(step)), correction2 = 1 - pow(decay2, Double(step))
+        decay1Power *= decay1
+        decay2Power *= decay2
+        let correction1 = 1 - decay1Power, correction2 = 1 - decay2Power
         for row in parameters.indices {
             for layer in parameters[row].indices {
                 for j in parameters[row][layer].indices {
@@ -150,10 +152,4 @@ struct AdamState {
             }
         }
     }
-}
-
-private func pow(_ base: Double, _ exponent: Double) -> Double {
-    var result = 1.0
-    for _ in 0..<Int(exponent) { result *= base }
-    return result
 }

@@ -1,0 +1,301 @@
+import VerdictCore
+
+/// IBP, CROWN, α-CROWN and β-CROWN for batches of subproblems, with the weight products done
+/// by a ``WeightProducts`` (the CPU's dense kernels, or an OpenCL device's).
+///
+/// A batch is processed layer by layer for all its subproblems together: the neuron rows of
+/// every subproblem whose bounds a layer needs are stacked into one matrix, so each backward
+/// step is one matrix product (``DenseKernels``). Intermediate bounds come from IBP and, for
+/// the neurons IBP leaves unstable, from CROWN; a child subproblem takes its parent's bounds
+/// for the layers before its newest split and intersects the rest with them. α and β are
+/// optimized for the objective rows only (intermediate layers use CROWN's adaptive slopes).
+public struct BatchedBoundEngine: BoundEngine {
+    public let network: BoundNetwork
+    public let name: String
+    let products: any WeightProducts
+    let allowance = RoundingAllowance.double
+
+    public init(network: BoundNetwork, products: any WeightProducts, name: String) {
+        self.network = network
+        self.products = products
+        self.name = name
+    }
+
+    public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
+        try validate(tasks)
+        var states = tasks.map { SubproblemState($0.subproblem) }
+        let pass = BackwardPass(network: network, allowance: allowance, products: products)
+        let kernels = products as? any BackwardKernels
+        try kernels?.beginBatch(boxLower: tasks.flatMap(\.subproblem.box.lower), boxUpper: tasks.flatMap(\.subproblem.box.upper))
+        for layer in 0..<network.reluLayerCount {
+            try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel, kernels: kernels)
+            try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
+        }
+        let last = network.reluLayerCount
+        parallelUpdate(&states, parallel: options.parallel) { state in
+            guard !state.isInfeasible else { return }
+            state.appendMagnitudes(of: network.stages[last], stage: last)
+        }
+        try kernels.map { try sendStage(last, states: states, to: $0) }
+        let interval = intervalObjectives(tasks, states: states)
+        if options.method == .ibp { return interval }
+        // Linear bounds are intersected with the interval ones: never looser than IBP.
+        var results = try linearObjectives(tasks, states: states, options: options, pass: pass)
+        for index in results.indices where !results[index].isInfeasible {
+            for row in results[index].lower.indices {
+                results[index].lower[row] = max(results[index].lower[row], interval[index].lower[row])
+                results[index].upper[row] = min(results[index].upper[row], interval[index].upper[row])
+            }
+            results[index].refutedDisjuncts = tasks[index].objectives.refuted(byLowerBounds: results[index].lower)
+        }
+        return results
+    }
+
+    private func validate(_ tasks: [BoundTask]) throws {
+        for task in tasks {
+            guard task.subproblem.box.dimension == network.inputCount else {
+                throw BoundEngineError.invalidInput("a box of \(task.subproblem.box.dimension) inputs for a network of \(network.inputCount)")
+            }
+            guard task.objectives.outputCount == network.outputCount else {
+                throw BoundEngineError.invalidInput("objectives over \(task.objectives.outputCount) outputs for a network of \(network.outputCount)")
+            }
+            guard task.subproblem.phases.map(\.count) == (0..<network.reluLayerCount).map(network.reluWidth) else {
+                throw BoundEngineError.invalidInput("ReLU phases do not match the network's layers")
+            }
+        }
+    }
+
+    // MARK: Intermediate layers
+
+    private func computeLayer(
+        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool,
+        kernels: (any BackwardKernels)?
+    ) throws {
+        let stage = network.stages[layer]
+        // Interval bounds from the previous layer (or the box), intersected with the parent's.
+        parallelUpdate(&states, parallel: parallel) { state in
+            guard !state.isInfeasible else { return }
+            state.appendMagnitudes(of: stage, stage: layer)
+        }
+        if let kernels {
+            try sendStage(layer, states: states, to: kernels)
+            try intervalOnDevice(layer, states: &states, kernels: kernels)
+        } else {
+            parallelUpdate(&states, parallel: parallel) { state in
+                guard !state.isInfeasible else { return }
+                let (inLower, inUpper) = state.stageInputInterval(layer)
+                let (lower, upper) = IntervalPass.stage(
+                    stage, lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[layer], allowance: RoundingAllowance.double)
+                state.lower.append(lower)
+                state.upper.append(upper)
+            }
+        }
+        for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
+            if let parent = task.subproblem.parentBounds, layer < parent.lower.count {
+                for j in 0..<stage.outputCount {
+                    states[index].lower[layer][j] = max(states[index].lower[layer][j], parent.lower[layer][j])
+                    states[index].upper[layer][j] = min(states[index].upper[layer][j], parent.upper[layer][j])
+                }
+            }
+        }
+        // CROWN for the free neurons still unstable, two rows each (lower, and upper as -lower of -z).
+        if method != .ibp {
+            var rows = RowSet(owner: [], coefficients: [], constants: [])
+            var targets: [(subproblem: Int, neuron: Int, isUpper: Bool)] = []
+            for (index, task) in tasks.enumerated() where !states[index].isInfeasible && layer >= task.subproblem.reusableLayers {
+                for j in 0..<stage.outputCount
+                where task.subproblem.phases[layer][j] == .free && states[index].lower[layer][j] < 0 && states[index].upper[layer][j] > 0 {
+                    for isUpper in [false, true] {
+                        // One-hot row ±e_j, written in place (no per-neuron array).
+                        let start = rows.coefficients.count
+                        rows.coefficients.append(contentsOf: repeatElement(0, count: stage.outputCount))
+                        rows.coefficients[start + j] = isUpper ? -1 : 1
+                        rows.owner.append(index)
+                        rows.constants.append(0)
+                        targets.append((index, j, isUpper))
+                    }
+                }
+            }
+            if rows.count > 0 {
+                let result = try pass.run(from: layer, rows: rows, states: states, needCorners: false)
+                for (row, target) in targets.enumerated() {
+                    if target.isUpper {
+                        states[target.subproblem].upper[layer][target.neuron] = min(states[target.subproblem].upper[layer][target.neuron], -result.lower[row])
+                    } else {
+                        states[target.subproblem].lower[layer][target.neuron] = max(states[target.subproblem].lower[layer][target.neuron], result.lower[row])
+                    }
+                }
+            }
+        }
+        for index in states.indices where !states[index].isInfeasible {
+            var lower = states[index].lower[layer], upper = states[index].upper[layer]
+            if let relaxation = ReluRelaxation(lower: &lower, upper: &upper, phases: states[index].phases[layer]) {
+                states[index].relaxations.append(relaxation)
+                states[index].lower[layer] = lower
+                states[index].upper[layer] = upper
+            } else {
+                states[index].isInfeasible = true
+            }
+        }
+    }
+
+    // MARK: Objectives
+
+    private func intervalObjectives(_ tasks: [BoundTask], states: [SubproblemState]) -> [SubproblemBounds] {
+        let last = network.reluLayerCount
+        return tasks.indices.map { index in
+            let state = states[index], objectives = tasks[index].objectives
+            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
+            let (inLower, inUpper) = state.stageInputInterval(last)
+            let (yLower, yUpper) = IntervalPass.stage(
+                network.stages[last], lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[last], allowance: allowance)
+            var lower: [Double] = [], upper: [Double] = []
+            let gamma = allowance.gamma(network.outputCount + 2)
+            for row in 0..<objectives.rowCount {
+                var low = objectives.constants[row], high = objectives.constants[row], magnitude = low.magnitude
+                for o in 0..<network.outputCount {
+                    let c = objectives.coefficients[row * network.outputCount + o]
+                    low += c * (c >= 0 ? yLower[o] : yUpper[o])
+                    high += c * (c >= 0 ? yUpper[o] : yLower[o])
+                    magnitude += c.magnitude * max(yLower[o].magnitude, yUpper[o].magnitude)
+                }
+                lower.append(allowance.lowered(low, by: gamma * magnitude))
+                upper.append(-allowance.lowered(-high, by: gamma * magnitude))
+            }
+            return SubproblemBounds(
+                lower: lower, upper: upper, refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false,
+                layerBounds: state.layerBounds, relaxation: nil, witnessCandidate: state.box.center)
+        }
+    }
+
+    private func linearObjectives(_ tasks: [BoundTask], states: [SubproblemState], options: BoundOptions, pass: BackwardPass) throws -> [SubproblemBounds] {
+        let last = network.reluLayerCount
+        // Rows c (for lower bounds) and -c (for upper bounds) of every feasible subproblem.
+        var lowerRows = RowSet(owner: [], coefficients: [], constants: [])
+        var upperRows = RowSet(owner: [], coefficients: [], constants: [])
+        var firstRow: [Int] = []
+        for (index, task) in tasks.enumerated() {
+            firstRow.append(lowerRows.count)
+            guard !states[index].isInfeasible else { continue }
+            let objectives = task.objectives
+            for row in 0..<objectives.rowCount {
+                let coefficients = Array(objectives.coefficients[(row * objectives.outputCount)..<((row + 1) * objectives.outputCount)])
+                lowerRows.owner.append(index)
+                lowerRows.coefficients += coefficients
+                lowerRows.constants.append(objectives.constants[row])
+                upperRows.owner.append(index)
+                upperRows.coefficients += coefficients.map { -$0 }
+                upperRows.constants.append(-objectives.constants[row])
+            }
+        }
+        var lowerResult = try pass.run(from: last, rows: lowerRows, states: states)
+        let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
+        var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
+        if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
+            let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
+            let optimized = try optimizer.optimize(rows: lowerRows, states: states, tasks: tasks, initial: lowerResult)
+            lowerResult = optimized.result
+            for (index, _) in tasks.enumerated() where !states[index].isInfeasible {
+                let rowRange = firstRow[index]..<(firstRow[index] + tasks[index].objectives.rowCount)
+                relaxations[index] = OptimizedRelaxation(
+                    alpha: rowRange.map { optimized.alpha[$0].flatMap { $0 } },
+                    beta: rowRange.map { optimized.beta[$0].flatMap { $0 } })
+            }
+        }
+        return tasks.indices.map { index in
+            let state = states[index], objectives = tasks[index].objectives
+            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
+            let range = firstRow[index]..<(firstRow[index] + objectives.rowCount)
+            let lower = Array(lowerResult.lower[range])
+            let upper = upperResult.lower[range].map { -$0 }
+            // The witness candidate: the minimizing corner of the row closest to being satisfied.
+            let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
+            return SubproblemBounds(
+                lower: lower, upper: upper, refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false,
+                layerBounds: state.layerBounds, relaxation: relaxations[index],
+                witnessCandidate: weakest.map { lowerResult.corner[$0] } ?? state.box.center)
+        }
+    }
+
+    /// Stage `stage`'s magnitude factors of the whole batch, for a device (zeros for empty
+    /// subproblems, which have no rows).
+    private func sendStage(_ stage: Int, states: [SubproblemState], to kernels: any BackwardKernels) throws {
+        let width = network.stages[stage].outputCount
+        var weighted = [Double](repeating: 0, count: states.count * width)
+        var sums = [Double](repeating: 0, count: states.count)
+        for (index, state) in states.enumerated() where stage < state.weightedMagnitude.count {
+            weighted.replaceSubrange((index * width)..<((index + 1) * width), with: state.weightedMagnitude[stage])
+            sums[index] = state.stageInputMagnitudeSum[stage]
+        }
+        try kernels.setStage(stage, weightedMagnitude: weighted, inputMagnitudeSum: sums)
+    }
+
+    /// IBP through stage `layer` on the device, for every feasible subproblem.
+    private func intervalOnDevice(_ layer: Int, states: inout [SubproblemState], kernels: any BackwardKernels) throws {
+        let width = network.stages[layer].inputCount
+        var lower: [Double] = [], upper: [Double] = []
+        lower.reserveCapacity(states.count * width)
+        upper.reserveCapacity(states.count * width)
+        for state in states {
+            guard !state.isInfeasible else {
+                lower.append(contentsOf: repeatElement(0, count: width))
+                upper.append(contentsOf: repeatElement(0, count: width))
+                continue
+            }
+            let (inLower, inUpper) = state.stageInputInterval(layer)
+            lower += inLower
+            upper += inUpper
+        }
+        let result = try kernels.intervalStage(layer, lower: lower, upper: upper)
+        let outputs = network.stages[layer].outputCount
+        for index in states.indices where !states[index].isInfeasible {
+            let range = (index * outputs)..<((index + 1) * outputs)
+            if layer < network.reluLayerCount {
+                states[index].lower.append(Array(result.lower[range]))
+                states[index].upper.append(Array(result.upper[range]))
+            }
+        }
+    }
+
+    /// ReLU layer `layer`'s relaxation of the whole batch (zeros for empty subproblems).
+    private func relaxationArrays(_ layer: Int, states: [SubproblemState]) -> RelaxationArrays {
+        let width = network.reluWidth(layer)
+        var arrays = RelaxationArrays(
+            lowerSlope: [], upperSlope: [], upperIntercept: [], isUnstable: [], splitSign: [], preActivationMagnitude: [],
+            lower: [], upper: [])
+        let zeros = [Double](repeating: 0, count: width)
+        for state in states {
+            guard layer < state.relaxations.count else {
+                for keyPath in [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper] {
+                    arrays[keyPath: keyPath].append(contentsOf: zeros)
+                }
+                continue
+            }
+            let relaxation = state.relaxations[layer]
+            arrays.lowerSlope += relaxation.lowerSlope
+            arrays.upperSlope += relaxation.upperSlope
+            arrays.upperIntercept += relaxation.upperIntercept
+            arrays.isUnstable += relaxation.isUnstable.map { $0 ? 1 : 0 }
+            arrays.splitSign += relaxation.splitSign
+            arrays.preActivationMagnitude += relaxation.preActivationMagnitude
+            arrays.lower += state.lower[layer]
+            arrays.upper += state.upper[layer]
+        }
+        return arrays
+    }
+
+    private func infeasibleResult(_ objectives: Objectives, state: SubproblemState) -> SubproblemBounds {
+        SubproblemBounds(
+            lower: Array(repeating: .infinity, count: objectives.rowCount), upper: Array(repeating: -.infinity, count: objectives.rowCount),
+            refutedDisjuncts: Array(repeating: true, count: objectives.disjunctCount), isInfeasible: true,
+            layerBounds: state.layerBounds, relaxation: nil, witnessCandidate: state.box.center)
+    }
+
+    /// Applies `body` to every state, on all cores.
+    private func parallelUpdate(_ states: inout [SubproblemState], parallel: Bool, _ body: @escaping @Sendable (inout SubproblemState) -> Void) {
+        states.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(buffer.count, parallel: parallel && buffer.count > 1) { index in body(&base[index]) }
+        }
+    }
+}
