@@ -5,7 +5,8 @@
 //   VerdictCore (network IR, exact evaluation, properties, witness checking)
 //   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing)
 //   ← VerdictBounds (bound engines, CPU reference) ← VerdictOpenCL (OpenCL runtime and engine)
-//   ← VerdictZ3 (solver binding)
+//   ← VerdictZ3 (solver binding, exact network encoding)
+//   ← VerdictSearch (attacks, branch and bound, Z3 leaves)
 //   ← VerdictCommands (the `verdict` command tree) ← verdict (the executable)
 import PackageDescription
 
@@ -47,7 +48,8 @@ let package = Package(
         ),
         .target(name: "VerdictVNNLIB", dependencies: ["VerdictCore"]),
         .target(name: "VerdictBounds", dependencies: ["VerdictCore"]),
-        .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictCore"]),
+        .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictBounds", "VerdictCore"]),
+        .target(name: "VerdictSearch", dependencies: ["VerdictBounds", "VerdictCore", "VerdictZ3"]),
         .target(
             name: "VerdictOpenCL",
             dependencies: ["COpenCL", "VerdictBounds", "VerdictCore"],
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "VerdictCommands",
             dependencies: [
-                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictZ3", "VerdictOpenCL",
+                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictZ3", "VerdictOpenCL", "VerdictSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "VerdictOpenCLTests",
             dependencies: ["VerdictOpenCL", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
+        ),
+        .testTarget(
+            name: "VerdictSearchTests",
+            dependencies: ["VerdictSearch", "VerdictZ3", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
         ),
         .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictTestSupport"]),
     ]

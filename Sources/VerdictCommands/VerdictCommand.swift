@@ -12,7 +12,7 @@ public struct VerdictCommand: ParsableCommand {
             `unknown`/`timed-out`.
             """,
         version: verdictVersion,
-        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, DevicesCommand.self]
+        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, VerifyCommand.self, DevicesCommand.self]
     )
 
     public init() {}

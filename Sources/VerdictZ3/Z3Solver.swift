@@ -6,13 +6,13 @@ import CZ3
 /// nothing and checks the error code after each call instead, so a bad formula becomes a
 /// Swift error. Later layers build the network encoding on top of `assert(smtlib2:)` and
 /// the model queries.
-public final class Z3Solver {
+public final class Z3Solver: @unchecked Sendable {
     public enum Result: String, Sendable {
         case sat, unsat, unknown
     }
 
-    private let context: Z3_context
-    private let solver: Z3_solver
+    let context: Z3_context
+    let solver: Z3_solver
 
     /// The linked library's version, for example `4.8.12`.
     public static var version: String {
@@ -50,6 +50,12 @@ public final class Z3Solver {
         }
     }
 
+    /// Stops a running `check()` from another thread (Z3's interrupt is thread-safe); that
+    /// check then answers `unknown`.
+    public func interrupt() {
+        Z3_interrupt(context)
+    }
+
     public func check() throws -> Result {
         let result = Z3_solver_check(context, solver)
         try checkError("Z3_solver_check")
@@ -58,6 +64,11 @@ public final class Z3Solver {
         case Z3_L_FALSE: return .unsat
         default: return .unknown
         }
+    }
+
+    /// Why the last check answered `unknown` (timeout, interruption, ...).
+    public var reasonUnknown: String {
+        Z3_solver_get_reason_unknown(context, solver).map { String(cString: $0) } ?? "unknown"
     }
 
     /// The value of a real constant in the last `sat` model, as a decimal approximation.
@@ -75,7 +86,7 @@ public final class Z3Solver {
         return Double(String(cString: text).filter { $0 != "?" })
     }
 
-    private func checkError(_ call: String) throws {
+    func checkError(_ call: String) throws {
         let code = Z3_get_error_code(context)
         guard code == Z3_OK else {
             let message = Z3_get_error_msg(context, code).map { String(cString: $0) } ?? "error \(code)"

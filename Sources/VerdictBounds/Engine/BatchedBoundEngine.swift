@@ -28,6 +28,7 @@ public struct BatchedBoundEngine: BoundEngine {
         let kernels = products as? any BackwardKernels
         try kernels?.beginBatch(boxLower: tasks.flatMap(\.subproblem.box.lower), boxUpper: tasks.flatMap(\.subproblem.box.upper))
         for layer in 0..<network.reluLayerCount {
+            if options.isStopped { throw BoundEngineError.cancelled }
             try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel, kernels: kernels)
             try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
         }
@@ -188,7 +189,9 @@ public struct BatchedBoundEngine: BoundEngine {
                 upperRows.constants.append(-objectives.constants[row])
             }
         }
-        var lowerResult = try pass.run(from: last, rows: lowerRows, states: states)
+        // Coefficients kept for branching heuristics (see SubproblemBounds.branchingCoefficients).
+        var lowerResult = try pass.run(from: last, rows: lowerRows, states: states, keepCoefficients: true)
+        let crownCoefficients = lowerResult.activationCoefficients
         let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
@@ -210,10 +213,18 @@ public struct BatchedBoundEngine: BoundEngine {
             let upper = upperResult.lower[range].map { -$0 }
             // The witness candidate: the minimizing corner of the row closest to being satisfied.
             let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
-            return SubproblemBounds(
-                lower: lower, upper: upper, refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false,
+            let refuted = objectives.refuted(byLowerBounds: lower)
+            var result = SubproblemBounds(
+                lower: lower, upper: upper, refutedDisjuncts: refuted, isInfeasible: false,
                 layerBounds: state.layerBounds, relaxation: relaxations[index],
                 witnessCandidate: weakest.map { lowerResult.corner[$0] } ?? state.box.center)
+            if let row = objectives.weakestRow(lower: lower, refuted: refuted) {
+                result.branchingCoefficients = (0..<network.reluLayerCount).map { layer in
+                    let width = network.reluWidth(layer), global = range.lowerBound + row
+                    return Array(crownCoefficients[layer][(global * width)..<((global + 1) * width)])
+                }
+            }
+            return result
         }
     }
 

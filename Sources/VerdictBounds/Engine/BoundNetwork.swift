@@ -78,9 +78,13 @@ public struct BoundNetwork: Sendable {
 public enum BoundEngineError: Error, CustomStringConvertible {
     case unsupported(String)
     case invalidInput(String)
+    /// The caller's ``BoundOptions/shouldStop`` asked to stop.
+    case cancelled
 
     public var description: String {
         switch self {
+        case .cancelled: return "bound computation cancelled"
+
         case .unsupported(let reason): return "unsupported network: \(reason)"
         case .invalidInput(let reason): return "invalid bound query: \(reason)"
         }

@@ -50,4 +50,15 @@ public struct Objectives: Sendable {
         }
         return refuted
     }
+
+    /// The row whose improvement would refute the weakest disjunct: among unrefuted disjuncts,
+    /// the one whose best row lower bound is lowest, and that best row. Nil when all are refuted.
+    public func weakestRow(lower: [Double], refuted: [Bool]) -> Int? {
+        var bestRow = [Int?](repeating: nil, count: disjunctCount)
+        for row in 0..<rowCount where !refuted[disjunctOfRow[row]] {
+            let disjunct = disjunctOfRow[row]
+            if bestRow[disjunct].map({ lower[row] > lower[$0] }) ?? true { bestRow[disjunct] = row }
+        }
+        return bestRow.compactMap { $0 }.min { lower[$0] < lower[$1] }
+    }
 }

@@ -77,6 +77,11 @@ public struct Subproblem: Sendable {
 public struct OptimizedRelaxation: Sendable {
     public var alpha: [[Double]]
     public var beta: [[Double]]
+
+    public init(alpha: [[Double]], beta: [[Double]]) {
+        self.alpha = alpha
+        self.beta = beta
+    }
 }
 
 /// What an engine returns for one subproblem.
@@ -94,6 +99,11 @@ public struct SubproblemBounds: Sendable {
     /// The input that minimizes the relaxed objective of the least-refuted row: a
     /// counterexample candidate for attacks.
     public var witnessCandidate: [Double]
+    /// For the row a branching heuristic should help most (the row closest to refuting the
+    /// weakest unrefuted disjunct), its CROWN coefficients on each ReLU layer's activations:
+    /// `branchingCoefficients[k][j]` weighs `relu(z_k[j])` in that row's linear lower bound.
+    /// Nil for IBP and for subproblems that are proved or empty.
+    public var branchingCoefficients: [[Double]]? = nil
 
     /// Every disjunct is refuted, or the subproblem is empty.
     public var isProved: Bool { isInfeasible || refutedDisjuncts.allSatisfy { $0 } }

@@ -23,12 +23,22 @@ public struct BoundOptions: Sendable {
     public var betaLearningRate: Double
     /// Use several cores.
     public var parallel: Bool
+    /// Polled between layers and between α/β steps so a search can honour its deadline: once
+    /// it returns true, α/β optimization stops with the best (sound) bounds so far, and a
+    /// batch still propagating its layers throws ``BoundEngineError/cancelled``.
+    public var shouldStop: (@Sendable () -> Bool)?
 
-    public init(method: BoundMethod = .crown, iterations: Int = 20, learningRate: Double = 0.1, betaLearningRate: Double = 0.05, parallel: Bool = true) {
+    public init(
+        method: BoundMethod = .crown, iterations: Int = 20, learningRate: Double = 0.1, betaLearningRate: Double = 0.05, parallel: Bool = true,
+        shouldStop: (@Sendable () -> Bool)? = nil
+    ) {
         self.method = method
         self.iterations = iterations
         self.learningRate = learningRate
         self.betaLearningRate = betaLearningRate
         self.parallel = parallel
+        self.shouldStop = shouldStop
     }
+
+    var isStopped: Bool { shouldStop?() ?? false }
 }

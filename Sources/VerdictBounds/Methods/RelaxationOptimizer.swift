@@ -66,7 +66,7 @@ struct RelaxationOptimizer {
                 bestAlpha[row] = alpha[row]
                 bestBeta[row] = beta[row]
             }
-            if iteration == options.iterations - 1 { break }
+            if iteration == options.iterations - 1 || options.isStopped { break }
             let relaxed = try relaxedPreActivations(rows: rows, states: states, result: result)
             var alphaGradient = alpha, betaGradient = beta
             for row in 0..<rows.count {

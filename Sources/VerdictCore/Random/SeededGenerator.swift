@@ -1,5 +1,5 @@
-/// A small deterministic random number generator (SplitMix64), so property-based tests
-/// fail the same way every time they fail.
+/// A small deterministic random number generator (SeededGenerator), so property-based tests
+/// fail the same way every time they fail, and seeded searches (`--seed`) repeat exactly.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

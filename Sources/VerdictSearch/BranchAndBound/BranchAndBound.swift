@@ -1,0 +1,265 @@
+import VerdictBounds
+import VerdictCore
+import VerdictZ3
+
+/// Branch and bound over one case of a property (one input box and its unsafe region).
+///
+/// Open subproblems wait in a ``SubproblemQueue``, lowest bound first. Each step pops up to
+/// `batchSize` of them, splits each in two (a ReLU's phase, or the input box), and bounds all
+/// children in one engine call. A child is dropped when its bounds refute every disjunct left
+/// to it; its bound engine's witness candidate is tried on the network; a child with few
+/// unstable ReLUs (or split deeply) goes to Z3 on a worker thread; the rest are queued.
+/// The case is `unsat` only when the queue is empty and every Z3 leaf answered `unsat`.
+final class BranchAndBound {
+    enum Outcome {
+        case unsat
+        case sat(WitnessChecker.Report)
+        case unknown(String)
+        case timedOut
+    }
+
+    let engine: any BoundEngine
+    let options: VerificationOptions
+    let confirmation: WitnessConfirmation
+    let gradient: NetworkGradient
+    let pool: Z3LeafPool?
+    var statistics = SearchStatistics()
+    private var generator: SeededGenerator
+    /// Open subproblems and queued Z3 leaves together stop the run past this estimate.
+    private let memoryLimitBytes = 8 << 30
+
+    init(engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, pool: Z3LeafPool?) {
+        self.engine = engine
+        self.options = options
+        self.confirmation = confirmation
+        self.gradient = NetworkGradient(network: engine.network)
+        self.pool = pool
+        generator = SeededGenerator(seed: options.seed &+ 0x5EED)
+    }
+
+    private var network: BoundNetwork { engine.network }
+
+    private var boundOptions: BoundOptions {
+        let deadline = options.deadline
+        return BoundOptions(method: options.method, iterations: options.iterations, shouldStop: { deadline.isPast })
+    }
+
+    /// A child waiting to be bounded.
+    private struct Child {
+        var subproblem: Subproblem
+        var region: OutputRegion
+        var objectives: Objectives
+        var depth: Int
+        var z3UnstableLimit: Int
+    }
+
+    func verify(caseIndex: Int) -> Outcome {
+        let item = confirmation.checker.property.cases[caseIndex]
+        let mode = options.resolvedSplitMode(inputCount: network.inputCount)
+        let rootWidths = item.box.widths
+        let objectives = Objectives(region: item.unsafe, outputCount: network.outputCount)
+        var queue = SubproblemQueue()
+        var unresolved: String?
+        var leafNodes: [OpenSubproblem] = []
+
+        func bound(_ children: [Child]) throws -> [SubproblemBounds] {
+            let start = ContinuousClock.now
+            defer { statistics.boundSeconds += seconds(since: start) }
+            statistics.subproblems += children.count
+            return try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: boundOptions)
+        }
+
+        /// Files a bounded child: dropped, a witness, a Z3 leaf or queued.
+        func file(_ child: Child, _ result: SubproblemBounds) -> WitnessChecker.Report? {
+            guard !result.isProved else { return nil }
+            let candidate = result.witnessCandidate
+            if candidate.count == network.inputCount,
+               UnsafeMargin(region: child.region, outputCount: network.outputCount).evaluate(gradient.outputs(candidate)).value <= 0,
+               let report = confirmation.confirm(candidate, caseIndex: caseIndex) {
+                return report
+            }
+            let node = OpenSubproblem(
+                subproblem: child.subproblem, region: child.region, objectives: child.objectives, bounds: result, depth: child.depth,
+                z3UnstableLimit: child.z3UnstableLimit)
+            statistics.maxDepth = max(statistics.maxDepth, child.depth)
+            let unstable = result.layerBounds.unstableCount
+            let wantsZ3 = unstable <= options.z3LeafUnstable || child.depth > options.z3LeafDepth
+            if pool != nil, options.z3LeafUnstable >= 0, wantsZ3, unstable < child.z3UnstableLimit {
+                sendToZ3(node)
+            } else {
+                queue.push(node)
+            }
+            return nil
+        }
+
+        func sendToZ3(_ node: OpenSubproblem) {
+            guard let pool else { return }
+            statistics.z3Leaves += 1
+            let query = ReluNetworkQuery(
+                network: network, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
+            pool.submit(.init(query: query, timeoutSeconds: min(options.z3LeafTimeout, options.deadline.remainingSeconds + 0.05), node: node))
+        }
+
+        /// Takes finished Z3 leaves; returns a witness if one is confirmed.
+        func collectLeaves() -> WitnessChecker.Report? {
+            guard let pool else { return nil }
+            for finished in pool.takeFinished() {
+                statistics.z3Seconds += finished.seconds
+                guard let node = finished.job.node else { continue }
+                switch finished.outcome {
+                case .unsat:
+                    continue
+                case .sat(let input):
+                    if let report = confirmation.confirm(input, caseIndex: caseIndex) { return report }
+                    if let report = witnessWithMargin(finished.job.query, caseIndex: caseIndex) { return report }
+                    unresolved = "Z3 found a real counterexample in a leaf that no nearby Float32 input confirms"
+                case .unknown(let reason):
+                    if options.deadline.isPast { continue }
+                    let unstable = node.bounds.layerBounds.unstableCount
+                    if mode == .relu && unstable == 0 {
+                        unresolved = "Z3 could not decide a leaf with every ReLU fixed (\(reason))"
+                    } else {
+                        // Back to branching; descendants return to Z3 only with fewer unstable ReLUs.
+                        var retry = node
+                        retry.z3UnstableLimit = unstable
+                        leafNodes.append(retry)
+                    }
+                }
+            }
+            for node in leafNodes { queue.push(node) }
+            leafNodes = []
+            return nil
+        }
+
+        // The root.
+        let root = Child(
+            subproblem: Subproblem(box: item.box, network: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
+        do {
+            let result = try bound([root])[0]
+            if let report = file(root, result) { return .sat(report) }
+        } catch BoundEngineError.cancelled {
+            return .timedOut
+        } catch {
+            return .unknown("bound engine failed: \(error)")
+        }
+
+        while true {
+            if options.deadline.isPast { return .timedOut }
+            if let report = collectLeaves() { return .sat(report) }
+            statistics.peakQueue = max(statistics.peakQueue, queue.count)
+            if queue.isEmpty {
+                guard let pool, pool.outstanding > 0 else { break }
+                pool.waitForFinished(seconds: min(0.05, options.deadline.remainingSeconds))
+                continue
+            }
+            if queue.count > options.maxSubproblems {
+                return .unknown("more than \(options.maxSubproblems) open subproblems (--max-subproblems)")
+            }
+            if queue.bytes > memoryLimitBytes {
+                return .unknown("open subproblems need more than \(memoryLimitBytes >> 30) GiB")
+            }
+            var popped: [OpenSubproblem] = []
+            while popped.count < max(options.batchSize, 1), let node = queue.pop() { popped.append(node) }
+            var children: [Child] = []
+            do {
+                let splits = mode == .input ? [] : try chooseReluSplits(popped)
+                for (index, node) in popped.enumerated() {
+                    let made = mode == .input ? inputChildren(node, rootWidths: rootWidths) : splits[index].map { reluChildren(node, $0) } ?? []
+                    if made.isEmpty {
+                        // Nothing left to split: only Z3 can decide it.
+                        if pool != nil && options.z3LeafUnstable >= 0 && node.bounds.layerBounds.unstableCount < node.z3UnstableLimit {
+                            sendToZ3(node)
+                        } else {
+                            unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
+                        }
+                    }
+                    children += made
+                }
+                let results = try bound(children)
+                for (child, result) in zip(children, results) {
+                    if let report = file(child, result) { return .sat(report) }
+                }
+            } catch BoundEngineError.cancelled {
+                return .timedOut
+            } catch {
+                return .unknown("bound engine failed: \(error)")
+            }
+        }
+        if options.deadline.isPast { return .timedOut }
+        return unresolved.map { .unknown($0) } ?? .unsat
+    }
+
+    // MARK: Splitting
+
+    private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate) -> [Child] {
+        [ReluPhase.active, .inactive].map { phase in
+            let split = ReluSplit(layer: candidate.layer, neuron: candidate.neuron, phase: phase)
+            let (subproblem, region, objectives) = node.childBase(node.subproblem.splitting(split, parent: node.bounds))
+            return Child(subproblem: subproblem, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
+        }
+    }
+
+    private func inputChildren(_ node: OpenSubproblem, rootWidths: [Double]) -> [Child] {
+        guard let dimension = InputBranching.dimension(node, gradient: gradient, rootWidths: rootWidths) else { return [] }
+        let box = node.subproblem.box
+        let middle = box.lower[dimension] / 2 + box.upper[dimension] / 2
+        var lowerHalf = node.subproblem, upperHalf = node.subproblem
+        lowerHalf.box.upper[dimension] = middle
+        upperHalf.box.lower[dimension] = middle
+        return [lowerHalf, upperHalf].map { half in
+            var subproblem = half
+            // Bounds of the parent hold on each half: intersected, not reused as they are.
+            subproblem.parentBounds = node.bounds.layerBounds
+            subproblem.reusableLayers = 0
+            subproblem.warmStart = node.bounds.relaxation
+            let (base, region, objectives) = node.childBase(subproblem)
+            return Child(subproblem: base, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
+        }
+    }
+
+    /// The ReLU to split in each node (nil where none is unstable).
+    private func chooseReluSplits(_ nodes: [OpenSubproblem]) throws -> [ReluBranching.Candidate?] {
+        let limit = options.branching == .fsb ? max(options.fsbCandidates, 1) : 1
+        let ranked = nodes.map { ReluBranching.candidates($0, heuristic: options.branching, limit: limit, generator: &generator) }
+        guard options.branching == .fsb else { return ranked.map(\.first) }
+        // FSB: bound both children of every candidate with CROWN; keep the split whose worse
+        // child is best (a refuted child counts as +infinity).
+        var trials: [Child] = []
+        for (node, candidates) in zip(nodes, ranked) where candidates.count > 1 {
+            for candidate in candidates { trials += reluChildren(node, candidate) }
+        }
+        guard !trials.isEmpty else { return ranked.map(\.first) }
+        let start = ContinuousClock.now
+        var crown = boundOptions
+        crown.method = .crown
+        let results = try engine.bound(trials.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: crown)
+        statistics.boundSeconds += seconds(since: start)
+        var next = 0
+        return zip(nodes, ranked).map { _, candidates in
+            guard candidates.count > 1 else { return candidates.first }
+            var best: (score: Double, candidate: ReluBranching.Candidate)?
+            for candidate in candidates {
+                let scores = (0..<2).map { offset -> Double in
+                    let result = results[next + offset], child = trials[next + offset]
+                    return result.isProved ? .infinity : OpenSubproblem.priority(child.objectives, bounds: result)
+                }
+                next += 2
+                if best.map({ min(scores[0], scores[1]) > $0.score }) ?? true { best = (min(scores[0], scores[1]), candidate) }
+            }
+            return best?.candidate
+        }
+    }
+
+    /// Z3 found a model but it does not survive rounding: ask for a point with some room inside
+    /// the unsafe region, which usually does.
+    private func witnessWithMargin(_ query: ReluNetworkQuery, caseIndex: Int) -> WitnessChecker.Report? {
+        var strict = query
+        let scale = query.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1
+        strict.margin = 1e-6 * max(scale, 1)
+        let solver = Z3Solver(timeoutMilliseconds: UInt32(max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds)) * 1000))
+        let start = ContinuousClock.now
+        defer { statistics.z3Seconds += seconds(since: start) }
+        guard case .sat(let input)? = try? strict.solve(with: solver) else { return nil }
+        return confirmation.confirm(input, caseIndex: caseIndex)
+    }
+}

@@ -1,0 +1,103 @@
+import VerdictBounds
+import VerdictCore
+
+/// A subproblem waiting in the queue, with the bounds computed for it and the part of the
+/// unsafe region its bounds have not refuted yet (children only carry those disjuncts).
+struct OpenSubproblem: Sendable {
+    var subproblem: Subproblem
+    var region: OutputRegion
+    var objectives: Objectives
+    var bounds: SubproblemBounds
+    var depth: Int
+    /// Z3 failed on this subproblem (or an ancestor within its time limit): only a smaller
+    /// unstable count than this sends a descendant to Z3 again.
+    var z3UnstableLimit: Int
+    /// The queue's key: the lowest, over unrefuted disjuncts, of the disjunct's best row lower
+    /// bound. Most negative is furthest from proved and is split first.
+    let priority: Double
+
+    init(subproblem: Subproblem, region: OutputRegion, objectives: Objectives, bounds: SubproblemBounds, depth: Int, z3UnstableLimit: Int) {
+        // What was inherited to bound this subproblem is not needed any more.
+        var stored = subproblem
+        stored.parentBounds = nil
+        stored.warmStart = nil
+        self.subproblem = stored
+        self.region = region
+        self.objectives = objectives
+        self.bounds = bounds
+        self.depth = depth
+        self.z3UnstableLimit = z3UnstableLimit
+        priority = Self.priority(objectives, bounds: bounds)
+    }
+
+    static func priority(_ objectives: Objectives, bounds: SubproblemBounds) -> Double {
+        var best = [Double](repeating: -.infinity, count: objectives.disjunctCount)
+        for row in 0..<objectives.rowCount { best[objectives.disjunctOfRow[row]] = max(best[objectives.disjunctOfRow[row]], bounds.lower[row]) }
+        return best.indices.filter { !bounds.refutedDisjuncts[$0] }.map { best[$0] }.min() ?? .infinity
+    }
+
+    /// Rough bytes held, for the memory limit.
+    var approximateBytes: Int {
+        let layers = bounds.layerBounds.lower.reduce(0) { $0 + $1.count } * 2
+        let relaxation = (bounds.relaxation?.alpha.reduce(0) { $0 + $1.count } ?? 0) + (bounds.relaxation?.beta.reduce(0) { $0 + $1.count } ?? 0)
+        let coefficients = bounds.branchingCoefficients?.reduce(0) { $0 + $1.count } ?? 0
+        let phases = subproblem.phases.reduce(0) { $0 + $1.count }
+        return 8 * (layers + relaxation + coefficients + 2 * subproblem.box.dimension + bounds.lower.count * 2) + phases + 512
+    }
+
+    /// What a child starts from: the subproblem (inheriting bounds and warm start), and the
+    /// region without the disjuncts this subproblem already refuted (warm-start rows filtered
+    /// to match).
+    func childBase(_ subproblem: Subproblem) -> (Subproblem, OutputRegion, Objectives) {
+        let kept = region.disjuncts.indices.filter { !bounds.refutedDisjuncts[$0] }
+        guard kept.count < region.disjuncts.count else { return (subproblem, region, objectives) }
+        let childRegion = OutputRegion(disjuncts: kept.map { region.disjuncts[$0] })
+        let childObjectives = Objectives(region: childRegion, outputCount: objectives.outputCount)
+        var child = subproblem
+        if let warm = child.warmStart {
+            let keptSet = Set(kept)
+            let rows = (0..<objectives.rowCount).filter { keptSet.contains(objectives.disjunctOfRow[$0]) && $0 < warm.alpha.count }
+            child.warmStart = OptimizedRelaxation(alpha: rows.map { warm.alpha[$0] }, beta: rows.map { $0 < warm.beta.count ? warm.beta[$0] : [] })
+        }
+        return (child, childRegion, childObjectives)
+    }
+}
+
+/// Open subproblems ordered by ``OpenSubproblem/priority``, lowest first (a binary heap).
+struct SubproblemQueue {
+    private var heap: [OpenSubproblem] = []
+    private(set) var bytes = 0
+
+    var count: Int { heap.count }
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func push(_ item: OpenSubproblem) {
+        bytes += item.approximateBytes
+        heap.append(item)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].priority < heap[parent].priority else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> OpenSubproblem? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        bytes -= top.approximateBytes
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count && heap[left].priority < heap[smallest].priority { smallest = left }
+            if right < heap.count && heap[right].priority < heap[smallest].priority { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

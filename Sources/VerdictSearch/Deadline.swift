@@ -1,0 +1,31 @@
+/// A wall-clock limit shared by every phase of a run (attacks, bounds, Z3), so `--timeout` is
+/// honoured from the process start however the time was spent.
+public struct Deadline: Sendable {
+    public let end: ContinuousClock.Instant?
+
+    public init(end: ContinuousClock.Instant?) {
+        self.end = end
+    }
+
+    /// `seconds` after `start`; nil seconds for no limit.
+    public init(seconds: Double?, from start: ContinuousClock.Instant = .now) {
+        end = seconds.map { start + .milliseconds(Int64(($0 * 1000).rounded(.down))) }
+    }
+
+    public static let none = Deadline(end: nil)
+
+    public var isPast: Bool { end.map { ContinuousClock.now >= $0 } ?? false }
+
+    /// Seconds left (infinity without a limit, never negative).
+    public var remainingSeconds: Double {
+        guard let end else { return .infinity }
+        let left = end - ContinuousClock.now
+        return max(0, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+    }
+}
+
+/// Seconds elapsed since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}

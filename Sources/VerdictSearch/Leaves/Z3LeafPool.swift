@@ -1,0 +1,121 @@
+import Foundation
+import VerdictZ3
+
+/// Worker threads that solve Z3 leaves while the main thread keeps bounding batches.
+///
+/// Jobs wait in a FIFO queue; each worker takes one, builds a fresh solver with the job's time
+/// limit and solves it. The search collects finished leaves with ``takeFinished()`` between
+/// batches. ``cancelAll()`` drops waiting jobs and interrupts running solvers (Z3's interrupt
+/// is thread-safe), so a deadline is met within Z3's reaction time.
+final class Z3LeafPool: @unchecked Sendable {
+    struct Job: Sendable {
+        let query: ReluNetworkQuery
+        let timeoutSeconds: Double
+        /// The branch-and-bound subproblem the leaf came from (nil for whole-network queries).
+        let node: OpenSubproblem?
+    }
+
+    struct Finished: Sendable {
+        let job: Job
+        let outcome: ReluNetworkQuery.Outcome
+        let seconds: Double
+    }
+
+    private let condition = NSCondition()
+    private var waiting: [Job] = []
+    private var finished: [Finished] = []
+    private var running: [ObjectIdentifier: Z3Solver] = [:]
+    private var busy = 0
+    private var cancelled = false
+    private var stopped = false
+
+    init(workers: Int) {
+        for index in 0..<max(workers, 1) {
+            let thread = Thread { [self] in work() }
+            thread.name = "verdict.z3.\(index)"
+            thread.stackSize = 64 << 20  // Z3 recursion on large formulas
+            thread.start()
+        }
+    }
+
+    func submit(_ job: Job) {
+        condition.lock()
+        waiting.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Jobs submitted and not yet taken back with ``takeFinished()``.
+    var outstanding: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return waiting.count + busy + finished.count
+    }
+
+    func takeFinished() -> [Finished] {
+        condition.lock()
+        defer { condition.unlock() }
+        let result = finished
+        finished = []
+        return result
+    }
+
+    /// Waits up to `seconds` for some job to finish (returns early when one has).
+    func waitForFinished(seconds: Double) {
+        condition.lock()
+        if finished.isEmpty { _ = condition.wait(until: Date(timeIntervalSinceNow: max(seconds, 0))) }
+        condition.unlock()
+    }
+
+    func cancelAll() {
+        condition.lock()
+        cancelled = true
+        waiting = []
+        for solver in running.values { solver.interrupt() }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Ends the worker threads once they finish their current job.
+    func shutDown() {
+        cancelAll()
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && !stopped { condition.wait() }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            let job = waiting.removeFirst()
+            let solver = Z3Solver(timeoutMilliseconds: UInt32(min(max(job.timeoutSeconds, 0.001), 3600) * 1000))
+            let key = ObjectIdentifier(solver)
+            running[key] = solver
+            busy += 1
+            let alreadyCancelled = cancelled
+            condition.unlock()
+
+            let start = ContinuousClock.now
+            let outcome: ReluNetworkQuery.Outcome
+            if alreadyCancelled {
+                outcome = .unknown(reason: "cancelled")
+            } else {
+                do { outcome = try job.query.solve(with: solver) } catch { outcome = .unknown(reason: "\(error)") }
+            }
+            let elapsed = seconds(since: start)
+
+            condition.lock()
+            running[key] = nil
+            busy -= 1
+            finished.append(Finished(job: job, outcome: outcome, seconds: elapsed))
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}

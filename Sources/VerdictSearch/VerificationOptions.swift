@@ -1,0 +1,66 @@
+import VerdictBounds
+
+/// What branch and bound splits.
+public enum SplitMode: String, CaseIterable, Sendable {
+    /// Fix one unstable ReLU per split (active / inactive).
+    case relu
+    /// Bisect the input box along one dimension.
+    case input
+    /// Input splitting when the network has at most ``VerificationOptions/inputSplitDimensionLimit``
+    /// inputs (ACAS Xu has 5), ReLU splitting otherwise.
+    case auto
+}
+
+/// How the ReLU to split is chosen (see ``ReluBranching``).
+public enum BranchingHeuristic: String, CaseIterable, Sendable {
+    /// |backward coefficient| × triangle intercept, as BaBSR (Bunel et al. 2020) scores.
+    case babsr
+    /// Filtered smart branching: the best few by the BaBSR score, each tried by bounding both
+    /// children with CROWN; the split whose worse child is best wins.
+    case fsb
+    /// The unstable ReLU with the widest pre-activation interval.
+    case widest
+    /// Any unstable ReLU, uniformly (seeded).
+    case random
+}
+
+/// Everything that tunes a verification run; the command line maps onto it one to one.
+public struct VerificationOptions: Sendable {
+    public var splitMode: SplitMode = .auto
+    public var branching: BranchingHeuristic = .babsr
+    /// Subproblems popped and split per step; their children are bounded in one engine call.
+    public var batchSize = 64
+    /// Method for the root bounds and every child.
+    public var method: BoundMethod = .alphaCrown
+    /// α/β steps per bound computation.
+    public var iterations = 10
+    /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
+    public var maxSubproblems = 500_000
+    /// A subproblem with at most this many unstable ReLUs goes to Z3; negative disables Z3 leaves.
+    public var z3LeafUnstable = 10
+    /// A subproblem split more than this many times goes to Z3.
+    public var z3LeafDepth = 60
+    /// Seconds Z3 may spend on one leaf before it goes back to branch and bound.
+    public var z3LeafTimeout = 10.0
+    /// Threads running Z3 leaves beside the bound computation.
+    public var z3Workers = 1
+    /// Seed of random sampling, attack restarts and random branching.
+    public var seed: UInt64 = 0
+    /// Random samples, then PGD restarts and steps, before any bounding. Zero restarts skips PGD.
+    public var attackSamples = 256
+    public var attackRestarts = 8
+    public var attackSteps = 50
+    /// FSB: how many BaBSR-best candidates are tried.
+    public var fsbCandidates = 4
+    /// `--split auto` chooses input splitting up to this many inputs.
+    public var inputSplitDimensionLimit = 10
+    public var deadline: Deadline = .none
+
+    public init() {}
+
+    /// The split mode `auto` resolves to for a network with `inputCount` inputs.
+    public func resolvedSplitMode(inputCount: Int) -> SplitMode {
+        guard splitMode == .auto else { return splitMode }
+        return inputCount <= inputSplitDimensionLimit ? .input : .relu
+    }
+}

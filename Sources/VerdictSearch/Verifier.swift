@@ -1,0 +1,138 @@
+import VerdictBounds
+import VerdictCore
+import VerdictZ3
+
+/// Complete verification of a property on a network: attacks first, then branch and bound
+/// on each case of the property with Z3 for the hard leaves (or, with ``verifyWithZ3()``, one
+/// exact Z3 query per case).
+///
+/// Soundness: `sat` only with a witness the ``WitnessChecker`` confirmed on the imported
+/// network; `unsat` only when every case's branch and bound closed with every subproblem
+/// refuted by sound bounds or by Z3 (exact rational arithmetic).
+public struct Verifier {
+    public let network: Network
+    public let property: Property
+    public let options: VerificationOptions
+    private let checker: WitnessChecker
+    private let boundNetwork: BoundNetwork
+
+    public init(network: Network, property: Property, options: VerificationOptions) throws {
+        self.network = network
+        self.property = property
+        self.options = options
+        checker = try WitnessChecker(network: network, property: property)
+        boundNetwork = try BoundNetwork(network)
+    }
+
+    /// Attacks, then branch and bound on `engine` (which must be built for this network).
+    public func verify(engine: any BoundEngine) -> VerificationResult {
+        var statistics = SearchStatistics()
+        if let (report, reason) = attack(&statistics) {
+            return VerificationResult(answer: .sat, witness: report, reason: reason, statistics: statistics)
+        }
+        let pool = options.z3LeafUnstable >= 0 ? Z3LeafPool(workers: options.z3Workers) : nil
+        defer { pool?.shutDown() }
+        var unknownReason: String?
+        for caseIndex in property.cases.indices {
+            if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
+            let search = BranchAndBound(engine: engine, options: options, confirmation: WitnessConfirmation(checker: checker), pool: pool)
+            let outcome = search.verify(caseIndex: caseIndex)
+            statistics.merge(search.statistics)
+            switch outcome {
+            case .sat(let report):
+                return VerificationResult(answer: .sat, witness: report, reason: "counterexample found by branch and bound (box \(caseIndex))", statistics: statistics)
+            case .timedOut:
+                return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached in box \(caseIndex)", statistics: statistics)
+            case .unknown(let reason):
+                unknownReason = unknownReason ?? "box \(caseIndex): \(reason)"
+            case .unsat:
+                continue
+            }
+        }
+        if let unknownReason { return VerificationResult(answer: .unknown, witness: nil, reason: unknownReason, statistics: statistics) }
+        return VerificationResult(answer: .unsat, witness: nil, reason: "every subproblem refuted", statistics: statistics)
+    }
+
+    /// The whole network as one exact Z3 query per case (no bound engine): the approach of
+    /// the older research tool, for small networks and as the tests' oracle.
+    public func verifyWithZ3() -> VerificationResult {
+        var statistics = SearchStatistics()
+        let confirmation = WitnessConfirmation(checker: checker)
+        let pool = Z3LeafPool(workers: 1)
+        defer { pool.shutDown() }
+        var unknownReason: String?
+        for (caseIndex, item) in property.cases.enumerated() {
+            let query = ReluNetworkQuery(network: boundNetwork, box: item.box, unsafe: item.unsafe)
+            guard let finished = solve(query, pool: pool, statistics: &statistics) else {
+                return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached inside Z3", statistics: statistics)
+            }
+            switch finished {
+            case .unsat:
+                continue
+            case .sat(let input):
+                if let report = confirmation.confirm(input, caseIndex: caseIndex) {
+                    return VerificationResult(answer: .sat, witness: report, reason: "Z3 model confirmed (box \(caseIndex))", statistics: statistics)
+                }
+                var strict = query
+                strict.margin = 1e-6 * max(item.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1, 1)
+                if case .sat(let inner)? = solve(strict, pool: pool, statistics: &statistics),
+                   let report = confirmation.confirm(inner, caseIndex: caseIndex) {
+                    return VerificationResult(answer: .sat, witness: report, reason: "Z3 model confirmed (box \(caseIndex))", statistics: statistics)
+                }
+                unknownReason = unknownReason ?? "box \(caseIndex): Z3's real counterexample is not confirmed by any nearby Float32 input"
+            case .unknown(let reason):
+                if options.deadline.isPast {
+                    return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached inside Z3", statistics: statistics)
+                }
+                unknownReason = unknownReason ?? "box \(caseIndex): Z3 answered unknown (\(reason))"
+            }
+        }
+        if let unknownReason { return VerificationResult(answer: .unknown, witness: nil, reason: unknownReason, statistics: statistics) }
+        return VerificationResult(answer: .unsat, witness: nil, reason: "Z3 refuted every box", statistics: statistics)
+    }
+
+    /// Runs one query on the pool's worker, polling the deadline so it is met even inside Z3.
+    /// Nil when the deadline passed first.
+    private func solve(_ query: ReluNetworkQuery, pool: Z3LeafPool, statistics: inout SearchStatistics) -> ReluNetworkQuery.Outcome? {
+        statistics.z3Leaves += 1
+        pool.submit(.init(query: query, timeoutSeconds: min(options.deadline.remainingSeconds + 0.05, 3600), node: nil))
+        while true {
+            if let finished = pool.takeFinished().first {
+                statistics.z3Seconds += finished.seconds
+                return finished.outcome
+            }
+            if options.deadline.isPast {
+                pool.cancelAll()
+                return nil
+            }
+            pool.waitForFinished(seconds: min(0.05, options.deadline.remainingSeconds))
+        }
+    }
+
+    /// Random sampling and PGD on every case; a confirmed witness ends the run.
+    private func attack(_ statistics: inout SearchStatistics) -> (WitnessChecker.Report, String)? {
+        guard options.attackSamples > 0 || options.attackRestarts > 0 else { return nil }
+        let start = ContinuousClock.now
+        defer { statistics.attackSeconds += seconds(since: start) }
+        var generator = SeededGenerator(seed: options.seed)
+        let attack = GradientAttack(
+            gradient: NetworkGradient(network: boundNetwork), confirmation: WitnessConfirmation(checker: checker), samples: options.attackSamples,
+            restarts: options.attackRestarts, steps: options.attackSteps, deadline: options.deadline)
+        for caseIndex in property.cases.indices {
+            if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }
+        }
+        return nil
+    }
+}
+
+extension SearchStatistics {
+    mutating func merge(_ other: SearchStatistics) {
+        attackSeconds += other.attackSeconds
+        boundSeconds += other.boundSeconds
+        z3Seconds += other.z3Seconds
+        subproblems += other.subproblems
+        z3Leaves += other.z3Leaves
+        peakQueue = max(peakQueue, other.peakQueue)
+        maxDepth = max(maxDepth, other.maxDepth)
+    }
+}
