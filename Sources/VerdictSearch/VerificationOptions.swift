@@ -24,10 +24,22 @@ public enum BranchingHeuristic: String, CaseIterable, Sendable {
     case random
 }
 
+/// How the input dimension to bisect is chosen (see ``InputBranching``).
+public enum InputBranchingHeuristic: String, CaseIterable, Sendable {
+    /// Bound both halves along every dimension and keep the split whose worse half is best
+    /// (costs one bound per dimension and half, but the chosen halves' bounds are kept).
+    case improvement
+    /// The largest `|A_i|·width_i` of the weakest row's CROWN bound `A·x + c`.
+    case coefficients
+    /// The largest `|∂r/∂x_i|·width_i` of the weakest row at the box center (smear).
+    case gradient
+}
+
 /// Everything that tunes a verification run; the command line maps onto it one to one.
 public struct VerificationOptions: Sendable {
     public var splitMode: SplitMode = .auto
     public var branching: BranchingHeuristic = .babsr
+    public var inputBranching: InputBranchingHeuristic = .improvement
     /// Subproblems popped and split per step; their children are bounded in one engine call.
     public var batchSize = 64
     /// Method for the root bounds and every child.

@@ -99,7 +99,7 @@ struct BackwardPass {
         let constantGamma = allowance.gamma(termCount + 4 * network.reluCount + 8)
         let (lower, corners) = concretize(next, rows: rows, states: states, constants: constants, errors: errors,
                                           constantError: constantMagnitude.map { constantGamma * $0 })
-        return BackwardResult(lower: lower, corner: corners, activationCoefficients: kept)
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: kept, inputCoefficients: keepCoefficients ? next : nil)
     }
 
     /// The same pass on a device that keeps the batch resident (see ``BackwardKernels``).
@@ -127,7 +127,7 @@ struct BackwardPass {
         let width = network.inputCount
         let corners = result.corners.map { flat in (0..<rows.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
             ?? Array(repeating: [], count: rows.count)
-        return BackwardResult(lower: lower, corner: corners, activationCoefficients: result.activationCoefficients)
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: result.activationCoefficients, inputCoefficients: nil)
     }
 
     /// Concretizes rows of coefficients over the input box: each coefficient picks the corner

@@ -191,7 +191,7 @@ public struct BatchedBoundEngine: BoundEngine {
         }
         // Coefficients kept for branching heuristics (see SubproblemBounds.branchingCoefficients).
         var lowerResult = try pass.run(from: last, rows: lowerRows, states: states, keepCoefficients: true)
-        let crownCoefficients = lowerResult.activationCoefficients
+        let crownCoefficients = lowerResult.activationCoefficients, crownInputCoefficients = lowerResult.inputCoefficients
         let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
@@ -223,6 +223,8 @@ public struct BatchedBoundEngine: BoundEngine {
                     let width = network.reluWidth(layer), global = range.lowerBound + row
                     return Array(crownCoefficients[layer][(global * width)..<((global + 1) * width)])
                 }
+                let global = range.lowerBound + row, width = network.inputCount
+                result.inputCoefficients = crownInputCoefficients.map { Array($0[(global * width)..<((global + 1) * width)]) }
             }
             return result
         }

@@ -104,6 +104,9 @@ public struct SubproblemBounds: Sendable {
     /// `branchingCoefficients[k][j]` weighs `relu(z_k[j])` in that row's linear lower bound.
     /// Nil for IBP and for subproblems that are proved or empty.
     public var branchingCoefficients: [[Double]]? = nil
+    /// The same row's CROWN coefficients over the inputs (`|A_i|·width_i` is what input
+    /// dimension `i` costs the bound); nil where the engine does not return them.
+    public var inputCoefficients: [Double]? = nil
 
     /// Every disjunct is refuted, or the subproblem is empty.
     public var isProved: Bool { isInfeasible || refutedDisjuncts.allSatisfy { $0 } }

@@ -160,22 +160,31 @@ final class BranchAndBound {
             }
             var popped: [OpenSubproblem] = []
             while popped.count < max(options.batchSize, 1), let node = queue.pop() { popped.append(node) }
-            var children: [Child] = []
             do {
-                let splits = mode == .input ? [] : try chooseReluSplits(popped)
-                for (index, node) in popped.enumerated() {
-                    let made = mode == .input ? inputChildren(node, rootWidths: rootWidths) : splits[index].map { reluChildren(node, $0) } ?? []
-                    if made.isEmpty {
-                        // Nothing left to split: only Z3 can decide it.
-                        if pool != nil && options.z3LeafUnstable >= 0 && node.bounds.layerBounds.unstableCount < node.z3UnstableLimit {
-                            sendToZ3(node)
-                        } else {
-                            unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
-                        }
+                var children: [Child] = []
+                var results: [SubproblemBounds] = []
+                var unsplittable: [OpenSubproblem] = []
+                if mode == .input && options.inputBranching == .improvement {
+                    (children, results, unsplittable) = try splitByImprovement(popped, bound: bound)
+                } else {
+                    let splits = mode == .input ? [] : try chooseReluSplits(popped)
+                    for (index, node) in popped.enumerated() {
+                        let made = mode == .input
+                            ? inputChildren(node, dimension: InputBranching.dimension(node, heuristic: options.inputBranching, gradient: gradient, rootWidths: rootWidths))
+                            : splits[index].map { reluChildren(node, $0) } ?? []
+                        if made.isEmpty { unsplittable.append(node) }
+                        children += made
                     }
-                    children += made
+                    results = try bound(children)
                 }
-                let results = try bound(children)
+                for node in unsplittable {
+                    // Nothing left to split: only Z3 can decide it.
+                    if pool != nil && options.z3LeafUnstable >= 0 && node.bounds.layerBounds.unstableCount < node.z3UnstableLimit {
+                        sendToZ3(node)
+                    } else {
+                        unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
+                    }
+                }
                 for (child, result) in zip(children, results) {
                     if let report = file(child, result) { return .sat(report) }
                 }
@@ -199,8 +208,42 @@ final class BranchAndBound {
         }
     }
 
-    private func inputChildren(_ node: OpenSubproblem, rootWidths: [Double]) -> [Child] {
-        guard let dimension = InputBranching.dimension(node, gradient: gradient, rootWidths: rootWidths) else { return [] }
+    /// Input splitting by bound improvement: both halves along every splittable dimension are
+    /// bounded in one batch; per node, the dimension whose worse half is best wins, and its
+    /// halves (already bounded) are the children.
+    private func splitByImprovement(
+        _ nodes: [OpenSubproblem], bound: ([Child]) throws -> [SubproblemBounds]
+    ) throws -> (children: [Child], results: [SubproblemBounds], unsplittable: [OpenSubproblem]) {
+        var trials: [Child] = [], owners: [(node: Int, count: Int)] = [], unsplittable: [OpenSubproblem] = []
+        for (index, node) in nodes.enumerated() {
+            let dimensions = InputBranching.splittableDimensions(node.subproblem.box)
+            if dimensions.isEmpty { unsplittable.append(node) }
+            for dimension in dimensions { trials += inputChildren(node, dimension: dimension) }
+            owners.append((index, dimensions.count))
+        }
+        let results = try bound(trials)
+        var children: [Child] = [], chosen: [SubproblemBounds] = []
+        var next = 0
+        for owner in owners {
+            var best: (score: Double, first: Int)?
+            for option in 0..<owner.count {
+                let first = next + 2 * option
+                let scores = (first..<(first + 2)).map { results[$0].isProved ? Double.infinity : OpenSubproblem.priority(trials[$0].objectives, bounds: results[$0]) }
+                let score = min(scores[0], scores[1])
+                if best.map({ score > $0.score }) ?? true { best = (score, first) }
+            }
+            if let best {
+                children += trials[best.first..<(best.first + 2)]
+                chosen += results[best.first..<(best.first + 2)]
+            }
+            next += 2 * owner.count
+        }
+        // Every trial was bounded, chosen or not.
+        return (children, chosen, unsplittable)
+    }
+
+    private func inputChildren(_ node: OpenSubproblem, dimension: Int?) -> [Child] {
+        guard let dimension else { return [] }
         let box = node.subproblem.box
         let middle = box.lower[dimension] / 2 + box.upper[dimension] / 2
         var lowerHalf = node.subproblem, upperHalf = node.subproblem

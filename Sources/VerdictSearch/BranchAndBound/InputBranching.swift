@@ -1,18 +1,22 @@
 import VerdictCore
 
-/// The input dimension to bisect: the largest smear `|∂r/∂x_i| · width_i` of the weakest
+/// The input dimension to bisect: the largest `|A_i|·width_i` of the weakest row's CROWN
+/// bound `A·x + c` when the engine returns `A`; otherwise the largest smear `|∂r/∂x_i| · width_i` of the weakest
 /// row `r` at the box center (ReluVal/Neurify's smear, with the gradient at one point), so the
 /// split goes where the output moves most across the box. Falls back to the widest dimension
 /// relative to the root box when the gradient vanishes.
 enum InputBranching {
-    static func dimension(_ node: OpenSubproblem, gradient: NetworkGradient, rootWidths: [Double]) -> Int? {
+    static func dimension(_ node: OpenSubproblem, heuristic: InputBranchingHeuristic, gradient: NetworkGradient, rootWidths: [Double]) -> Int? {
         let box = node.subproblem.box
         let widths = box.widths
-        let splittable = (0..<box.dimension).filter { i in
-            let middle = box.lower[i] / 2 + box.upper[i] / 2
-            return box.lower[i] < middle && middle < box.upper[i]
-        }
+        let splittable = splittableDimensions(box)
         guard !splittable.isEmpty else { return nil }
+        // Where the engine returned the weakest row's input coefficients A, the split that
+        // helps that bound most halves the largest |A_i|·width_i.
+        if heuristic == .coefficients, let coefficients = node.bounds.inputCoefficients, coefficients.count == box.dimension {
+            let best = splittable.max { coefficients[$0].magnitude * widths[$0] < coefficients[$1].magnitude * widths[$1] }!
+            if coefficients[best] != 0 { return best }
+        }
         let margin = UnsafeMargin(region: node.region, outputCount: gradient.network.outputCount)
         let stages = gradient.forward(box.center)
         if let row = node.objectives.weakestRow(lower: node.bounds.lower, refuted: node.bounds.refutedDisjuncts) ?? margin.evaluate(stages.last!).row {
@@ -21,5 +25,13 @@ enum InputBranching {
             if direction[best] != 0 { return best }
         }
         return splittable.max { widths[$0] / max(rootWidths[$0], .leastNormalMagnitude) < widths[$1] / max(rootWidths[$1], .leastNormalMagnitude) }
+    }
+
+    /// Dimensions whose midpoint lies strictly inside the box (bisection makes progress).
+    static func splittableDimensions(_ box: InputBox) -> [Int] {
+        (0..<box.dimension).filter { i in
+            let middle = box.lower[i] / 2 + box.upper[i] / 2
+            return box.lower[i] < middle && middle < box.upper[i]
+        }
     }
 }
