@@ -20,7 +20,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERDICT = os.path.join(HERE, "..", ".build", "release", "verdict")
+VERDICT = os.environ.get("VERDICT", os.path.join(HERE, "..", ".build", "release", "verdict"))
 
 
 def instances(folder):

@@ -4,37 +4,7 @@ import XCTest
 
 /// Runs the built `verdict` executable as a user would, checking stdout, stderr and exit codes.
 final class CommandLineTests: XCTestCase {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    /// The `verdict` binary beside the test bundle (both are products of the same build).
-    private func verdict() throws -> URL {
-        var directory = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("verdict")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        throw XCTSkip("the verdict executable was not built beside the tests (run `swift build` first)")
-    }
-
-    private func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try verdict()
-        process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.repositoryRoot
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
-    }
+    private func run(_ arguments: [String]) throws -> VerdictProcess.Run { try VerdictProcess.run(arguments) }
 
     private let model = "benchmarks/examples/digits/digits.onnx"
 
