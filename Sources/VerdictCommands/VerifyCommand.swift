@@ -61,8 +61,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Subproblems split per step; their children are bounded together.")
     var batch = 64
 
-    @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown.")
-    var method: BoundMethod = .alphaCrown
+    @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown (default: beta-crown when splitting ReLUs, alpha-crown when splitting inputs).")
+    var method: BoundMethod?
 
     @Option(help: "α/β gradient steps per bound computation.")
     var iterations = 10
@@ -92,13 +92,13 @@ struct VerifyCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(help: "Random samples before PGD (0 with --attack-restarts 0 skips the attack).")
-    var attackSamples = 256
+    var attackSamples = 2048
 
     @Option(help: "PGD restarts.")
-    var attackRestarts = 8
+    var attackRestarts = 20
 
     @Option(help: "PGD steps per restart.")
-    var attackSteps = 50
+    var attackSteps = 100
 
     @OptionGroup var global: GlobalOptions
 

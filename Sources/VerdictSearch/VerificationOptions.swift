@@ -42,8 +42,9 @@ public struct VerificationOptions: Sendable {
     public var inputBranching: InputBranchingHeuristic = .improvement
     /// Subproblems popped and split per step; their children are bounded in one engine call.
     public var batchSize = 64
-    /// Method for the root bounds and every child.
-    public var method: BoundMethod = .alphaCrown
+    /// Method for the root bounds and every child; nil picks β-CROWN for ReLU splitting (its
+    /// multipliers enforce the splits) and α-CROWN for input splitting (no splits to enforce).
+    public var method: BoundMethod?
     /// α/β steps per bound computation.
     public var iterations = 10
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
@@ -59,9 +60,9 @@ public struct VerificationOptions: Sendable {
     /// Seed of random sampling, attack restarts and random branching.
     public var seed: UInt64 = 0
     /// Random samples, then PGD restarts and steps, before any bounding. Zero restarts skips PGD.
-    public var attackSamples = 256
-    public var attackRestarts = 8
-    public var attackSteps = 50
+    public var attackSamples = 2048
+    public var attackRestarts = 20
+    public var attackSteps = 100
     /// FSB: how many BaBSR-best candidates are tried.
     public var fsbCandidates = 4
     /// `--split auto` chooses input splitting up to this many inputs.
@@ -69,6 +70,10 @@ public struct VerificationOptions: Sendable {
     public var deadline: Deadline = .none
 
     public init() {}
+
+    public func resolvedMethod(inputCount: Int) -> BoundMethod {
+        method ?? (resolvedSplitMode(inputCount: inputCount) == .relu ? .betaCrown : .alphaCrown)
+    }
 
     /// The split mode `auto` resolves to for a network with `inputCount` inputs.
     public func resolvedSplitMode(inputCount: Int) -> SplitMode {

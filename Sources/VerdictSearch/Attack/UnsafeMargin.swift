@@ -25,6 +25,20 @@ struct UnsafeMargin: Sendable {
         return (worst[best], worstRow[best])
     }
 
+    /// Output coefficients to descend: the sum of the rows of `row`'s disjunct that are not yet
+    /// met. Following only the worst row of a conjunction zig-zags between its rows (ACAS Xu
+    /// property 2 asks for one output above four others); the sum of the unmet rows is the
+    /// gradient of the summed violations and moves them all at once.
+    func descentCoefficients(forRowOf row: Int, outputs: [Double]) -> [Double] {
+        let values = objectives.values(at: outputs)
+        let disjunct = objectives.disjunctOfRow[row]
+        var sum = [Double](repeating: 0, count: objectives.outputCount)
+        for other in 0..<objectives.rowCount where objectives.disjunctOfRow[other] == disjunct && (other == row || values[other] > 0) {
+            for (index, value) in rowCoefficients(other).enumerated() { sum[index] += value }
+        }
+        return sum
+    }
+
     func rowCoefficients(_ row: Int) -> [Double] {
         Array(objectives.coefficients[(row * objectives.outputCount)..<((row + 1) * objectives.outputCount)])
     }

@@ -41,7 +41,8 @@ final class BranchAndBound {
 
     private var boundOptions: BoundOptions {
         let deadline = options.deadline
-        return BoundOptions(method: options.method, iterations: options.iterations, shouldStop: { deadline.isPast })
+        let method = options.resolvedMethod(inputCount: network.inputCount)
+        return BoundOptions(method: method, iterations: options.iterations, shouldStop: { deadline.isPast })
     }
 
     /// A child waiting to be bounded.
@@ -59,8 +60,12 @@ final class BranchAndBound {
         let rootWidths = item.box.widths
         let objectives = Objectives(region: item.unsafe, outputCount: network.outputCount)
         var queue = SubproblemQueue()
+        /// Leaves that must go to Z3 (split past `--z3-leaf-depth`, or unsplittable), waiting for a worker.
+        var z3Backlog = SubproblemQueue()
         var unresolved: String?
         var leafNodes: [OpenSubproblem] = []
+        let localAttack = GradientAttack(
+            gradient: gradient, confirmation: confirmation, samples: 0, restarts: 0, steps: 20, deadline: options.deadline)
 
         func bound(_ children: [Child]) throws -> [SubproblemBounds] {
             let start = ContinuousClock.now
@@ -83,13 +88,25 @@ final class BranchAndBound {
                 z3UnstableLimit: child.z3UnstableLimit)
             statistics.maxDepth = max(statistics.maxDepth, child.depth)
             let unstable = result.layerBounds.unstableCount
-            let wantsZ3 = unstable <= options.z3LeafUnstable || child.depth > options.z3LeafDepth
-            if pool != nil, options.z3LeafUnstable >= 0, wantsZ3, unstable < child.z3UnstableLimit {
+            let z3Allowed = pool != nil && options.z3LeafUnstable >= 0 && unstable < child.z3UnstableLimit
+            if z3Allowed && child.depth > options.z3LeafDepth {
+                // Split deep enough: it waits for Z3 rather than being split further.
+                z3Backlog.push(node)
+            } else if z3Allowed && unstable <= options.z3LeafUnstable && z3HasRoom {
+                // Few unstable ReLUs: Z3 takes it if it keeps up, otherwise splitting goes on,
+                // which bounds the work pending in Z3 and its memory.
                 sendToZ3(node)
             } else {
                 queue.push(node)
             }
             return nil
+        }
+
+        /// Z3 keeps up while a couple of leaves wait per worker.
+        var z3HasRoom: Bool { (pool?.outstanding ?? .max) < 2 * max(options.z3Workers, 1) }
+
+        func dispatchBacklog() {
+            while z3HasRoom, let node = z3Backlog.pop() { sendToZ3(node) }
         }
 
         func sendToZ3(_ node: OpenSubproblem) {
@@ -146,26 +163,40 @@ final class BranchAndBound {
         while true {
             if options.deadline.isPast { return .timedOut }
             if let report = collectLeaves() { return .sat(report) }
-            statistics.peakQueue = max(statistics.peakQueue, queue.count)
+            dispatchBacklog()
+            statistics.peakQueue = max(statistics.peakQueue, queue.count + z3Backlog.count)
             if queue.isEmpty {
-                guard let pool, pool.outstanding > 0 else { break }
+                guard let pool, pool.outstanding > 0 || !z3Backlog.isEmpty else { break }
                 pool.waitForFinished(seconds: min(0.05, options.deadline.remainingSeconds))
                 continue
             }
-            if queue.count > options.maxSubproblems {
+            if queue.count + z3Backlog.count > options.maxSubproblems {
                 return .unknown("more than \(options.maxSubproblems) open subproblems (--max-subproblems)")
             }
-            if queue.bytes > memoryLimitBytes {
+            if queue.bytes + z3Backlog.bytes > memoryLimitBytes {
                 return .unknown("open subproblems need more than \(memoryLimitBytes >> 30) GiB")
             }
             var popped: [OpenSubproblem] = []
             while popped.count < max(options.batchSize, 1), let node = queue.pop() { popped.append(node) }
+            // Input splitting narrows in on where counterexamples would be: a short PGD in the
+            // weakest boxes of each batch finds those the first attack missed.
+            if mode == .input && options.attackSteps > 0 {
+                let start = ContinuousClock.now
+                defer { statistics.attackSeconds += seconds(since: start) }
+                for node in popped.prefix(2) {
+                    let margin = UnsafeMargin(region: node.region, outputCount: network.outputCount)
+                    if let report = localAttack.descend(
+                        from: node.bounds.witnessCandidate, within: node.subproblem.box, margin: margin, steps: 20, caseIndex: caseIndex) {
+                        return .sat(report)
+                    }
+                }
+            }
             do {
                 var children: [Child] = []
                 var results: [SubproblemBounds] = []
                 var unsplittable: [OpenSubproblem] = []
                 if mode == .input && options.inputBranching == .improvement {
-                    (children, results, unsplittable) = try splitByImprovement(popped, bound: bound)
+                    (children, results, unsplittable) = try splitByImprovement(popped, rootWidths: rootWidths, bound: bound)
                 } else {
                     let splits = mode == .input ? [] : try chooseReluSplits(popped)
                     for (index, node) in popped.enumerated() {
@@ -180,7 +211,7 @@ final class BranchAndBound {
                 for node in unsplittable {
                     // Nothing left to split: only Z3 can decide it.
                     if pool != nil && options.z3LeafUnstable >= 0 && node.bounds.layerBounds.unstableCount < node.z3UnstableLimit {
-                        sendToZ3(node)
+                        z3Backlog.push(node)
                     } else {
                         unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
                     }
@@ -212,11 +243,11 @@ final class BranchAndBound {
     /// bounded in one batch; per node, the dimension whose worse half is best wins, and its
     /// halves (already bounded) are the children.
     private func splitByImprovement(
-        _ nodes: [OpenSubproblem], bound: ([Child]) throws -> [SubproblemBounds]
+        _ nodes: [OpenSubproblem], rootWidths: [Double], bound: ([Child]) throws -> [SubproblemBounds]
     ) throws -> (children: [Child], results: [SubproblemBounds], unsplittable: [OpenSubproblem]) {
         var trials: [Child] = [], owners: [(node: Int, count: Int)] = [], unsplittable: [OpenSubproblem] = []
         for (index, node) in nodes.enumerated() {
-            let dimensions = InputBranching.splittableDimensions(node.subproblem.box)
+            let dimensions = InputBranching.balancedDimensions(node.subproblem.box, rootWidths: rootWidths)
             if dimensions.isEmpty { unsplittable.append(node) }
             for dimension in dimensions { trials += inputChildren(node, dimension: dimension) }
             owners.append((index, dimensions.count))

@@ -9,7 +9,7 @@ enum InputBranching {
     static func dimension(_ node: OpenSubproblem, heuristic: InputBranchingHeuristic, gradient: NetworkGradient, rootWidths: [Double]) -> Int? {
         let box = node.subproblem.box
         let widths = box.widths
-        let splittable = splittableDimensions(box)
+        let splittable = balancedDimensions(box, rootWidths: rootWidths)
         guard !splittable.isEmpty else { return nil }
         // Where the engine returned the weakest row's input coefficients A, the split that
         // helps that bound most halves the largest |A_i|·width_i.
@@ -25,6 +25,20 @@ enum InputBranching {
             if direction[best] != 0 { return best }
         }
         return splittable.max { widths[$0] / max(rootWidths[$0], .leastNormalMagnitude) < widths[$1] / max(rootWidths[$1], .leastNormalMagnitude) }
+    }
+
+    /// No dimension is left wider, relative to the root box, than this many times the
+    /// relatively narrowest: a greedy score can otherwise halve one dimension forever while
+    /// the box stays wide in the others, and bounds on such slivers never tighten.
+    static let maximumAspectRatio = 8.0
+
+    /// The splittable dimensions a heuristic may choose from: those within
+    /// ``maximumAspectRatio`` of the relatively widest.
+    static func balancedDimensions(_ box: InputBox, rootWidths: [Double]) -> [Int] {
+        let splittable = splittableDimensions(box)
+        let relative = (0..<box.dimension).map { box.upper[$0] - box.lower[$0] > 0 ? (box.upper[$0] - box.lower[$0]) / max(rootWidths[$0], .leastNormalMagnitude) : 0 }
+        guard let widest = splittable.map({ relative[$0] }).max() else { return [] }
+        return splittable.filter { relative[$0] * maximumAspectRatio >= widest }
     }
 
     /// Dimensions whose midpoint lies strictly inside the box (bisection makes progress).

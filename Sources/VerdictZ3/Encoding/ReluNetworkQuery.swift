@@ -99,8 +99,10 @@ public struct ReluNetworkQuery: Sendable {
                 let z = variable("z_\(layer)_\(o)")
                 require(Z3_mk_eq(context, z, sum)!)
                 let phase = phases?[layer][o] ?? .free
-                let lower = layerBounds?.lower[layer][o] ?? -.infinity
-                let upper = layerBounds?.upper[layer][o] ?? .infinity
+                // Engine bounds rounded outward to Float: still sound, and short numerals keep
+                // Z3's exact simplex fast (53-bit fractions made leaves several times slower).
+                let lower = (layerBounds?.lower[layer][o]).map { Double(Float($0).nextDown) } ?? -.infinity
+                let upper = (layerBounds?.upper[layer][o]).map { Double(Float($0).nextUp) } ?? .infinity
                 if lower.isFinite { require(Z3_mk_ge(context, z, number(lower))!) }
                 if upper.isFinite { require(Z3_mk_le(context, z, number(upper))!) }
                 if phase == .active || (phase == .free && lower >= 0) {
