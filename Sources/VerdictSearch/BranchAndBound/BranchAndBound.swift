@@ -77,15 +77,20 @@ final class BranchAndBound {
         /// Files a bounded child: dropped, a witness, a Z3 leaf or queued.
         func file(_ child: Child, _ result: SubproblemBounds) -> WitnessChecker.Report? {
             guard !result.isProved else { return nil }
-            let candidate = result.witnessCandidate
-            if candidate.count == network.inputCount,
-               UnsafeMargin(region: child.region, outputCount: network.outputCount).evaluate(gradient.outputs(candidate)).value <= 0,
-               let report = confirmation.confirm(candidate, caseIndex: caseIndex) {
-                return report
+            // The engine's candidate (a corner minimizing the weakest bound) and the box's
+            // center are run through the network: a counterexample, or a measure of how close
+            // this subproblem comes to one.
+            var concrete = Double.infinity
+            let margin = UnsafeMargin(region: child.region, outputCount: network.outputCount)
+            for candidate in [result.witnessCandidate, child.subproblem.box.center] where candidate.count == network.inputCount {
+                let value = margin.evaluate(gradient.outputs(candidate)).value
+                if value <= 0, let report = confirmation.confirm(candidate, caseIndex: caseIndex) { return report }
+                concrete = min(concrete, value)
             }
-            let node = OpenSubproblem(
+            var node = OpenSubproblem(
                 subproblem: child.subproblem, region: child.region, objectives: child.objectives, bounds: result, depth: child.depth,
                 z3UnstableLimit: child.z3UnstableLimit)
+            node.concreteMargin = concrete
             statistics.maxDepth = max(statistics.maxDepth, child.depth)
             let unstable = result.layerBounds.unstableCount
             let z3Allowed = pool != nil && options.z3LeafUnstable >= 0 && unstable < child.z3UnstableLimit
@@ -177,7 +182,9 @@ final class BranchAndBound {
                 return .unknown("open subproblems need more than \(memoryLimitBytes >> 30) GiB")
             }
             var popped: [OpenSubproblem] = []
-            while popped.count < max(options.batchSize, 1), let node = queue.pop() { popped.append(node) }
+            // Half the batch by the weakest bound, half by the closest point to the unsafe region.
+            let batch = max(options.batchSize, 1)
+            while popped.count < batch, let node = queue.pop(popped.count % 2 == 0 ? .weakestBound : .closestPoint) { popped.append(node) }
             // Input splitting narrows in on where counterexamples would be: a short PGD in the
             // weakest boxes of each batch finds those the first attack missed.
             if mode == .input && options.attackSteps > 0 {

@@ -12,6 +12,9 @@ struct OpenSubproblem: Sendable {
     /// Z3 failed on this subproblem (or an ancestor within its time limit): only a smaller
     /// unstable count than this sends a descendant to Z3 again.
     var z3UnstableLimit: Int
+    /// The unsafe margin of the network at the engine's witness candidate (infinity without
+    /// one): where a counterexample is most likely, the ``SubproblemQueue``'s second order.
+    var concreteMargin: Double = .infinity
     /// The queue's key: the lowest, over unrefuted disjuncts, of the disjunct's best row lower
     /// bound. Most negative is furthest from proved and is split first.
     let priority: Double
@@ -60,44 +63,5 @@ struct OpenSubproblem: Sendable {
             child.warmStart = OptimizedRelaxation(alpha: rows.map { warm.alpha[$0] }, beta: rows.map { $0 < warm.beta.count ? warm.beta[$0] : [] })
         }
         return (child, childRegion, childObjectives)
-    }
-}
-
-/// Open subproblems ordered by ``OpenSubproblem/priority``, lowest first (a binary heap).
-struct SubproblemQueue {
-    private var heap: [OpenSubproblem] = []
-    private(set) var bytes = 0
-
-    var count: Int { heap.count }
-    var isEmpty: Bool { heap.isEmpty }
-
-    mutating func push(_ item: OpenSubproblem) {
-        bytes += item.approximateBytes
-        heap.append(item)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].priority < heap[parent].priority else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> OpenSubproblem? {
-        guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
-        let top = heap.removeLast()
-        bytes -= top.approximateBytes
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < heap.count && heap[left].priority < heap[smallest].priority { smallest = left }
-            if right < heap.count && heap[right].priority < heap[smallest].priority { smallest = right }
-            if smallest == parent { break }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
     }
 }
