@@ -247,8 +247,8 @@ final class BranchAndBound {
     }
 
     /// Input splitting by bound improvement: both halves along every splittable dimension are
-    /// bounded in one batch; per node, the dimension whose worse half is best wins, and its
-    /// halves (already bounded) are the children.
+    /// bounded in one batch; per node, the dimension whose halves fall shortest of a proof in
+    /// total wins, and its halves (already bounded) are the children.
     private func splitByImprovement(
         _ nodes: [OpenSubproblem], rootWidths: [Double], bound: ([Child]) throws -> [SubproblemBounds]
     ) throws -> (children: [Child], results: [SubproblemBounds], unsplittable: [OpenSubproblem]) {
@@ -267,7 +267,9 @@ final class BranchAndBound {
             for option in 0..<owner.count {
                 let first = next + 2 * option
                 let scores = (first..<(first + 2)).map { results[$0].isProved ? Double.infinity : OpenSubproblem.priority(trials[$0].objectives, bounds: results[$0]) }
-                let score = min(scores[0], scores[1])
+                // Both halves' shortfalls count (a refuted half adds none): scoring only the
+                // worse half rewards shaving slivers off one dimension forever.
+                let score = min(scores[0], 0) + min(scores[1], 0)
                 if best.map({ score > $0.score }) ?? true { best = (score, first) }
             }
             if let best {

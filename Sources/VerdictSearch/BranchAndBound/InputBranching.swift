@@ -30,7 +30,7 @@ enum InputBranching {
     /// No dimension is left wider, relative to the root box, than this many times the
     /// relatively narrowest: a greedy score can otherwise halve one dimension forever while
     /// the box stays wide in the others, and bounds on such slivers never tighten.
-    static let maximumAspectRatio = 8.0
+    static let maximumAspectRatio = 64.0
 
     /// The splittable dimensions a heuristic may choose from: those within
     /// ``maximumAspectRatio`` of the relatively widest.
