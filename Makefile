@@ -1,6 +1,7 @@
 # Verdict: the two commands a newcomer runs, and a few more.
-#   make example   run Verdict on the embedded example: inspect, evaluate, parse a property, bound it
-#   make test      run the test suite (installs what it needs first)
+#   make example   run Verdict on the embedded example: inspect it, then verify two properties
+#   make test      run the test suite (installs what it needs first; builds release for the
+#                  tests that run the shared benchmarks)
 
 SWIFT ?= swift
 EXAMPLE := benchmarks/examples/digits
@@ -11,11 +12,13 @@ VERDICT := .build/release/verdict
 example: setup release
 	$(VERDICT) info $(EXAMPLE)/digits.onnx
 	$(VERDICT) eval $(EXAMPLE)/digits.onnx --input $(EXAMPLE)/inputs/digit_0.json
-	$(VERDICT) spec $(EXAMPLE)/properties/digit_0_eps_0.5.vnnlib --network $(EXAMPLE)/digits.onnx
 	$(VERDICT) bounds $(EXAMPLE)/properties/digit_0_eps_0.5.vnnlib --network $(EXAMPLE)/digits.onnx --method alpha-crown
+	$(VERDICT) verify $(EXAMPLE)/properties/digit_0_eps_2.0.vnnlib --network $(EXAMPLE)/digits.onnx --timeout 60
+	$(VERDICT) verify $(EXAMPLE)/properties/digit_1_eps_2.0.vnnlib --network $(EXAMPLE)/digits.onnx --timeout 60
 
 test:
 	scripts/setup.sh --test
+	$(SWIFT) build -c release
 	$(SWIFT) build
 	$(SWIFT) test --disable-swift-testing
 

@@ -93,6 +93,6 @@ let package = Package(
             name: "VerdictSearchTests",
             dependencies: ["VerdictSearch", "VerdictZ3", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
         ),
-        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictTestSupport"]),
+        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]),
     ]
 )

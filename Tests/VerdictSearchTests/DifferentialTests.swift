@@ -71,7 +71,7 @@ final class DifferentialTests: XCTestCase {
             options.deadline = Deadline(seconds: 30)
             let verifier = try Verifier(network: network, property: property, options: options)
             let result = verifier.verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
-            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.method), K=\(options.z3LeafUnstable)"
+            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {
