@@ -9,29 +9,17 @@ script exits 1.
 
     benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [ROOT/acasxu ROOT/mnistfc ...]
 """
-import csv
 import json
 import os
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suite_instances import instances  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERDICT = os.path.join(HERE, "..", ".build", "release", "verdict")
-
-
-def instances(folder):
-    name = next(f for f in os.listdir(folder) if f.endswith("_instances.csv"))
-    expected = {}
-    path = os.path.join(folder, "expected.csv")
-    if os.path.exists(path):
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                expected[(row["onnx"], row["vnnlib"])] = row["expected"]
-    with open(os.path.join(folder, name), newline="") as f:
-        for row in csv.reader(f):
-            if len(row) >= 3:
-                yield row[0].strip(), row[1].strip(), expected.get((row[0].strip(), row[1].strip()), "unknown")
 
 
 def main():
@@ -56,7 +44,7 @@ def main():
             for device in devices:
                 proved = 0
                 start = time.time()
-                for network, prop, expected in items:
+                for network, prop, _, expected in items:
                     result = subprocess.run(
                         [VERDICT, "bounds", os.path.join(folder, prop), "--network", os.path.join(folder, network),
                          "--method", method, "--device", device, "--json"],

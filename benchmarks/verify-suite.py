@@ -12,30 +12,17 @@ unsat is known or the other way round) is a release-blocking bug: the script exi
 property name contains TEXT; flags after `--` go to `verdict verify` (for example
 `-- --split relu --branching fsb`).
 """
-import csv
 import json
 import os
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from suite_instances import instances  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERDICT = os.environ.get("VERDICT", os.path.join(HERE, "..", ".build", "release", "verdict"))
-
-
-def instances(folder):
-    name = next(f for f in os.listdir(folder) if f.endswith("_instances.csv"))
-    expected = {}
-    path = os.path.join(folder, "expected.csv")
-    if os.path.exists(path):
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                expected[(row["onnx"].strip(), row["vnnlib"].strip())] = row["expected"].strip()
-    with open(os.path.join(folder, name), newline="") as f:
-        for row in csv.reader(f):
-            if len(row) >= 3:
-                key = (row[0].strip(), row[1].strip())
-                yield key[0], key[1], float(row[2]), expected.get(key, "unknown")
 
 
 def main():

@@ -38,11 +38,7 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Adam step size for the α slopes.")
     var learningRate = 0.1
 
-    @Option(help: "Where bounds are computed: auto (a GPU, else any OpenCL device, else the CPU), cpu, opencl or opencl:INDEX.")
-    var device: DeviceChoice = .auto
-
-    @Option(help: "Arithmetic of OpenCL devices: auto (double where supported), float or double.")
-    var precision: DevicePrecision = .auto
+    @OptionGroup var devices: DeviceOptions
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -63,7 +59,7 @@ struct BoundsCommand: ParsableCommand {
                 "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
         }
         let boundNetwork = try BoundNetwork(model)
-        let engine = try EngineSelection.engine(for: boundNetwork, choice: device, precision: precision)
+        let engine = try devices.engine(for: boundNetwork)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in
             BoundTask(subproblem: Subproblem(box: item.box, network: boundNetwork), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))

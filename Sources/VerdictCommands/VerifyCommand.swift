@@ -67,11 +67,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "α/β gradient steps per bound computation.")
     var iterations = 10
 
-    @Option(help: "Where bounds are computed: auto, cpu, opencl or opencl:INDEX.")
-    var device: DeviceChoice = .auto
-
-    @Option(help: "Arithmetic of OpenCL devices: auto, float or double.")
-    var precision: DevicePrecision = .auto
+    @OptionGroup var devices: DeviceOptions
 
     @Option(help: "Stop with unknown when more subproblems than this are open.")
     var maxSubproblems = 500_000
@@ -154,7 +150,7 @@ struct VerifyCommand: ParsableCommand {
         case .z3:
             result = verifier.verifyWithZ3()
         case .bab:
-            let boundEngine = try EngineSelection.engine(for: BoundNetwork(model), choice: device, precision: precision)
+            let boundEngine = try devices.engine(for: BoundNetwork(model))
             engineName = boundEngine.name
             logger.debug("bound engine: \(boundEngine.name), split: \(options.resolvedSplitMode(inputCount: model.inputCount).rawValue)")
             result = verifier.verify(engine: boundEngine)
