@@ -36,14 +36,17 @@ __kernel void backward_bias(const int rows, const int width, const int stride,
         + (any ? flushPerTerm * width * inputMagnitudeSum[owner[r]] : 0);
 }
 
-// Through a ReLU layer: ν (coefficients over the activations) becomes μ (over the
-// pre-activations), in place. ν_j >= 0 takes the lower slope (α where optimized), ν_j < 0 the
-// upper line, whose intercept goes into the constant; split neurons subtract β·sign.
-__kernel void backward_relu(const int rows, const int width, const int stride,
-                            __global REAL *coefficients, __global const int *owner,
+// Through a ReLU layer: ν (coefficients over the activations, rows of `incomingCoefficients`
+// with stride incomingStride) becomes μ (over the pre-activations, rows of `coefficients` with
+// stride `stride`); the two may be the same buffer. ν_j >= 0 takes the lower slope (α where
+// optimized), ν_j < 0 the upper line, whose intercept goes into the constant; split neurons
+// subtract β·sign. α and β are `rows x parameterStride`, this layer's from layerOffset.
+__kernel void backward_relu(const int rows, const int width, const int stride, const int incomingStride,
+                            __global const REAL *incomingCoefficients, __global REAL *coefficients, __global const int *owner,
                             __global const REAL *lowerSlope, __global const REAL *upperSlope,
                             __global const REAL *upperIntercept, __global const REAL *isUnstable,
                             __global const REAL *splitSign, __global const REAL *preActivationMagnitude,
+                            const int parameterStride, const int layerOffset,
                             const int hasAlpha, __global const REAL *alpha,
                             const int hasBeta, __global const REAL *beta,
                             const REAL unit, const REAL gammaIntercept,
@@ -51,14 +54,16 @@ __kernel void backward_relu(const int rows, const int width, const int stride,
 {
     const int r = get_global_id(0);
     if (r >= rows) return;
-    __global REAL *nu = coefficients + r * stride;
+    __global const REAL *nu = incomingCoefficients + r * incomingStride;
+    __global REAL *mu = coefficients + r * stride;
     const int base = owner[r] * width;
+    const int parameters = r * parameterStride + layerOffset;
     REAL intercepts = 0, interceptMagnitude = 0, error = 0;
     for (int j = 0; j < width; j++) {
         const REAL incoming = nu[j];
         REAL outgoing;
         if (incoming >= 0) {
-            const REAL slope = (isUnstable[base + j] != 0 && hasAlpha) ? alpha[r * width + j] : lowerSlope[base + j];
+            const REAL slope = (isUnstable[base + j] != 0 && hasAlpha) ? alpha[parameters + j] : lowerSlope[base + j];
             outgoing = incoming * slope;
         } else {
             outgoing = incoming * upperSlope[base + j];
@@ -68,11 +73,11 @@ __kernel void backward_relu(const int rows, const int width, const int stride,
         }
         REAL betaTerm = 0;
         if (hasBeta && splitSign[base + j] != 0) {
-            betaTerm = beta[r * width + j] * splitSign[base + j];
+            betaTerm = beta[parameters + j] * splitSign[base + j];
             outgoing -= betaTerm;
         }
         error += 2 * unit * (fabs(outgoing) + fabs(betaTerm)) * preActivationMagnitude[base + j];
-        nu[j] = outgoing;
+        mu[j] = outgoing;
     }
     constants[r] += intercepts;
     constantMagnitude[r] += interceptMagnitude;
@@ -81,12 +86,13 @@ __kernel void backward_relu(const int rows, const int width, const int stride,
 
 // The end of a pass: the row's linear function over the input box, minimized at the corner
 // each coefficient picks. Gives Σ ν_j x*_j and Σ |ν_j x*_j| (for the allowance), and the
-// corner itself when asked (witness candidates, α gradients).
+// corner itself when asked (witness candidates, α gradients), in rows of cornerStride values
+// whose padding beyond `width` is zero (a product may read it).
 __kernel void concretize(const int rows, const int width, const int stride,
                          __global const REAL *coefficients, __global const int *owner,
                          __global const REAL *boxLower, __global const REAL *boxUpper,
                          __global REAL *sums, __global REAL *magnitudes,
-                         const int writeCorners, __global REAL *corners)
+                         const int writeCorners, const int cornerStride, __global REAL *corners)
 {
     const int r = get_global_id(0);
     if (r >= rows) return;
@@ -99,17 +105,22 @@ __kernel void concretize(const int rows, const int width, const int stride,
         const REAL x = c >= 0 ? lower[j] : upper[j];
         sum += c * x;
         magnitude += fabs(c * x);
-        if (writeCorners) corners[r * width + j] = c == 0 ? lower[j] / 2 + upper[j] / 2 : x;
+        if (writeCorners) corners[r * cornerStride + j] = c == 0 ? lower[j] / 2 + upper[j] / 2 : x;
+    }
+    if (writeCorners) {
+        for (int j = width; j < cornerStride; j++) corners[r * cornerStride + j] = 0;
     }
     sums[r] = sum;
     magnitudes[r] = magnitude;
 }
 
-// Interval arithmetic through one affine stage (IBP), one work item per (subproblem, output):
+// Interval arithmetic through one affine stage (IBP), one work item per (output, subproblem):
 // [lower, upper] of W x + b for x in the subproblem's input interval, moved outward by the
 // allowance γ·(|b_o| + (|W|·m)_o), doubled, and one step further for the final subtraction.
+// The weights come transposed (`inputs x weightStride`), so neighbouring work items read
+// neighbouring weights.
 __kernel void interval_stage(const int subproblems, const int inputs, const int outputs, const int weightStride,
-                             __global const REAL *weights, __global const REAL *bias,
+                             __global const REAL *transposedWeights, __global const REAL *bias,
                              __global const REAL *inputLower, __global const REAL *inputUpper,
                              __global const REAL *weightedMagnitude, const REAL gamma, const REAL slack,
                              __global REAL *outputLower, __global REAL *outputUpper)
@@ -117,19 +128,14 @@ __kernel void interval_stage(const int subproblems, const int inputs, const int 
     const int o = get_global_id(0);
     const int p = get_global_id(1);
     if (o >= outputs || p >= subproblems) return;
-    __global const REAL *w = weights + o * weightStride;
     __global const REAL *l = inputLower + p * inputs;
     __global const REAL *u = inputUpper + p * inputs;
     REAL low = bias[o], high = bias[o];
     for (int i = 0; i < inputs; i++) {
-        const REAL weight = w[i];
-        if (weight >= 0) {
-            low += weight * l[i];
-            high += weight * u[i];
-        } else {
-            low += weight * u[i];
-            high += weight * l[i];
-        }
+        const REAL weight = transposedWeights[i * weightStride + o];
+        const int positive = weight >= 0;
+        low += weight * (positive ? l[i] : u[i]);
+        high += weight * (positive ? u[i] : l[i]);
     }
     const REAL error = 2 * gamma * (fabs(bias[o]) + weightedMagnitude[p * outputs + o]) + slack;
     outputLower[p * outputs + o] = nextafter(low - error, (REAL)(-INFINITY));

@@ -32,8 +32,8 @@ public enum KernelLayout: Sendable {
 public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     public let device: OpenCLDevice
     public let usesDouble: Bool
-    private let network: BoundNetwork
-    private let state: Mutex<DeviceState>
+    let network: BoundNetwork
+    let state: Mutex<DeviceState>
 
     enum Layout {
         /// `TILE x TILE` blocks of C per work group of `TILE x rowsPerGroup` items.
@@ -47,13 +47,16 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
     }
 
-    private struct DeviceState: @unchecked Sendable {
+    struct DeviceState: @unchecked Sendable {
         let context: OpenCLContext
         let product: OpenCLKernel
         let bias: OpenCLKernel
         let relu: OpenCLKernel
         let concretize: OpenCLKernel
         let interval: OpenCLKernel
+        let resetRows: OpenCLKernel
+        let keepBest: OpenCLKernel
+        let relaxedForward: OpenCLKernel
         let layout: Layout
         let weights: [OpenCLBuffer]
         let transposedWeights: [OpenCLBuffer]
@@ -94,14 +97,15 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             product = try program.kernel("matrix_multiply")
             layout = .tiled(tile: tile, rowsPerGroup: tile / workPerItem)
         } else {
-            // Measured on PoCL with AVX-512: 8 rows of 8 doubles or 16 floats per work item.
-            let rows = 8, width = usesDouble ? 8 : 16
+            // 8 rows by two vectors of 8 doubles or 16 floats per work item: AVX-512 registers.
+            let vector = usesDouble ? 8 : 16
             let program = try context.buildProgram(
-                source: try Kernels.source("matrix_multiply_vector.cl"), options: "\(precisionOptions) -D ROWS=\(rows) -D VEC=\(width)")
+                source: try Kernels.source("matrix_multiply_vector.cl"), options: "\(precisionOptions) -D VEC=\(vector)")
             product = try program.kernel("matrix_multiply_vector")
-            layout = .vector(rows: rows, width: width)
+            layout = .vector(rows: 8, width: 2 * vector)
         }
         let steps = try context.buildProgram(source: try Kernels.source("backward_steps.cl"), options: precisionOptions)
+        let optimization = try context.buildProgram(source: try Kernels.source("relaxation_optimization.cl"), options: precisionOptions)
         let double = usesDouble, padding = layout.padding
         // Weights padded with zeros to whole vectors: columns (so rows of C are whole vectors)
         // and rows (so the vector kernel may read whole tiles of K).
@@ -118,6 +122,8 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
             concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_stage"),
+            resetRows: try optimization.kernel("reset_rows"), keepBest: try optimization.kernel("keep_best"),
+            relaxedForward: try optimization.kernel("relaxed_forward"),
             layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
             stride: OpenCLBoundKernels.padded(widest, padding)))
     }
@@ -142,10 +148,10 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     // MARK: Conversions in the safe direction
 
     /// The device's values of `values`: exact in double; in float, rounded to nearest.
-    private func deviceValues(_ values: [Double]) -> [Double] { usesDouble ? values : values.map { Double(Float($0)) } }
+    func deviceValues(_ values: [Double]) -> [Double] { usesDouble ? values : values.map { Double(Float($0)) } }
 
     /// Rounded up to the device type (for magnitudes and intercepts).
-    private func roundedUp(_ values: [Double]) -> [Double] {
+    func roundedUp(_ values: [Double]) -> [Double] {
         usesDouble ? values : values.map { value in
             let float = Float(value)
             return Double(float) < value ? Double(float.nextUp) : Double(float)
@@ -153,7 +159,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     }
 
     /// Rounded down to the device type (for constants of lower bounds).
-    private func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
+    func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
 
     static func upload(_ values: [Double], double: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
         double
@@ -161,15 +167,15 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             : try context.buffer(of: Float.self, count: values.count, values: values.map { Float($0) })
     }
 
-    private func upload(_ values: [Double], into context: OpenCLContext) throws -> OpenCLBuffer {
+    func upload(_ values: [Double], into context: OpenCLContext) throws -> OpenCLBuffer {
         try OpenCLBoundKernels.upload(values, double: usesDouble, into: context)
     }
 
-    private func write(_ values: [Double], to buffer: OpenCLBuffer, context: OpenCLContext) throws {
+    func write(_ values: [Double], to buffer: OpenCLBuffer, context: OpenCLContext) throws {
         if usesDouble { try context.write(values, to: buffer) } else { try context.write(values.map { Float($0) }, to: buffer) }
     }
 
-    private func read(_ buffer: OpenCLBuffer, count: Int, context: OpenCLContext) throws -> [Double] {
+    func read(_ buffer: OpenCLBuffer, count: Int, context: OpenCLContext) throws -> [Double] {
         usesDouble ? try context.read(buffer, count: count, as: Double.self) : try context.read(buffer, count: count, as: Float.self).map(Double.init)
     }
 
@@ -192,7 +198,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
     }
 
-    private func scratchBuffer(_ state: inout DeviceState, _ name: String, _ count: Int) throws -> OpenCLBuffer {
+    func scratchBuffer(_ state: inout DeviceState, _ name: String, _ count: Int) throws -> OpenCLBuffer {
         if let existing = state.scratch[name], existing.count >= count { return existing }
         let size = max(count, 2 * (state.scratch[name]?.count ?? 0), 1)
         let buffer = usesDouble ? try state.context.buffer(of: Double.self, count: size) : try state.context.buffer(of: Float.self, count: size)
@@ -201,7 +207,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     }
 
     /// `result (rows x columns, stride resultStride) = left (rows x inner, stride leftStride) · W`.
-    private func runProduct(
+    func runProduct(
         _ state: DeviceState, left: OpenCLBuffer, leftStride: Int, rows: Int, stage: Int, transposed: Bool,
         into result: OpenCLBuffer, resultStride: Int
     ) throws {
@@ -280,78 +286,136 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let device = allowance
         return try state.withLock { state in
             let context = state.context
-            let stride = state.stride
-            // Rows padded to the common stride.
-            let firstWidth = network.stages[request.stage].outputCount
-            let padded = OpenCLBoundKernels.restrided(request.coefficients, rows: rows, columns: firstWidth, from: firstWidth, to: stride)
-            var current = try scratchBuffer(&state, "coefficients-a", rows * stride)
-            var other = try scratchBuffer(&state, "coefficients-b", rows * stride)
-            try write(padded, to: current, context: context)
-            let owner = try context.buffer(int32s: request.owner)
-            let constants = try upload(roundedDown(request.constants), into: context)
-            let constantMagnitude = try upload(request.constants.map(\.magnitude), into: context)
-            let errors = try upload([Double](repeating: 0, count: rows), into: context)
+            let pass = try beginPass(&state, request)
+            try fillZeros(pass.errors, count: rows, context: context)
             var kept: [[Double]] = Array(repeating: [], count: network.reluLayerCount)
-            let alphaBuffers = try request.alpha.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
-            let betaBuffers = try request.beta.map { layers in try layers.map { try upload(deviceValues($0), into: context) } }
-            let placeholder = constants
-            var stage = request.stage
-            while true {
-                let affine = network.stages[stage]
-                guard let magnitude = state.stageMagnitude[stage] else {
-                    throw OpenCLError(call: "backward pass", code: 0, detail: "stage \(stage) was not sent to the device")
-                }
-                let bias = state.bias
-                try bias.setArguments([
-                    .int(rows), .int(affine.outputCount), .int(stride), .buffer(current), .buffer(owner),
-                    .buffer(state.biases[stage]), .buffer(magnitude.weighted), .buffer(magnitude.sums),
-                    factor(device.gamma(affine.outputCount + 2)), factor(device.gamma(affine.outputCount + 3)), factor(device.flushSlack),
-                    .buffer(constants), .buffer(constantMagnitude), .buffer(errors),
-                ])
-                try context.run(bias, globalSize: rows)
-                try runProduct(state, left: current, leftStride: stride, rows: rows, stage: stage, transposed: false, into: other, resultStride: stride)
-                swap(&current, &other)
-                if stage == 0 { break }
-                let layer = stage - 1, width = affine.inputCount
-                if request.keepCoefficients {
+            let observer: ((Int, OpenCLBuffer, Int) throws -> Void)? = request.keepCoefficients
+                ? { layer, buffer, stride in
+                    let width = self.network.reluWidth(layer)
                     kept[layer] = OpenCLBoundKernels.restrided(
-                        try read(current, count: rows * stride, context: context), rows: rows, columns: width, from: stride, to: width)
-                }
-                guard let relaxation = state.relaxations[layer] else {
-                    throw OpenCLError(call: "backward pass", code: 0, detail: "layer \(layer) relaxation was not sent to the device")
-                }
-                let relu = state.relu
-                try relu.setArguments(
-                    [.int(rows), .int(width), .int(stride), .buffer(current), .buffer(owner)]
-                        + relaxation.map { .buffer($0) }
-                        + [
-                            .int(alphaBuffers == nil ? 0 : 1), .buffer(alphaBuffers?[layer] ?? placeholder),
-                            .int(betaBuffers == nil ? 0 : 1), .buffer(betaBuffers?[layer] ?? placeholder),
-                            factor(device.unitRoundoff), factor(device.gamma(width + 1)),
-                            .buffer(constants), .buffer(constantMagnitude), .buffer(errors),
-                        ])
-                try context.run(relu, globalSize: rows)
-                stage -= 1
-            }
-            guard let box = state.box else { throw OpenCLError(call: "backward pass", code: 0, detail: "no batch was begun") }
-            let sums = try scratchBuffer(&state, "sums", rows)
-            let magnitudes = try scratchBuffer(&state, "magnitudes", rows)
+                        try self.read(buffer, count: rows * stride, context: context), rows: rows, columns: width, from: stride, to: width)
+                } : nil
             let corners = try scratchBuffer(&state, "corners", request.wantCorners ? rows * inputCount : 1)
-            let concretize = state.concretize
-            try concretize.setArguments([
-                .int(rows), .int(inputCount), .int(stride), .buffer(current), .buffer(owner), .buffer(box.lower), .buffer(box.upper),
-                .buffer(sums), .buffer(magnitudes), .int(request.wantCorners ? 1 : 0), .buffer(corners),
-            ])
-            try context.run(concretize, globalSize: rows)
+            try enqueueBackward(
+                &state, pass, keptBuffers: nil, observeKept: observer, corners: request.wantCorners ? (corners, inputCount) : nil)
             return BackwardKernelResult(
-                constants: try read(constants, count: rows, context: context),
-                constantMagnitude: try read(constantMagnitude, count: rows, context: context),
-                errors: try read(errors, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
-                sums: try read(sums, count: rows, context: context),
-                magnitudes: try read(magnitudes, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
+                constants: try read(pass.constants, count: rows, context: context),
+                constantMagnitude: try read(pass.constantMagnitude, count: rows, context: context),
+                errors: try read(pass.errors, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
+                sums: try read(pass.sums, count: rows, context: context),
+                magnitudes: try read(pass.magnitudes, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
                 corners: request.wantCorners ? try read(corners, count: rows * inputCount, context: context) : nil,
                 activationCoefficients: kept)
         }
+    }
+
+    /// Sets the first `count` values of a buffer of the device type to zero, without waiting.
+    func fillZeros(_ buffer: OpenCLBuffer, count: Int, context: OpenCLContext) throws {
+        if usesDouble { try context.fill(buffer, with: Double(0), count: count) } else { try context.fill(buffer, with: Float(0), count: count) }
+    }
+
+    /// The device buffers of one backward pass's rows.
+    struct PassBuffers {
+        let rows: Int
+        let stage: Int
+        /// The rows' starting coefficients (`rows x stride`); never written by the pass.
+        let coefficients: OpenCLBuffer
+        let owner: OpenCLBuffer
+        let constants: OpenCLBuffer
+        let constantMagnitude: OpenCLBuffer
+        let errors: OpenCLBuffer
+        let sums: OpenCLBuffer
+        let magnitudes: OpenCLBuffer
+        /// `rows x reluCount`, or nil.
+        let alpha: OpenCLBuffer?
+        let beta: OpenCLBuffer?
+    }
+
+    /// Uploads a request's rows (constants rounded down to the device type, α and β as given).
+    func beginPass(_ state: inout DeviceState, _ request: BackwardKernelRequest) throws -> PassBuffers {
+        let rows = request.rowCount, context = state.context
+        let firstWidth = network.stages[request.stage].outputCount
+        let padded = OpenCLBoundKernels.restrided(request.coefficients, rows: rows, columns: firstWidth, from: firstWidth, to: state.stride)
+        let coefficients = try scratchBuffer(&state, "coefficients-start", rows * state.stride)
+        try write(padded, to: coefficients, context: context)
+        return PassBuffers(
+            rows: rows, stage: request.stage, coefficients: coefficients, owner: try context.buffer(int32s: request.owner),
+            constants: try upload(roundedDown(request.constants), into: context),
+            constantMagnitude: try upload(request.constants.map(\.magnitude), into: context),
+            errors: try scratchBuffer(&state, "errors", rows), sums: try scratchBuffer(&state, "sums", rows),
+            magnitudes: try scratchBuffer(&state, "magnitudes", rows),
+            alpha: try request.alpha.map { try upload(deviceValues($0), into: context) },
+            beta: try request.beta.map { try upload(deviceValues($0), into: context) })
+    }
+
+    /// Where each ReLU layer's α and β start within a row of `reluCount` parameters.
+    var layerOffsets: [Int] {
+        (0..<network.reluLayerCount).reduce(into: [Int]()) { offsets, layer in
+            offsets.append(layer == 0 ? 0 : offsets[layer - 1] + network.reluWidth(layer - 1))
+        }
+    }
+
+    /// Enqueues one backward pass over `pass`'s rows down to the inputs, then the
+    /// concretization. Each ReLU layer's incoming coefficients go to `keptBuffers[layer]`
+    /// (`rows x padded width`) when given, and are shown to `observeKept` (layer, buffer, stride)
+    /// when given. The corners are written when `corners` names a buffer and its row stride.
+    func enqueueBackward(
+        _ state: inout DeviceState, _ pass: PassBuffers, keptBuffers: [OpenCLBuffer]?,
+        observeKept: ((Int, OpenCLBuffer, Int) throws -> Void)?, corners: (buffer: OpenCLBuffer, stride: Int)?
+    ) throws {
+        let context = state.context, device = allowance, stride = state.stride, rows = pass.rows
+        let working = [try scratchBuffer(&state, "coefficients-a", rows * stride), try scratchBuffer(&state, "coefficients-b", rows * stride)]
+        let offsets = layerOffsets
+        var current = pass.coefficients
+        var stage = pass.stage
+        while true {
+            let affine = network.stages[stage]
+            guard let magnitude = state.stageMagnitude[stage] else {
+                throw OpenCLError(call: "backward pass", code: 0, detail: "stage \(stage) was not sent to the device")
+            }
+            try state.bias.setArguments([
+                .int(rows), .int(affine.outputCount), .int(stride), .buffer(current), .buffer(pass.owner),
+                .buffer(state.biases[stage]), .buffer(magnitude.weighted), .buffer(magnitude.sums),
+                factor(device.gamma(affine.outputCount + 2)), factor(device.gamma(affine.outputCount + 3)), factor(device.flushSlack),
+                .buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors),
+            ])
+            try context.run(state.bias, globalSize: rows)
+            // A working buffer other than the one being read (never the request's own rows).
+            let free = current === working[0] ? working[1] : working[0]
+            if stage == 0 {
+                try runProduct(state, left: current, leftStride: stride, rows: rows, stage: 0, transposed: false, into: free, resultStride: stride)
+                current = free
+                break
+            }
+            let layer = stage - 1, width = affine.inputCount
+            let (incoming, incomingStride) = keptBuffers.map { ($0[layer], OpenCLBoundKernels.padded(width, state.layout.padding)) } ?? (free, stride)
+            try runProduct(state, left: current, leftStride: stride, rows: rows, stage: stage, transposed: false, into: incoming, resultStride: incomingStride)
+            try observeKept?(layer, incoming, incomingStride)
+            guard let relaxation = state.relaxations[layer] else {
+                throw OpenCLError(call: "backward pass", code: 0, detail: "layer \(layer) relaxation was not sent to the device")
+            }
+            try state.relu.setArguments(
+                [.int(rows), .int(width), .int(stride), .int(incomingStride), .buffer(incoming), .buffer(free), .buffer(pass.owner)]
+                    + relaxation.map { .buffer($0) }
+                    + [
+                        .int(network.reluCount), .int(offsets[layer]),
+                        .int(pass.alpha == nil ? 0 : 1), .buffer(pass.alpha ?? pass.constants),
+                        .int(pass.beta == nil ? 0 : 1), .buffer(pass.beta ?? pass.constants),
+                        factor(device.unitRoundoff), factor(device.gamma(width + 1)),
+                        .buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors),
+                    ])
+            try context.run(state.relu, globalSize: rows)
+            current = free
+            stage -= 1
+        }
+        guard let box = state.box else { throw OpenCLError(call: "backward pass", code: 0, detail: "no batch was begun") }
+        let inputCount = network.inputCount
+        try state.concretize.setArguments([
+            .int(rows), .int(inputCount), .int(stride), .buffer(current), .buffer(pass.owner), .buffer(box.lower), .buffer(box.upper),
+            .buffer(pass.sums), .buffer(pass.magnitudes), .int(corners == nil ? 0 : 1), .int(corners?.stride ?? inputCount),
+            .buffer(corners?.buffer ?? pass.sums),
+        ])
+        try context.run(state.concretize, globalSize: rows)
     }
 
     public func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double]) {
@@ -371,8 +435,8 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let kernel = state.interval
             try kernel.setArguments([
                 .int(subproblems), .int(affine.inputCount), .int(affine.outputCount),
-                .int(OpenCLBoundKernels.padded(affine.inputCount, state.layout.padding)),
-                .buffer(state.weights[stage]), .buffer(state.biases[stage]), .buffer(inputLower), .buffer(inputUpper),
+                .int(OpenCLBoundKernels.padded(affine.outputCount, state.layout.padding)),
+                .buffer(state.transposedWeights[stage]), .buffer(state.biases[stage]), .buffer(inputLower), .buffer(inputUpper),
                 .buffer(magnitude.weighted),
                 // +3: the weights' and inputs' rounding to the device type besides the sums.
                 factor(device.gamma(affine.inputCount + 3)), factor(device.underflowSlack),
@@ -387,7 +451,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
 
     /// An allowance factor as a kernel argument of the device type, rounded up so it stays an
     /// allowance.
-    private func factor(_ value: Double) -> KernelArgument {
+    func factor(_ value: Double) -> KernelArgument {
         usesDouble ? .double(value) : .float(Float(value).nextUp)
     }
 }

@@ -96,6 +96,16 @@ public final class OpenCLContext {
         }
     }
 
+    /// Fills the first `count` elements of a buffer with one value, without waiting.
+    public func fill<Element: BitwiseCopyable>(_ buffer: OpenCLBuffer, with value: Element, count: Int) throws {
+        precondition(count <= buffer.count)
+        guard count > 0 else { return }
+        var pattern = value
+        try OpenCLError.check(
+            clEnqueueFillBuffer(queue, buffer.memory, &pattern, MemoryLayout<Element>.size, 0, count * MemoryLayout<Element>.size, 0, nil, nil),
+            "clEnqueueFillBuffer")
+    }
+
     /// Reads the first `count` elements of a buffer, waiting for queued work.
     public func read<Element: BinaryFloatingPoint>(_ buffer: OpenCLBuffer, count: Int, as: Element.Type) throws -> [Element] {
         precondition(count <= buffer.count)
@@ -116,6 +126,19 @@ public final class OpenCLContext {
         try OpenCLError.check(
             clEnqueueNDRangeKernel(queue, kernel.kernel, 2, nil, &globalSize, &localSize, 0, nil, nil),
             "clEnqueueNDRangeKernel")
+    }
+
+    /// Reads the first `count` 32-bit integers of a buffer, waiting for queued work.
+    public func read(int32s buffer: OpenCLBuffer, count: Int) throws -> [Int32] {
+        precondition(count <= buffer.count)
+        var values = [Int32](repeating: 0, count: count)
+        guard count > 0 else { return values }
+        try values.withUnsafeMutableBytes { bytes in
+            try OpenCLError.check(
+                clEnqueueReadBuffer(queue, buffer.memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
+                "clEnqueueReadBuffer")
+        }
+        return values
     }
 
     /// Reads a whole buffer of floats back, waiting for queued work.

@@ -91,6 +91,66 @@ final class ParityTests: XCTestCase {
         }
     }
 
+    /// Split subproblems, as ReLU branch and bound makes them: β-CROWN with warm-started α and
+    /// β (resident on the device) agrees with the CPU along random split paths, and the float
+    /// device's bounds hold on every sampled point of the split region.
+    func testSplitPathsAgreeUnderBetaCROWN() throws {
+        var generator = SeededGenerator(seed: 79)
+        var comparedChildren = 0
+        for _ in 0..<10 {
+            let widths = [Int.random(in: 2...5, using: &generator), Int.random(in: 8...30, using: &generator), Int.random(in: 8...30, using: &generator), 2]
+            let network = try RandomNetworks.multilayerPerceptron(widths: widths, generator: &generator)
+            let boundNetwork = try BoundNetwork(network)
+            let (cpu, device) = try engines(boundNetwork)
+            let floatEngine = BatchedBoundEngine(
+                network: boundNetwork, products: try OpenCLBoundKernels(network: boundNetwork, device: try self.device(), precision: .float), name: "float")
+            let region = OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))]])
+            let objectives = Objectives(region: region, outputCount: 2)
+            let center = (0..<widths[0]).map { _ in Double.random(in: -1...1, using: &generator) }
+            var subproblem = Subproblem(box: InputBox(lower: center.map { $0 - 0.4 }, upper: center.map { $0 + 0.4 }), network: boundNetwork)
+            let options = BoundOptions(method: .betaCrown, iterations: 8)
+            var result = try cpu.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0]
+            for _ in 0..<3 {
+                guard !result.isInfeasible, let (layer, neuron) = Self.firstUnstable(result.layerBounds) else { break }
+                let phase: ReluPhase = Bool.random(using: &generator) ? .active : .inactive
+                subproblem = subproblem.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: result)
+                let tasks = [BoundTask(subproblem: subproblem, objectives: objectives)]
+                result = try cpu.bound(tasks, options: options)[0]
+                assertClose([result], try device.bound(tasks, options: options), "split path, layer \(layer) neuron \(neuron) \(phase)")
+                let floatResult = try floatEngine.bound(tasks, options: options)[0]
+                comparedChildren += 1
+                for _ in 0..<200 {
+                    let point = (0..<widths[0]).map { Double.random(in: subproblem.box.lower[$0]...subproblem.box.upper[$0], using: &generator) }
+                    let values = try network.evaluateAll(point)
+                    let inRegion = subproblem.phases.indices.allSatisfy { layer in
+                        subproblem.phases[layer].indices.allSatisfy { j in
+                            switch subproblem.phases[layer][j] {
+                            case .free: return true
+                            case .active: return values[1 + 2 * layer][j] >= 0
+                            case .inactive: return values[1 + 2 * layer][j] <= 0
+                            }
+                        }
+                    }
+                    guard inRegion else { continue }
+                    XCTAssertFalse(floatResult.isInfeasible, "a split region holding a sampled point was declared empty")
+                    let y = values.last!
+                    XCTAssertLessThanOrEqual(floatResult.lower[0], y[0] - y[1])
+                    XCTAssertGreaterThanOrEqual(floatResult.upper[0], y[0] - y[1])
+                }
+            }
+        }
+        XCTAssertGreaterThan(comparedChildren, 15)
+    }
+
+    private static func firstUnstable(_ bounds: LayerBounds) -> (Int, Int)? {
+        for layer in bounds.lower.indices {
+            if let neuron = bounds.lower[layer].indices.first(where: { bounds.lower[layer][$0] < 0 && bounds.upper[layer][$0] > 0 }) {
+                return (layer, neuron)
+            }
+        }
+        return nil
+    }
+
     func testSharedNetworksAgreeForBatchesOf1And7And512() throws {
         let cases = [("acasxu", "ACASXU_run2a_1_1_batch_2000.onnx", "prop_1.vnnlib", 512), ("mnistfc", "mnist-net_256x2.onnx", "prop_0_0.03.vnnlib", 7)]
         var generator = SeededGenerator(seed: 78)
@@ -114,7 +174,7 @@ final class ParityTests: XCTestCase {
                     }
                     return BoundTask(subproblem: Subproblem(box: InputBox(lower: lower, upper: upper), network: boundNetwork), objectives: objectives)
                 }
-                let methods: [BoundMethod] = batch > 7 ? [.ibp, .crown] : BoundMethod.allCases
+                let methods = BoundMethod.allCases
                 for method in methods {
                     let options = BoundOptions(method: method, iterations: 5)
                     assertClose(try cpu.bound(tasks, options: options), try device.bound(tasks, options: options), "\(model) \(method) batch \(batch)")

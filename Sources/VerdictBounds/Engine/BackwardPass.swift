@@ -108,26 +108,35 @@ struct BackwardPass {
     ) throws -> BackwardResult {
         let request = BackwardKernelRequest(
             stage: stage, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
-            alpha: rows.alpha.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
-            beta: rows.beta.map { perRow in (0..<stage).map { layer in perRow.flatMap { $0[layer] } } },
+            alpha: rows.alpha.map { perRow in perRow.flatMap { $0.flatMap { $0 } } },
+            beta: rows.beta.map { perRow in perRow.flatMap { $0.flatMap { $0 } } },
             keepCoefficients: keepCoefficients, wantCorners: needCorners)
         let result = try kernels.backward(request)
+        return deviceResult(result, rows: rows.count, activationCoefficients: result.activationCoefficients)
+    }
+
+    /// Sound lower bounds from the parts a device summed (see ``BackwardKernelResult``), with
+    /// the allowance of the device's own arithmetic.
+    func deviceLowerBounds(_ result: BackwardKernelResult, device: RoundingAllowance) -> [Double] {
         // Everything was summed on the device, in its arithmetic: the constants with at most 2
         // additions per stage and layer, the corner terms as an n-term dot product.
-        let device = kernels.allowance
         let constantGamma = device.gamma(4 * network.stages.count + 8)
         let concreteGamma = device.gamma(network.inputCount + 2)
-        var lower = [Double](repeating: 0, count: rows.count)
-        for row in 0..<rows.count {
+        return result.constants.indices.map { row in
             let total = result.constants[row] + result.sums[row]
             let error = result.errors[row] + concreteGamma * (result.magnitudes[row] + result.constants[row].magnitude)
                 + constantGamma * result.constantMagnitude[row]
-            lower[row] = device.lowered(total, by: error)
+            return device.lowered(total, by: error)
         }
+    }
+
+    /// A device pass's result as the host's passes give it.
+    func deviceResult(_ result: BackwardKernelResult, rows: Int, activationCoefficients: [[Double]]) -> BackwardResult {
+        let lower = deviceLowerBounds(result, device: products.allowance)
         let width = network.inputCount
-        let corners = result.corners.map { flat in (0..<rows.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
-            ?? Array(repeating: [], count: rows.count)
-        return BackwardResult(lower: lower, corner: corners, activationCoefficients: result.activationCoefficients, inputCoefficients: nil)
+        let corners = result.corners.map { flat in (0..<rows).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
+            ?? Array(repeating: [], count: rows)
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: activationCoefficients, inputCoefficients: nil)
     }
 
     /// Concretizes rows of coefficients over the input box: each coefficient picks the corner

@@ -18,6 +18,56 @@ public protocol BackwardKernels: WeightProducts {
     /// Interval arithmetic (IBP) through stage `stage` for every subproblem of the batch, from
     /// input intervals `subproblemCount x inputCount`; needs the stage sent by ``setStage``.
     func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double])
+    /// α-CROWN / β-CROWN iterations for rows of the last stage with α, β and their Adam
+    /// moments resident on the device; returns each row's best iterate (see
+    /// ``RelaxationOptimizationResult``).
+    func optimize(_ request: RelaxationOptimizationRequest) throws -> RelaxationOptimizationResult
+}
+
+/// What ``BackwardKernels/optimize(_:)`` needs: the rows (as for a backward pass), where α and
+/// β start, and the optimizer's settings.
+public struct RelaxationOptimizationRequest: Sendable {
+    /// The rows, with `alpha` and `beta` (`rows x reluCount`) holding the starting values.
+    public var rows: BackwardKernelRequest
+    public var useBeta: Bool
+    public var iterations: Int
+    public var learningRate: Double
+    public var betaLearningRate: Double
+    /// Each row's bound before optimizing: an iterate must beat it to be kept.
+    public var initialLower: [Double]
+    /// Asked between iterations; true ends the loop early (time limits).
+    public var isStopped: @Sendable () -> Bool
+
+    public init(
+        rows: BackwardKernelRequest, useBeta: Bool, iterations: Int, learningRate: Double, betaLearningRate: Double, initialLower: [Double],
+        isStopped: @escaping @Sendable () -> Bool
+    ) {
+        self.rows = rows
+        self.useBeta = useBeta
+        self.iterations = iterations
+        self.learningRate = learningRate
+        self.betaLearningRate = betaLearningRate
+        self.initialLower = initialLower
+        self.isStopped = isStopped
+    }
+}
+
+/// Each row's best iterate: the parts of its pass (as a ``BackwardKernelResult`` holds them;
+/// the caller turns them into a sound bound) with its corner, α and β; rows that no iterate
+/// improved have `bestIteration[row] == -1` and their other values are meaningless.
+public struct RelaxationOptimizationResult: Sendable {
+    public var bestIteration: [Int]
+    public var parts: BackwardKernelResult
+    /// `rows x reluCount`.
+    public var alpha: [Double]
+    public var beta: [Double]?
+
+    public init(bestIteration: [Int], parts: BackwardKernelResult, alpha: [Double], beta: [Double]?) {
+        self.bestIteration = bestIteration
+        self.parts = parts
+        self.alpha = alpha
+        self.beta = beta
+    }
 }
 
 /// A layer's relaxation for a whole batch, each array `subproblemCount x width`, row-major.
@@ -41,9 +91,10 @@ public struct BackwardKernelRequest: Sendable {
     /// `rows x width of the stage's output`.
     public var coefficients: [Double]
     public var constants: [Double]
-    /// Per ReLU layer below the stage, `rows x width`, or nil.
-    public var alpha: [[Double]]?
-    public var beta: [[Double]]?
+    /// `rows x reluCount` (every ReLU layer of the network in order; those at or above the
+    /// stage are ignored), or nil for the default slopes and no β.
+    public var alpha: [Double]?
+    public var beta: [Double]?
     public var keepCoefficients: Bool
     /// Whether the minimizing corners are wanted (witness candidates, α gradients); passes for
     /// intermediate bounds do without.

@@ -53,6 +53,9 @@ struct RelaxationOptimizer {
             alpha.append(rowAlpha)
             beta.append(rowBeta)
         }
+        if let kernels = pass.products as? any BackwardKernels {
+            return try optimizeOnDevice(kernels, rows: rows, initial: initial, alpha: alpha, beta: beta, useBeta: useBeta)
+        }
         var best = initial
         var bestAlpha = alpha, bestBeta = beta
         var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta)
@@ -88,6 +91,44 @@ struct RelaxationOptimizer {
             }
         }
         return Outcome(result: best, alpha: bestAlpha, beta: bestBeta)
+    }
+
+    /// The same iterations on a device that keeps α, β and the Adam moments resident (see
+    /// ``BackwardKernels/optimize(_:)``); each kept iterate's bound is recomputed here from its
+    /// parts with the device's allowance, and replaces the initial bound only where higher.
+    private func optimizeOnDevice(
+        _ kernels: any BackwardKernels, rows: RowSet, initial: BackwardResult, alpha: [[[Double]]], beta: [[[Double]]], useBeta: Bool
+    ) throws -> Outcome {
+        let options = self.options
+        let request = RelaxationOptimizationRequest(
+            rows: BackwardKernelRequest(
+                stage: network.reluLayerCount, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
+                alpha: alpha.flatMap { $0.flatMap { $0 } }, beta: useBeta ? beta.flatMap { $0.flatMap { $0 } } : nil,
+                keepCoefficients: false, wantCorners: true),
+            useBeta: useBeta, iterations: options.iterations, learningRate: options.learningRate, betaLearningRate: options.betaLearningRate,
+            initialLower: initial.lower, isStopped: { options.isStopped })
+        let optimized = try kernels.optimize(request)
+        let lower = pass.deviceLowerBounds(optimized.parts, device: kernels.allowance)
+        let inputs = network.inputCount, parameters = network.reluCount
+        var best = initial
+        var bestAlpha = alpha, bestBeta = beta
+        for row in 0..<rows.count where optimized.bestIteration[row] >= 0 && lower[row] > best.lower[row] {
+            best.lower[row] = lower[row]
+            best.corner[row] = optimized.parts.corners.map { Array($0[(row * inputs)..<((row + 1) * inputs)]) } ?? best.corner[row]
+            bestAlpha[row] = unflattened(optimized.alpha, row: row, count: parameters)
+            if let betaValues = optimized.beta { bestBeta[row] = unflattened(betaValues, row: row, count: parameters) }
+        }
+        return Outcome(result: best, alpha: bestAlpha, beta: bestBeta)
+    }
+
+    /// Row `row` of a `rows x reluCount` array, as one array per ReLU layer.
+    private func unflattened(_ values: [Double], row: Int, count: Int) -> [[Double]] {
+        var offset = row * count
+        return (0..<network.reluLayerCount).map { layer in
+            let width = network.reluWidth(layer)
+            defer { offset += width }
+            return Array(values[offset..<(offset + width)])
+        }
     }
 
     /// Pre-activations `ẑ` of the relaxed network (each ReLU replaced by the line the backward
