@@ -20,12 +20,22 @@ __kernel void backward_bias(const int rows, const int width, const int stride,
     if (r >= rows) return;
     __global const REAL *mu = coefficients + r * stride;
     __global const REAL *v = weightedMagnitude + owner[r] * width;
-    REAL term = 0, termMagnitude = 0, productMagnitude = 0;
-    int any = 0;
-    for (int o = 0; o < width; o++) {
+    REAL8 term8 = 0, termMagnitude8 = 0, productMagnitude8 = 0, nonzero8 = 0;
+    int o = 0;
+    for (; o + 8 <= width; o += 8) {
+        const REAL8 c = vload8(0, mu + o);
+        const REAL8 t = c * vload8(0, bias + o);
+        term8 += t;
+        termMagnitude8 += fabs(t);
+        productMagnitude8 += fabs(c) * vload8(0, v + o);
+        nonzero8 += fabs(c);
+    }
+    REAL term = SUM8(term8), termMagnitude = SUM8(termMagnitude8), productMagnitude = SUM8(productMagnitude8);
+    int hasTerms = any(nonzero8 != 0);
+    for (; o < width; o++) {
         const REAL c = mu[o];
         if (c == 0) continue;
-        any = 1;
+        hasTerms = 1;
         term += c * bias[o];
         termMagnitude += fabs(c * bias[o]);
         productMagnitude += fabs(c) * v[o];
@@ -33,7 +43,7 @@ __kernel void backward_bias(const int rows, const int width, const int stride,
     constants[r] += term;
     constantMagnitude[r] += fabs(term);
     errors[r] += gammaBias * termMagnitude + gammaProduct * productMagnitude
-        + (any ? flushPerTerm * width * inputMagnitudeSum[owner[r]] : 0);
+        + (hasTerms ? flushPerTerm * width * inputMagnitudeSum[owner[r]] : 0);
 }
 
 // Through a ReLU layer: ν (coefficients over the activations, rows of `incomingCoefficients`
@@ -58,8 +68,27 @@ __kernel void backward_relu(const int rows, const int width, const int stride, c
     __global REAL *mu = coefficients + r * stride;
     const int base = owner[r] * width;
     const int parameters = r * parameterStride + layerOffset;
-    REAL intercepts = 0, interceptMagnitude = 0, error = 0;
-    for (int j = 0; j < width; j++) {
+    REAL8 intercepts8 = 0, interceptMagnitude8 = 0, error8 = 0;
+    int j = 0;
+    for (; j + 8 <= width; j += 8) {
+        const REAL8 incoming = vload8(0, nu + j);
+        const REAL8 lower = vload8(0, lowerSlope + base + j);
+        const REAL8 slope = hasAlpha ? select(lower, vload8(0, alpha + parameters + j), vload8(0, isUnstable + base + j) != 0) : lower;
+        const REAL8 intercept = select(incoming * vload8(0, upperIntercept + base + j), (REAL8)(0), incoming >= 0);
+        REAL8 outgoing = select(incoming * vload8(0, upperSlope + base + j), incoming * slope, incoming >= 0);
+        intercepts8 += intercept;
+        interceptMagnitude8 += fabs(intercept);
+        REAL8 betaTerm = 0;
+        if (hasBeta) {
+            const REAL8 sign = vload8(0, splitSign + base + j);
+            betaTerm = select((REAL8)(0), vload8(0, beta + parameters + j) * sign, sign != 0);
+            outgoing -= betaTerm;
+        }
+        error8 += 2 * unit * (fabs(outgoing) + fabs(betaTerm)) * vload8(0, preActivationMagnitude + base + j);
+        vstore8(outgoing, 0, mu + j);
+    }
+    REAL intercepts = SUM8(intercepts8), interceptMagnitude = SUM8(interceptMagnitude8), error = SUM8(error8);
+    for (; j < width; j++) {
         const REAL incoming = nu[j];
         REAL outgoing;
         if (incoming >= 0) {
@@ -99,8 +128,17 @@ __kernel void concretize(const int rows, const int width, const int stride,
     __global const REAL *nu = coefficients + r * stride;
     __global const REAL *lower = boxLower + owner[r] * width;
     __global const REAL *upper = boxUpper + owner[r] * width;
-    REAL sum = 0, magnitude = 0;
-    for (int j = 0; j < width; j++) {
+    REAL8 sum8 = 0, magnitude8 = 0;
+    int j = 0;
+    for (; j + 8 <= width; j += 8) {
+        const REAL8 c = vload8(0, nu + j), low = vload8(0, lower + j), high = vload8(0, upper + j);
+        const REAL8 x = select(high, low, c >= 0);
+        sum8 += c * x;
+        magnitude8 += fabs(c * x);
+        if (writeCorners) vstore8(select(x, low / 2 + high / 2, c == 0), 0, corners + r * cornerStride + j);
+    }
+    REAL sum = SUM8(sum8), magnitude = SUM8(magnitude8);
+    for (; j < width; j++) {
         const REAL c = nu[j];
         const REAL x = c >= 0 ? lower[j] : upper[j];
         sum += c * x;

@@ -8,7 +8,8 @@
 // vectors fit AVX-512's 32). It walks K in steps of VEC: loads an 8 x VEC tile of A (one
 // vector per row), skips the step when the whole tile is zero (rows of one subproblem share
 // their zeros: inactive neurons, one-hot starts of intermediate bounds), else for each of the
-// VEC values of k loads two vectors of B's row k and does 16 vector multiply-adds.
+// VEC values of k that is not zero in all 8 rows loads two vectors of B's row k and does 16
+// vector multiply-adds.
 //
 // The host chooses REAL (float, or double with USE_DOUBLE) and VEC (8 or 16) by -D options.
 
@@ -22,8 +23,9 @@
 #define LOAD(offset, pointer) CONCAT(vload, VEC)(offset, pointer)
 #define STORE(value, offset, pointer) CONCAT(vstore, VEC)(value, offset, pointer)
 
-// One k of the step: lane `lane` of each row's tile times the two vectors of B's row k + index.
-#define STEP(lane, index) { \
+// One k of the step: lane `lane` of each row's tile times the two vectors of B's row k + index,
+// skipped when that lane is zero in all 8 rows (a neuron inactive in the block's subproblems).
+#define STEP(lane, index) if (magnitude.PASTE(s, lane) != 0) { \
         __global const REAL *b = B + (k + index) * N + column; \
         const REALV b0 = LOAD(0, b), b1 = LOAD(0, b + VEC); \
         sum00 += tile0.PASTE(s, lane) * b0; sum01 += tile0.PASTE(s, lane) * b1; \

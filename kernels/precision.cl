@@ -7,3 +7,10 @@
 #ifdef USE_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
+// REAL8: eight REALs, for per-row loops written as vector steps plus a scalar tail (the
+// compiler does not vectorize floating-point sums by itself; the rounding allowances hold for
+// sums taken in any order). SUM8 adds the lanes of one.
+#define REAL_PASTE(a, b) a##b
+#define REAL_CONCAT(a, b) REAL_PASTE(a, b)
+#define REAL8 REAL_CONCAT(REAL, 8)
+#define SUM8(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3) + ((v).s4 + (v).s5) + ((v).s6 + (v).s7))

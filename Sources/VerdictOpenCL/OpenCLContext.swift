@@ -146,17 +146,15 @@ public final class OpenCLContext {
         try read(buffer, count: buffer.count, as: Float.self)
     }
 
-    /// Runs a kernel over `globalSize` work items (rounded up to whole work groups).
+    /// Runs a kernel over `globalSize` work items, rounded up to whole work groups of
+    /// `localSize` (by default 64, or the device's limit if lower); the kernel ignores the
+    /// items past its size. The work-group size is always given: left to the implementation it
+    /// changes with the global size, and PoCL compiles the kernel anew for each work-group size
+    /// it meets (a tenth of a second each), which batches of varying size would keep paying.
     public func run(_ kernel: OpenCLKernel, globalSize: Int, localSize: Int? = nil) throws {
-        var global = globalSize
-        var status: cl_int
-        if var local = localSize {
-            global = (globalSize + local - 1) / local * local
-            status = clEnqueueNDRangeKernel(queue, kernel.kernel, 1, nil, &global, &local, 0, nil, nil)
-        } else {
-            status = clEnqueueNDRangeKernel(queue, kernel.kernel, 1, nil, &global, nil, 0, nil, nil)
-        }
-        try OpenCLError.check(status, "clEnqueueNDRangeKernel")
+        var local = localSize ?? min(64, device.maxWorkGroupSize)
+        var global = (max(globalSize, 1) + local - 1) / local * local
+        try OpenCLError.check(clEnqueueNDRangeKernel(queue, kernel.kernel, 1, nil, &global, &local, 0, nil, nil), "clEnqueueNDRangeKernel")
     }
 
     public func finish() throws {
