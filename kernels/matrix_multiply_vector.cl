@@ -28,14 +28,15 @@
 #define STEP(lane, index) if (magnitude.PASTE(s, lane) != 0) { \
         __global const REAL *b = B + (k + index) * N + column; \
         const REALV b0 = LOAD(0, b), b1 = LOAD(0, b + VEC); \
-        sum00 += tile0.PASTE(s, lane) * b0; sum01 += tile0.PASTE(s, lane) * b1; \
-        sum10 += tile1.PASTE(s, lane) * b0; sum11 += tile1.PASTE(s, lane) * b1; \
-        sum20 += tile2.PASTE(s, lane) * b0; sum21 += tile2.PASTE(s, lane) * b1; \
-        sum30 += tile3.PASTE(s, lane) * b0; sum31 += tile3.PASTE(s, lane) * b1; \
-        sum40 += tile4.PASTE(s, lane) * b0; sum41 += tile4.PASTE(s, lane) * b1; \
-        sum50 += tile5.PASTE(s, lane) * b0; sum51 += tile5.PASTE(s, lane) * b1; \
-        sum60 += tile6.PASTE(s, lane) * b0; sum61 += tile6.PASTE(s, lane) * b1; \
-        sum70 += tile7.PASTE(s, lane) * b0; sum71 += tile7.PASTE(s, lane) * b1; \
+        REAL x; \
+        x = a0[k + index]; sum00 += x * b0; sum01 += x * b1; \
+        x = a1[k + index]; sum10 += x * b0; sum11 += x * b1; \
+        x = a2[k + index]; sum20 += x * b0; sum21 += x * b1; \
+        x = a3[k + index]; sum30 += x * b0; sum31 += x * b1; \
+        x = a4[k + index]; sum40 += x * b0; sum41 += x * b1; \
+        x = a5[k + index]; sum50 += x * b0; sum51 += x * b1; \
+        x = a6[k + index]; sum60 += x * b0; sum61 += x * b1; \
+        x = a7[k + index]; sum70 += x * b0; sum71 += x * b1; \
     }
 
 // Row r of the block: its start in A (the last row repeated past M, never stored), and its

@@ -198,6 +198,29 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
     }
 
+    /// Seconds per run of the product kernel alone on `rows` resident rows by stage `stage`'s
+    /// weights (no transfers), over `runs` runs: for the throughput benchmark.
+    public func productKernelSeconds(_ rows: [Double], count: Int, stage: Int, runs: Int) throws -> Double {
+        let affine = network.stages[stage]
+        return try state.withLock { state in
+            let context = state.context
+            let leftStride = OpenCLBoundKernels.padded(affine.outputCount, state.layout.padding)
+            let stride = OpenCLBoundKernels.padded(affine.inputCount, state.layout.padding)
+            let left = try upload(
+                OpenCLBoundKernels.restrided(rows, rows: count, columns: affine.outputCount, from: affine.outputCount, to: leftStride), into: context)
+            let result = try scratchBuffer(&state, "benchmark-product", count * stride)
+            try runProduct(state, left: left, leftStride: leftStride, rows: count, stage: stage, transposed: false, into: result, resultStride: stride)
+            try context.finish()
+            let start = ContinuousClock.now
+            for _ in 0..<runs {
+                try runProduct(state, left: left, leftStride: leftStride, rows: count, stage: stage, transposed: false, into: result, resultStride: stride)
+            }
+            try context.finish()
+            let elapsed = ContinuousClock.now - start
+            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) / Double(runs)
+        }
+    }
+
     func scratchBuffer(_ state: inout DeviceState, _ name: String, _ count: Int) throws -> OpenCLBuffer {
         if let existing = state.scratch[name], existing.count >= count { return existing }
         let size = max(count, 2 * (state.scratch[name]?.count ?? 0), 1)

@@ -179,6 +179,11 @@ if let stage = network.stages.indices.dropFirst().first(where: { network.stages[
             } while Date().timeIntervalSince(start) < 0.5
             let rate = 2 * Double(rows * affine.outputCount * affine.inputCount * runs) / Date().timeIntervalSince(start) / 1e9
             print(String(format: "weight product %dx%dx%d, %@, %@: %.1f GFLOP/s dense-equivalent (transfers included)", rows, affine.outputCount, affine.inputCount, label, name, rate))
+            if let device = product as? OpenCLBoundKernels {
+                let seconds = try device.productKernelSeconds(input, count: rows, stage: stage, runs: 20)
+                let kernelRate = 2 * Double(rows * affine.outputCount * affine.inputCount) / seconds / 1e9
+                print(String(format: "weight product %dx%dx%d, %@, %@: %.1f GFLOP/s dense-equivalent (kernel alone, data on the device)", rows, affine.outputCount, affine.inputCount, label, name, kernelRate))
+            }
         }
     }
 }
