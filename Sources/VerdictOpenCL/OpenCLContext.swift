@@ -107,7 +107,7 @@ public final class OpenCLContext {
     }
 
     /// Reads the first `count` elements of a buffer, waiting for queued work.
-    public func read<Element: BinaryFloatingPoint>(_ buffer: OpenCLBuffer, count: Int, as: Element.Type) throws -> [Element] {
+    public func read<Element: BitwiseCopyable & ExpressibleByIntegerLiteral>(_ buffer: OpenCLBuffer, count: Int, as: Element.Type) throws -> [Element] {
         precondition(count <= buffer.count)
         var values = [Element](repeating: 0, count: count)
         guard count > 0 else { return values }
@@ -126,19 +126,6 @@ public final class OpenCLContext {
         try OpenCLError.check(
             clEnqueueNDRangeKernel(queue, kernel.kernel, 2, nil, &globalSize, &localSize, 0, nil, nil),
             "clEnqueueNDRangeKernel")
-    }
-
-    /// Reads the first `count` 32-bit integers of a buffer, waiting for queued work.
-    public func read(int32s buffer: OpenCLBuffer, count: Int) throws -> [Int32] {
-        precondition(count <= buffer.count)
-        var values = [Int32](repeating: 0, count: count)
-        guard count > 0 else { return values }
-        try values.withUnsafeMutableBytes { bytes in
-            try OpenCLError.check(
-                clEnqueueReadBuffer(queue, buffer.memory, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil),
-                "clEnqueueReadBuffer")
-        }
-        return values
     }
 
     /// Reads a whole buffer of floats back, waiting for queued work.

@@ -108,7 +108,7 @@ extension OpenCLBoundKernels {
                     inputStride = paddedWidth
                 }
             }
-            let best = try context.read(int32s: bestIteration, count: rows).map(Int.init)
+            let best = try context.read(bestIteration, count: rows, as: Int32.self).map(Int.init)
             let parts = try read(bestParts, count: rows * 5, context: context)
             let part: (Int) -> [Double] = { index in (0..<rows).map { parts[5 * $0 + index] } }
             let scale = 1 + 64 * device.unitRoundoff

@@ -121,7 +121,7 @@ final class BoundSoundnessTests: XCTestCase {
             let root = Subproblem(box: scenario.box, network: scenario.boundNetwork)
             let rootResult = try engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions(method: .crown))[0]
             // Split the first unstable ReLU.
-            guard let (layer, neuron) = firstUnstable(rootResult.layerBounds) else { continue }
+            guard let (layer, neuron) = rootResult.layerBounds.firstUnstable else { continue }
             let children = [ReluPhase.active, .inactive].map { root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: $0), parent: rootResult) }
             let tasks = children.map { BoundTask(subproblem: $0, objectives: scenario.objectives) }
             let crown = try engine.bound(tasks, options: BoundOptions(method: .crown))
@@ -167,21 +167,13 @@ final class BoundSoundnessTests: XCTestCase {
             // Follow a random path of splits, checking soundness on sampled points of the region.
             let points = samples(in: scenario.box, count: 400, &generator)
             for _ in 0..<4 {
-                guard let (layer, neuron) = firstUnstable(result.layerBounds), !result.isInfeasible else { break }
+                guard let (layer, neuron) = result.layerBounds.firstUnstable, !result.isInfeasible else { break }
                 let phase: ReluPhase = Bool.random(using: &generator) ? .active : .inactive
                 subproblem = subproblem.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: result)
                 result = try engine.bound([BoundTask(subproblem: subproblem, objectives: scenario.objectives)], options: BoundOptions(method: .betaCrown, iterations: 5))[0]
                 for point in points {
                     let values = try scenario.network.evaluateAll(point)
-                    let inRegion = subproblem.phases.indices.allSatisfy { layer in
-                        subproblem.phases[layer].indices.allSatisfy { j in
-                            switch subproblem.phases[layer][j] {
-                            case .free: return true
-                            case .active: return values[1 + 2 * layer][j] >= 0
-                            case .inactive: return values[1 + 2 * layer][j] <= 0
-                            }
-                        }
-                    }
+                    let inRegion = subproblem.splitsHold(preActivations: subproblem.phases.indices.map { values[1 + 2 * $0] })
                     guard inRegion else { continue }
                     XCTAssertFalse(result.isInfeasible)
                     let rows = scenario.objectives.values(at: values.last!)
@@ -194,12 +186,4 @@ final class BoundSoundnessTests: XCTestCase {
         }
     }
 
-    private func firstUnstable(_ bounds: LayerBounds) -> (Int, Int)? {
-        for layer in bounds.lower.indices {
-            if let neuron = bounds.lower[layer].indices.first(where: { bounds.lower[layer][$0] < 0 && bounds.upper[layer][$0] > 0 }) {
-                return (layer, neuron)
-            }
-        }
-        return nil
-    }
 }

@@ -111,7 +111,7 @@ final class ParityTests: XCTestCase {
             let options = BoundOptions(method: .betaCrown, iterations: 8)
             var result = try cpu.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0]
             for _ in 0..<3 {
-                guard !result.isInfeasible, let (layer, neuron) = Self.firstUnstable(result.layerBounds) else { break }
+                guard !result.isInfeasible, let (layer, neuron) = result.layerBounds.firstUnstable else { break }
                 let phase: ReluPhase = Bool.random(using: &generator) ? .active : .inactive
                 subproblem = subproblem.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: result)
                 let tasks = [BoundTask(subproblem: subproblem, objectives: objectives)]
@@ -122,15 +122,7 @@ final class ParityTests: XCTestCase {
                 for _ in 0..<200 {
                     let point = (0..<widths[0]).map { Double.random(in: subproblem.box.lower[$0]...subproblem.box.upper[$0], using: &generator) }
                     let values = try network.evaluateAll(point)
-                    let inRegion = subproblem.phases.indices.allSatisfy { layer in
-                        subproblem.phases[layer].indices.allSatisfy { j in
-                            switch subproblem.phases[layer][j] {
-                            case .free: return true
-                            case .active: return values[1 + 2 * layer][j] >= 0
-                            case .inactive: return values[1 + 2 * layer][j] <= 0
-                            }
-                        }
-                    }
+                    let inRegion = subproblem.splitsHold(preActivations: subproblem.phases.indices.map { values[1 + 2 * $0] })
                     guard inRegion else { continue }
                     XCTAssertFalse(floatResult.isInfeasible, "a split region holding a sampled point was declared empty")
                     let y = values.last!
@@ -142,14 +134,6 @@ final class ParityTests: XCTestCase {
         XCTAssertGreaterThan(comparedChildren, 15)
     }
 
-    private static func firstUnstable(_ bounds: LayerBounds) -> (Int, Int)? {
-        for layer in bounds.lower.indices {
-            if let neuron = bounds.lower[layer].indices.first(where: { bounds.lower[layer][$0] < 0 && bounds.upper[layer][$0] > 0 }) {
-                return (layer, neuron)
-            }
-        }
-        return nil
-    }
 
     func testSharedNetworksAgreeForBatchesOf1And7And512() throws {
         let cases = [("acasxu", "ACASXU_run2a_1_1_batch_2000.onnx", "prop_1.vnnlib", 512), ("mnistfc", "mnist-net_256x2.onnx", "prop_0_0.03.vnnlib", 7)]

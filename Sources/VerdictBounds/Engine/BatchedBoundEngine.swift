@@ -38,7 +38,8 @@ public struct BatchedBoundEngine: BoundEngine {
             state.appendMagnitudes(of: network.stages[last], stage: last)
         }
         try kernels.map { try sendStage(last, states: states, to: $0) }
-        let interval = intervalObjectives(tasks, states: states)
+        let outputIntervals = try outputIntervals(states, kernels: kernels)
+        let interval = intervalObjectives(tasks, states: states, outputs: outputIntervals)
         if options.method == .ibp { return interval }
         // Linear bounds are intersected with the interval ones: never looser than IBP.
         var results = try linearObjectives(tasks, states: states, options: options, pass: pass)
@@ -142,14 +143,33 @@ public struct BatchedBoundEngine: BoundEngine {
 
     // MARK: Objectives
 
-    private func intervalObjectives(_ tasks: [BoundTask], states: [SubproblemState]) -> [SubproblemBounds] {
+    /// IBP bounds of the network's outputs for every feasible subproblem (nil for the others):
+    /// on the device where there is one.
+    private func outputIntervals(_ states: [SubproblemState], kernels: (any BackwardKernels)?) throws -> [(lower: [Double], upper: [Double])?] {
         let last = network.reluLayerCount
+        guard let kernels else {
+            return states.map { state in
+                guard !state.isInfeasible else { return nil }
+                let (inLower, inUpper) = state.stageInputInterval(last)
+                return IntervalPass.stage(
+                    network.stages[last], lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[last], allowance: allowance)
+            }
+        }
+        let outputs = network.outputCount
+        let (lower, upper) = try interval(last, states: states, kernels: kernels)
+        return states.indices.map { index in
+            guard !states[index].isInfeasible else { return nil }
+            let range = (index * outputs)..<((index + 1) * outputs)
+            return (Array(lower[range]), Array(upper[range]))
+        }
+    }
+
+    private func intervalObjectives(
+        _ tasks: [BoundTask], states: [SubproblemState], outputs: [(lower: [Double], upper: [Double])?]
+    ) -> [SubproblemBounds] {
         return tasks.indices.map { index in
             let state = states[index], objectives = tasks[index].objectives
-            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
-            let (inLower, inUpper) = state.stageInputInterval(last)
-            let (yLower, yUpper) = IntervalPass.stage(
-                network.stages[last], lower: inLower, upper: inUpper, weightedMagnitude: state.weightedMagnitude[last], allowance: allowance)
+            guard !state.isInfeasible, let (yLower, yUpper) = outputs[index] else { return infeasibleResult(objectives, state: state) }
             var lower: [Double] = [], upper: [Double] = []
             let gamma = allowance.gamma(network.outputCount + 2)
             for row in 0..<objectives.rowCount {
@@ -245,6 +265,18 @@ public struct BatchedBoundEngine: BoundEngine {
 
     /// IBP through stage `layer` on the device, for every feasible subproblem.
     private func intervalOnDevice(_ layer: Int, states: inout [SubproblemState], kernels: any BackwardKernels) throws {
+        let result = try interval(layer, states: states, kernels: kernels)
+        let outputs = network.stages[layer].outputCount
+        for index in states.indices where !states[index].isInfeasible {
+            let range = (index * outputs)..<((index + 1) * outputs)
+            states[index].lower.append(Array(result.lower[range]))
+            states[index].upper.append(Array(result.upper[range]))
+        }
+    }
+
+    /// Stage `layer`'s output intervals of the whole batch from the device (`subproblems x
+    /// outputs`; zeros in, meaningless values out, for empty subproblems).
+    private func interval(_ layer: Int, states: [SubproblemState], kernels: any BackwardKernels) throws -> (lower: [Double], upper: [Double]) {
         let width = network.stages[layer].inputCount
         var lower: [Double] = [], upper: [Double] = []
         lower.reserveCapacity(states.count * width)
@@ -259,15 +291,7 @@ public struct BatchedBoundEngine: BoundEngine {
             lower += inLower
             upper += inUpper
         }
-        let result = try kernels.intervalStage(layer, lower: lower, upper: upper)
-        let outputs = network.stages[layer].outputCount
-        for index in states.indices where !states[index].isInfeasible {
-            let range = (index * outputs)..<((index + 1) * outputs)
-            if layer < network.reluLayerCount {
-                states[index].lower.append(Array(result.lower[range]))
-                states[index].upper.append(Array(result.upper[range]))
-            }
-        }
+        return try kernels.intervalStage(layer, lower: lower, upper: upper)
     }
 
     /// ReLU layer `layer`'s relaxation of the whole batch (zeros for empty subproblems).

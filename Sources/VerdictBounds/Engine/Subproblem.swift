@@ -32,6 +32,14 @@ public struct LayerBounds: Sendable, Equatable {
     }
 
     /// Number of ReLUs whose sign the bounds leave open.
+    /// The first neuron, layer by layer, whose bounds straddle zero (nil when none does).
+    public var firstUnstable: (layer: Int, neuron: Int)? {
+        for layer in lower.indices {
+            if let neuron = lower[layer].indices.first(where: { lower[layer][$0] < 0 && upper[layer][$0] > 0 }) { return (layer, neuron) }
+        }
+        return nil
+    }
+
     public var unstableCount: Int {
         zip(lower, upper).reduce(0) { total, layer in total + zip(layer.0, layer.1).filter { $0 < 0 && $1 > 0 }.count }
     }
@@ -70,6 +78,20 @@ public struct Subproblem: Sendable {
     }
 
     public var splitCount: Int { phases.reduce(0) { $0 + $1.filter { $0 != .free }.count } }
+
+    /// Whether a point with these pre-activations (one array per ReLU layer) satisfies every
+    /// split of this subproblem (the box is not checked): the region its bounds must hold on.
+    public func splitsHold(preActivations: [[Double]]) -> Bool {
+        phases.indices.allSatisfy { layer in
+            phases[layer].indices.allSatisfy { j in
+                switch phases[layer][j] {
+                case .free: return true
+                case .active: return preActivations[layer][j] >= 0
+                case .inactive: return preActivations[layer][j] <= 0
+                }
+            }
+        }
+    }
 }
 
 /// α (lower-relaxation slopes) and β (split multipliers) of one subproblem, one set per
