@@ -7,6 +7,16 @@
 // magnitudes) start at owner[r] * width.
 
 
+// The start of a pass for intermediate bounds: row r is values[r] at columns[r] (the host has
+// filled the rows with zeros).
+__kernel void unit_rows(const int rows, const int stride, __global const int *columns, __global const REAL *values,
+                        __global REAL *coefficients)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    coefficients[r * stride + columns[r]] = values[r];
+}
+
 // Bias of an affine stage into the constant, and the allowance of this stage:
 //   constant += Σ μ_o b_o,   error += γ_bias Σ|μ_o b_o| + γ_product Σ|μ_o| v_o (+ flushed products).
 __kernel void backward_bias(const int rows, const int width, const int stride,

@@ -54,6 +54,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let relu: OpenCLKernel
         let concretize: OpenCLKernel
         let interval: OpenCLKernel
+        let unitRows: OpenCLKernel
         let resetRows: OpenCLKernel
         let keepBest: OpenCLKernel
         let relaxedForward: OpenCLKernel
@@ -121,7 +122,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
-            concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_stage"),
+            concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_stage"), unitRows: try steps.kernel("unit_rows"),
             resetRows: try optimization.kernel("reset_rows"), keepBest: try optimization.kernel("keep_best"),
             relaxedForward: try optimization.kernel("relaxed_forward"),
             layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
@@ -352,15 +353,26 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         /// `rows x reluCount`, or nil.
         let alpha: OpenCLBuffer?
         let beta: OpenCLBuffer?
+        /// Other buffers the pass's queued work reads.
+        let inputs: [OpenCLBuffer]
     }
 
     /// Uploads a request's rows (constants rounded down to the device type, α and β as given).
     func beginPass(_ state: inout DeviceState, _ request: BackwardKernelRequest) throws -> PassBuffers {
         let rows = request.rowCount, context = state.context
-        let firstWidth = network.stages[request.stage].outputCount
-        let padded = OpenCLBoundKernels.restrided(request.coefficients, rows: rows, columns: firstWidth, from: firstWidth, to: state.stride)
         let coefficients = try scratchBuffer(&state, "coefficients-start", rows * state.stride)
-        try write(padded, to: coefficients, context: context)
+        // Buffers the queued work reads, held until the pass is over.
+        var inputs: [OpenCLBuffer] = []
+        if let unitRows = request.unitRows {
+            try fillZeros(coefficients, count: rows * state.stride, context: context)
+            inputs = [try context.buffer(int32s: unitRows.columns), try upload(unitRows.values, into: context)]
+            try state.unitRows.setArguments([.int(rows), .int(state.stride), .buffer(inputs[0]), .buffer(inputs[1]), .buffer(coefficients)])
+            try context.run(state.unitRows, globalSize: rows)
+        } else {
+            let firstWidth = network.stages[request.stage].outputCount
+            let padded = OpenCLBoundKernels.restrided(request.coefficients, rows: rows, columns: firstWidth, from: firstWidth, to: state.stride)
+            try write(padded, to: coefficients, context: context)
+        }
         return PassBuffers(
             rows: rows, stage: request.stage, coefficients: coefficients, owner: try context.buffer(int32s: request.owner),
             constants: try upload(roundedDown(request.constants), into: context),
@@ -368,7 +380,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             errors: try scratchBuffer(&state, "errors", rows), sums: try scratchBuffer(&state, "sums", rows),
             magnitudes: try scratchBuffer(&state, "magnitudes", rows),
             alpha: try request.alpha.map { try upload(deviceValues($0), into: context) },
-            beta: try request.beta.map { try upload(deviceValues($0), into: context) })
+            beta: try request.beta.map { try upload(deviceValues($0), into: context) }, inputs: inputs)
     }
 
     /// Where each ReLU layer's α and β start within a row of `reluCount` parameters.

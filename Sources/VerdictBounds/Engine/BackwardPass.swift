@@ -17,7 +17,7 @@ struct BackwardPass {
         }
         let rowCount = rows.count
         let unit = allowance.unitRoundoff
-        var coefficients = rows.coefficients
+        var coefficients = rows.denseCoefficients(width: network.stages[stage].outputCount)
         var constants = rows.constants
         var errors = [Double](repeating: 0, count: rowCount)
         var constantMagnitude = rows.constants.map(\.magnitude)
@@ -110,7 +110,7 @@ struct BackwardPass {
             stage: stage, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
             alpha: rows.alpha.map { perRow in perRow.flatMap { $0.flatMap { $0 } } },
             beta: rows.beta.map { perRow in perRow.flatMap { $0.flatMap { $0 } } },
-            keepCoefficients: keepCoefficients, wantCorners: needCorners)
+            keepCoefficients: keepCoefficients, wantCorners: needCorners, unitRows: rows.unitRows)
         let result = try kernels.backward(request)
         return deviceResult(result, rows: rows.count, activationCoefficients: result.activationCoefficients)
     }

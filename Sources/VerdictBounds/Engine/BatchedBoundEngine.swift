@@ -102,16 +102,15 @@ public struct BatchedBoundEngine: BoundEngine {
         }
         // CROWN for the free neurons still unstable, two rows each (lower, and upper as -lower of -z).
         if method != .ibp {
-            var rows = RowSet(owner: [], coefficients: [], constants: [])
+            var rows = RowSet(owner: [], coefficients: [], constants: [], unitRows: UnitRows(columns: [], values: []))
             var targets: [(subproblem: Int, neuron: Int, isUpper: Bool)] = []
             for (index, task) in tasks.enumerated() where !states[index].isInfeasible && layer >= task.subproblem.reusableLayers {
                 for j in 0..<stage.outputCount
                 where task.subproblem.phases[layer][j] == .free && states[index].lower[layer][j] < 0 && states[index].upper[layer][j] > 0 {
                     for isUpper in [false, true] {
-                        // One-hot row ±e_j, written in place (no per-neuron array).
-                        let start = rows.coefficients.count
-                        rows.coefficients.append(contentsOf: repeatElement(0, count: stage.outputCount))
-                        rows.coefficients[start + j] = isUpper ? -1 : 1
+                        // One-hot row ±e_j, kept sparse.
+                        rows.unitRows?.columns.append(Int32(j))
+                        rows.unitRows?.values.append(isUpper ? -1 : 1)
                         rows.owner.append(index)
                         rows.constants.append(0)
                         targets.append((index, j, isUpper))

@@ -45,15 +45,32 @@ struct SubproblemState {
 struct RowSet {
     /// Subproblem index of each row.
     var owner: [Int]
-    /// `rows x width`, row-major.
+    /// `rows x width`, row-major; empty when ``unitRows`` gives the rows.
     var coefficients: [Double]
     var constants: [Double]
+    /// Rows that are signed unit vectors (intermediate bounds), kept sparse for devices.
+    var unitRows: UnitRows?
     /// Per row, per ReLU layer: optimized lower slopes (α), and β multipliers of split
     /// neurons, or nil for the defaults (adaptive slopes, no β).
     var alpha: [[[Double]]]?
     var beta: [[[Double]]]?
 
     var count: Int { owner.count }
+
+    init(owner: [Int], coefficients: [Double], constants: [Double], unitRows: UnitRows? = nil) {
+        self.owner = owner
+        self.coefficients = coefficients
+        self.constants = constants
+        self.unitRows = unitRows
+    }
+
+    /// The coefficients as a dense `rows x width` matrix.
+    func denseCoefficients(width: Int) -> [Double] {
+        guard let unitRows else { return coefficients }
+        var dense = [Double](repeating: 0, count: count * width)
+        for row in 0..<count { dense[row * width + Int(unitRows.columns[row])] = unitRows.values[row] }
+        return dense
+    }
 }
 
 /// What a backward pass learned about its rows.

@@ -88,7 +88,7 @@ public struct RelaxationArrays: Sendable {
 public struct BackwardKernelRequest: Sendable {
     public var stage: Int
     public var owner: [Int32]
-    /// `rows x width of the stage's output`.
+    /// `rows x width of the stage's output`; empty when ``unitRows`` gives the rows.
     public var coefficients: [Double]
     public var constants: [Double]
     /// `rows x reluCount` (every ReLU layer of the network in order; those at or above the
@@ -99,8 +99,18 @@ public struct BackwardKernelRequest: Sendable {
     /// Whether the minimizing corners are wanted (witness candidates, α gradients); passes for
     /// intermediate bounds do without.
     public var wantCorners: Bool
+    /// Rows that are each one signed unit vector (`values[r]` at `columns[r]`), as
+    /// intermediate bounds start: the device writes them itself instead of receiving
+    /// `rows x width` mostly zero coefficients.
+    public var unitRows: UnitRows? = nil
 
     public var rowCount: Int { owner.count }
+}
+
+/// Rows of the form `value · e_column`.
+public struct UnitRows: Sendable {
+    public var columns: [Int32]
+    public var values: [Double]
 }
 
 public struct BackwardKernelResult: Sendable {
