@@ -8,6 +8,8 @@ device proves and another does not (their bounds agree to 1e-9): both are listed
 script exits 1.
 
     benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [ROOT/acasxu ROOT/mnistfc ...]
+
+The binary is `.build/release/verdict`, or `$VERDICT`.
 """
 import json
 import os
@@ -19,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from suite_instances import instances  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VERDICT = os.path.join(HERE, "..", ".build", "release", "verdict")
+VERDICT = os.environ.get("VERDICT", os.path.join(HERE, "..", ".build", "release", "verdict"))
 
 
 def main():
