@@ -489,4 +489,10 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     func factor(_ value: Double) -> KernelArgument {
         usesDouble ? .double(value) : .float(Float(value).nextUp)
     }
+
+    /// A real argument in the device type, rounded to nearest: for values that steer the
+    /// optimizer and do not bear on soundness.
+    func real(_ value: Double) -> KernelArgument {
+        usesDouble ? .double(value) : .float(Float(value))
+    }
 }

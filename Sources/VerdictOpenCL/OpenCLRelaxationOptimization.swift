@@ -100,7 +100,7 @@ extension OpenCLBoundKernels {
                                 .int(request.useBeta ? 1 : 0), .buffer(beta ?? alpha),
                                 .buffer(request.useBeta ? moments[2] : moments[0]), .buffer(request.useBeta ? moments[3] : moments[1]),
                                 factor(request.learningRate), factor(request.betaLearningRate),
-                                .double(1 - decay1Power).converted(usesDouble), .double(1 - decay2Power).converted(usesDouble),
+                                real(1 - decay1Power), real(1 - decay2Power),
                                 .buffer(output),
                             ])
                     try context.run(state.relaxedForward, globalSize: rows)
@@ -121,14 +121,5 @@ extension OpenCLBoundKernels {
                 alpha: try read(bestAlpha, count: rows * parameters, context: context),
                 beta: request.useBeta ? try read(bestBeta, count: rows * parameters, context: context) : nil)
         }
-    }
-}
-
-extension KernelArgument {
-    /// A real argument in the device type (double, or float rounded to nearest): for values
-    /// that steer the optimizer and do not bear on soundness.
-    func converted(_ usesDouble: Bool) -> KernelArgument {
-        guard case .double(let value) = self, !usesDouble else { return self }
-        return .float(Float(value))
     }
 }
