@@ -38,6 +38,9 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Adam step size for the α slopes.")
     var learningRate = 0.1
 
+    @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there).")
+    var intermediateIterations = 0
+
     @OptionGroup var devices: DeviceOptions
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -47,6 +50,7 @@ struct BoundsCommand: ParsableCommand {
 
     func validate() throws {
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
+        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
     }
 
@@ -64,7 +68,8 @@ struct BoundsCommand: ParsableCommand {
         let tasks = parsed.cases.map { item in
             BoundTask(subproblem: Subproblem(box: item.box, network: boundNetwork), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
         }
-        let options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate)
+        var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate)
+        options.intermediateIterations = intermediateIterations
         let boundStart = ContinuousClock.now
         let results = try engine.bound(tasks, options: options)
         let boundMilliseconds = milliseconds(since: boundStart)

@@ -67,6 +67,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "α/β gradient steps per bound computation.")
     var iterations = 10
 
+    @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
+    var intermediateIterations = 20
+
     @OptionGroup var devices: DeviceOptions
 
     @Option(help: "Stop with unknown when more subproblems than this are open.")
@@ -102,6 +105,7 @@ struct VerifyCommand: ParsableCommand {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
+        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
         guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
         guard z3LeafDepth >= 0 else { throw ValidationError("--z3-leaf-depth must be at least 0") }
         guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
@@ -133,6 +137,7 @@ struct VerifyCommand: ParsableCommand {
         options.batchSize = batch
         options.method = method
         options.iterations = iterations
+        options.rootIntermediateIterations = intermediateIterations
         options.maxSubproblems = maxSubproblems
         options.z3LeafUnstable = z3LeafUnstable
         options.z3LeafDepth = z3LeafDepth

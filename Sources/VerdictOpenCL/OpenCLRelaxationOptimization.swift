@@ -81,7 +81,8 @@ extension OpenCLBoundKernels {
                 decay1Power *= 0.9
                 decay2Power *= 0.999
                 var input = corners, inputStride = cornerStride
-                for layer in 0..<layers {
+                // Only the ReLU layers below the rows' stage carry their α and β.
+                for layer in 0..<min(layers, request.rows.stage) {
                     let width = network.reluWidth(layer), paddedWidth = OpenCLBoundKernels.padded(width, padding)
                     try runProduct(state, left: input, leftStride: inputStride, rows: rows, stage: layer, transposed: true, into: z, resultStride: paddedWidth)
                     guard let relaxation = state.relaxations[layer] else {

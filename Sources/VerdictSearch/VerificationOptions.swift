@@ -47,6 +47,9 @@ public struct VerificationOptions: Sendable {
     public var method: BoundMethod?
     /// α/β steps per bound computation.
     public var iterations = 10
+    /// α steps for every intermediate layer's bounds of the root subproblem (see
+    /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.
+    public var rootIntermediateIterations = 20
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
     /// A subproblem with at most this many unstable ReLUs goes to Z3; negative disables Z3 leaves.

@@ -157,6 +157,45 @@ final class BoundSoundnessTests: XCTestCase {
         print("beta-CROWN improved on CROWN in \(betaHelped) child rows")
     }
 
+    /// α on the intermediate layers: every neuron's bounds stay inside CROWN's, hold on
+    /// sampled points, and are often strictly tighter.
+    func testOptimizedIntermediateBoundsAreSoundAndInsideCROWNs() throws {
+        var generator = SeededGenerator(seed: 500)
+        var tightened = 0
+        for _ in 0..<40 {
+            let scenario = try scenario(&generator)
+            guard scenario.boundNetwork.reluLayerCount >= 2 else { continue }
+            let engine = CPUBoundEngine(network: scenario.boundNetwork)
+            let task = BoundTask(subproblem: Subproblem(box: scenario.box, network: scenario.boundNetwork), objectives: scenario.objectives)
+            let plain = try engine.bound([task], options: BoundOptions(method: .alphaCrown, iterations: 10))[0]
+            var settings = BoundOptions(method: .alphaCrown, iterations: 10)
+            settings.intermediateIterations = 15
+            let optimized = try engine.bound([task], options: settings)[0]
+            for layer in 0..<scenario.boundNetwork.reluLayerCount {
+                for j in optimized.layerBounds.lower[layer].indices {
+                    XCTAssertGreaterThanOrEqual(optimized.layerBounds.lower[layer][j], plain.layerBounds.lower[layer][j])
+                    XCTAssertLessThanOrEqual(optimized.layerBounds.upper[layer][j], plain.layerBounds.upper[layer][j])
+                    if optimized.layerBounds.lower[layer][j] > plain.layerBounds.lower[layer][j] + 1e-9 { tightened += 1 }
+                }
+            }
+            for point in samples(in: scenario.box, count: 300, &generator) {
+                let values = try scenario.network.evaluateAll(point)
+                for layer in 0..<scenario.boundNetwork.reluLayerCount {
+                    for (j, z) in values[1 + 2 * layer].enumerated() {
+                        XCTAssertLessThanOrEqual(optimized.layerBounds.lower[layer][j], z)
+                        XCTAssertGreaterThanOrEqual(optimized.layerBounds.upper[layer][j], z)
+                    }
+                }
+                let rows = scenario.objectives.values(at: values.last!)
+                for row in rows.indices {
+                    XCTAssertLessThanOrEqual(optimized.lower[row], rows[row])
+                    XCTAssertGreaterThanOrEqual(optimized.upper[row], rows[row])
+                }
+            }
+        }
+        XCTAssertGreaterThan(tightened, 5, "optimizing the intermediate layers' α should tighten some neurons")
+    }
+
     func testDeeperSplitsStaySound() throws {
         var generator = SeededGenerator(seed: 400)
         for _ in 0..<30 {

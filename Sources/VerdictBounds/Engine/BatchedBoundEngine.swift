@@ -8,7 +8,8 @@ import VerdictCore
 /// step is one matrix product (``DenseKernels``). Intermediate bounds come from IBP and, for
 /// the neurons IBP leaves unstable, from CROWN; a child subproblem takes its parent's bounds
 /// for the layers before its newest split and intersects the rest with them. α and β are
-/// optimized for the objective rows only (intermediate layers use CROWN's adaptive slopes).
+/// optimized for the objective rows, and for the intermediate layers' rows only when
+/// ``BoundOptions/intermediateIterations`` asks (otherwise CROWN's adaptive slopes).
 public struct BatchedBoundEngine: BoundEngine {
     public let network: BoundNetwork
     public let name: String
@@ -29,7 +30,7 @@ public struct BatchedBoundEngine: BoundEngine {
         try kernels?.beginBatch(boxLower: tasks.flatMap(\.subproblem.box.lower), boxUpper: tasks.flatMap(\.subproblem.box.upper))
         for layer in 0..<network.reluLayerCount {
             if options.isStopped { throw BoundEngineError.cancelled }
-            try computeLayer(layer, states: &states, tasks: tasks, method: options.method, pass: pass, parallel: options.parallel, kernels: kernels)
+            try computeLayer(layer, states: &states, tasks: tasks, options: options, pass: pass, kernels: kernels)
             try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
         }
         let last = network.reluLayerCount
@@ -70,9 +71,10 @@ public struct BatchedBoundEngine: BoundEngine {
     // MARK: Intermediate layers
 
     private func computeLayer(
-        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], method: BoundMethod, pass: BackwardPass, parallel: Bool,
+        _ layer: Int, states: inout [SubproblemState], tasks: [BoundTask], options: BoundOptions, pass: BackwardPass,
         kernels: (any BackwardKernels)?
     ) throws {
+        let method = options.method, parallel = options.parallel
         let stage = network.stages[layer]
         // Interval bounds from the previous layer (or the box), intersected with the parent's.
         parallelUpdate(&states, parallel: parallel) { state in
@@ -118,7 +120,13 @@ public struct BatchedBoundEngine: BoundEngine {
                 }
             }
             if rows.count > 0 {
-                let result = try pass.run(from: layer, rows: rows, states: states, needCorners: false)
+                var result = try pass.run(from: layer, rows: rows, states: states, needCorners: false)
+                if layer > 0 && options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown) {
+                    let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
+                    result = try optimizer.optimize(
+                        rows: rows, from: layer, states: states, tasks: nil, initial: result, iterations: options.intermediateIterations
+                    ).result
+                }
                 for (row, target) in targets.enumerated() {
                     if target.isUpper {
                         states[target.subproblem].upper[layer][target.neuron] = min(states[target.subproblem].upper[layer][target.neuron], -result.lower[row])

@@ -18,7 +18,8 @@ public protocol BackwardKernels: WeightProducts {
     /// Interval arithmetic (IBP) through stage `stage` for every subproblem of the batch, from
     /// input intervals `subproblemCount x inputCount`; needs the stage sent by ``setStage``.
     func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double])
-    /// α-CROWN / β-CROWN iterations for rows of the last stage with α, β and their Adam
+    /// α-CROWN / β-CROWN iterations for rows of `request.rows.stage` (the last stage for
+    /// objectives, an earlier one for intermediate bounds) with α, β and their Adam
     /// moments resident on the device; returns each row's best iterate (see
     /// ``RelaxationOptimizationResult``).
     func optimize(_ request: RelaxationOptimizationRequest) throws -> RelaxationOptimizationResult

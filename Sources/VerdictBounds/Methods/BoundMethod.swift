@@ -21,6 +21,12 @@ public struct BoundOptions: Sendable {
     public var learningRate: Double
     /// Adam step size for β (multipliers, at least 0).
     public var betaLearningRate: Double
+    /// α steps (α-CROWN and β-CROWN only) for the bounds of every intermediate layer's
+    /// unstable neurons, each neuron's lower and upper bound with its own slopes; 0 keeps
+    /// CROWN's slopes there. Tighter intermediate bounds mean fewer unstable ReLUs and tighter
+    /// relaxations further on, at the price of one optimization per ReLU layer: a search
+    /// spends it on the root, whose bounds every descendant inherits.
+    public var intermediateIterations: Int = 0
     /// Use several cores.
     public var parallel: Bool
     /// Polled between layers and between α/β steps so a search can honour its deadline: once

@@ -21,8 +21,15 @@ struct RelaxationOptimizer {
         var beta: [[[Double]]]
     }
 
-    func optimize(rows: RowSet, states: [SubproblemState], tasks: [BoundTask], initial: BackwardResult) throws -> Outcome {
-        let layers = network.reluLayerCount
+    /// Optimizes the lower bounds of `rows` over stage `stage`'s outputs (the network's outputs
+    /// for objectives, an intermediate layer's pre-activations for its bounds), starting from
+    /// `initial` (their CROWN bounds). `tasks` gives warm starts (objective rows only: pass nil
+    /// for other rows); `iterations` overrides the options' count.
+    func optimize(
+        rows: RowSet, from stage: Int? = nil, states: [SubproblemState], tasks: [BoundTask]?, initial: BackwardResult, iterations: Int? = nil
+    ) throws -> Outcome {
+        let layers = stage ?? network.reluLayerCount
+        let iterationCount = iterations ?? options.iterations
         let useBeta = options.method == .betaCrown
         var rows = rows
         // Row index within its task, for warm starts.
@@ -32,11 +39,18 @@ struct RelaxationOptimizer {
         var beta: [[[Double]]] = []
         for row in 0..<rows.count {
             let state = states[rows.owner[row]]
-            let warm = tasks[rows.owner[row]].subproblem.warmStart
+            let warm = tasks?[rows.owner[row]].subproblem.warmStart
             var rowAlpha: [[Double]] = [], rowBeta: [[Double]] = []
             var offset = 0
-            for layer in 0..<layers {
+            for layer in 0..<network.reluLayerCount {
                 let width = network.reluWidth(layer)
+                guard layer < layers else {
+                    // Above the rows' stage: unused, kept for the shape.
+                    rowAlpha.append(Array(repeating: 0, count: width))
+                    rowBeta.append(Array(repeating: 0, count: width))
+                    offset += width
+                    continue
+                }
                 let relaxation = state.relaxations[layer]
                 var layerAlpha = relaxation.lowerSlope
                 var layerBeta = [Double](repeating: 0, count: width)
@@ -54,12 +68,13 @@ struct RelaxationOptimizer {
             beta.append(rowBeta)
         }
         if let kernels = pass.products as? any BackwardKernels {
-            return try optimizeOnDevice(kernels, rows: rows, initial: initial, alpha: alpha, beta: beta, useBeta: useBeta)
+            return try optimizeOnDevice(
+                kernels, rows: rows, stage: layers, iterations: iterationCount, initial: initial, alpha: alpha, beta: beta, useBeta: useBeta)
         }
         var best = initial
         var bestAlpha = alpha, bestBeta = beta
         var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta)
-        for iteration in 0..<max(options.iterations, 0) {
+        for iteration in 0..<max(iterationCount, 0) {
             rows.alpha = alpha
             rows.beta = useBeta ? beta : nil
             let result = try pass.run(from: layers, rows: rows, states: states, keepCoefficients: true)
@@ -69,8 +84,8 @@ struct RelaxationOptimizer {
                 bestAlpha[row] = alpha[row]
                 bestBeta[row] = beta[row]
             }
-            if iteration == options.iterations - 1 || options.isStopped { break }
-            let relaxed = try relaxedPreActivations(rows: rows, states: states, result: result)
+            if iteration == iterationCount - 1 || options.isStopped { break }
+            let relaxed = try relaxedPreActivations(rows: rows, through: layers, states: states, result: result)
             var alphaGradient = alpha, betaGradient = beta
             for row in 0..<rows.count {
                 let state = states[rows.owner[row]]
@@ -97,15 +112,16 @@ struct RelaxationOptimizer {
     /// ``BackwardKernels/optimize(_:)``); each kept iterate's bound is recomputed here from its
     /// parts with the device's allowance, and replaces the initial bound only where higher.
     private func optimizeOnDevice(
-        _ kernels: any BackwardKernels, rows: RowSet, initial: BackwardResult, alpha: [[[Double]]], beta: [[[Double]]], useBeta: Bool
+        _ kernels: any BackwardKernels, rows: RowSet, stage: Int, iterations: Int, initial: BackwardResult, alpha: [[[Double]]],
+        beta: [[[Double]]], useBeta: Bool
     ) throws -> Outcome {
         let options = self.options
         let request = RelaxationOptimizationRequest(
             rows: BackwardKernelRequest(
-                stage: network.reluLayerCount, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
+                stage: stage, owner: rows.owner.map { Int32($0) }, coefficients: rows.coefficients, constants: rows.constants,
                 alpha: alpha.flatMap { $0.flatMap { $0 } }, beta: useBeta ? beta.flatMap { $0.flatMap { $0 } } : nil,
-                keepCoefficients: false, wantCorners: true),
-            useBeta: useBeta, iterations: options.iterations, learningRate: options.learningRate, betaLearningRate: options.betaLearningRate,
+                keepCoefficients: false, wantCorners: true, unitRows: rows.unitRows),
+            useBeta: useBeta, iterations: iterations, learningRate: options.learningRate, betaLearningRate: options.betaLearningRate,
             initialLower: initial.lower, isStopped: { options.isStopped })
         let optimized = try kernels.optimize(request)
         let lower = pass.deviceLowerBounds(optimized.parts, device: kernels.allowance)
@@ -133,10 +149,10 @@ struct RelaxationOptimizer {
 
     /// Pre-activations `ẑ` of the relaxed network (each ReLU replaced by the line the backward
     /// pass used for that row) at the row's minimizing corner, per ReLU layer (`rows x width`).
-    private func relaxedPreActivations(rows: RowSet, states: [SubproblemState], result: BackwardResult) throws -> [[Double]] {
+    private func relaxedPreActivations(rows: RowSet, through layers: Int, states: [SubproblemState], result: BackwardResult) throws -> [[Double]] {
         var values: [Double] = result.corner.flatMap { $0 }
         var output: [[Double]] = []
-        for layer in 0..<network.reluLayerCount {
+        for layer in 0..<layers {
             let stage = network.stages[layer]
             var z = try pass.products.multiply(values, count: rows.count, stage: layer, transposed: true)
             let width = stage.outputCount

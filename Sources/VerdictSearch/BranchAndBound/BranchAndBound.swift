@@ -64,14 +64,22 @@ final class BranchAndBound {
         var z3Backlog = SubproblemQueue()
         var unresolved: String?
         var leafNodes: [OpenSubproblem] = []
+        /// Leaves sent to Z3 and not yet answered, by job id; `abandoned` ones were taken back
+        /// for splitting (their answers then only matter if they are a confirmed witness).
+        var inFlight: [Int: OpenSubproblem] = [:]
+        var abandoned: Set<Int> = []
+        var nextLeafID = 0
+        var idleSince: ContinuousClock.Instant?
         let localAttack = GradientAttack(
             gradient: gradient, confirmation: confirmation, samples: 0, restarts: 0, steps: 20, deadline: options.deadline)
 
-        func bound(_ children: [Child]) throws -> [SubproblemBounds] {
+        func bound(_ children: [Child], isRoot: Bool = false) throws -> [SubproblemBounds] {
             let start = ContinuousClock.now
             defer { statistics.boundSeconds += seconds(since: start) }
             statistics.subproblems += children.count
-            return try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: boundOptions)
+            var settings = boundOptions
+            if isRoot { settings.intermediateIterations = options.rootIntermediateIterations }
+            return try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: settings)
         }
 
         /// Files a bounded child: dropped, a witness, a Z3 leaf or queued.
@@ -119,7 +127,29 @@ final class BranchAndBound {
             statistics.z3Leaves += 1
             let query = ReluNetworkQuery(
                 network: network, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
-            pool.submit(.init(query: query, timeoutSeconds: min(options.z3LeafTimeout, options.deadline.remainingSeconds + 0.05), node: node))
+            nextLeafID += 1
+            inFlight[nextLeafID] = node
+            pool.submit(
+                .init(query: query, timeoutSeconds: min(options.z3LeafTimeout, options.deadline.remainingSeconds + 0.05), node: node, id: nextLeafID))
+        }
+
+        /// Branching has nothing left but leaves Z3 is still on: takes back those that can be
+        /// split, so that a leaf Z3 is slow on (its time limit is not always kept: ACAS Xu
+        /// `1_1 prop_5` spent 40-80 s in leaves limited to 10 s, which splitting decides in 2 s)
+        /// does not hold up the answer. Their descendants go back to Z3 only with fewer
+        /// unstable ReLUs. Returns whether any was taken back.
+        func reclaimLeaves() -> Bool {
+            var reclaimed = false
+            for (id, node) in inFlight where !abandoned.contains(id) {
+                let unstable = node.bounds.layerBounds.unstableCount
+                guard mode == .input || unstable > 0 else { continue }
+                abandoned.insert(id)
+                var retry = node
+                retry.z3UnstableLimit = min(retry.z3UnstableLimit, unstable)
+                queue.push(retry)
+                reclaimed = true
+            }
+            return reclaimed
         }
 
         /// Takes finished Z3 leaves; returns a witness if one is confirmed.
@@ -128,6 +158,12 @@ final class BranchAndBound {
             for finished in pool.takeFinished() {
                 statistics.z3Seconds += finished.seconds
                 guard let node = finished.job.node else { continue }
+                inFlight[finished.job.id] = nil
+                if abandoned.remove(finished.job.id) != nil {
+                    // Its region is being split: only a confirmed witness adds anything.
+                    if case .sat(let input) = finished.outcome, let report = confirmation.confirm(input, caseIndex: caseIndex) { return report }
+                    continue
+                }
                 switch finished.outcome {
                 case .unsat:
                     continue
@@ -157,7 +193,7 @@ final class BranchAndBound {
         let root = Child(
             subproblem: Subproblem(box: item.box, network: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
         do {
-            let result = try bound([root])[0]
+            let result = try bound([root], isRoot: true)[0]
             if let report = file(root, result) { return .sat(report) }
         } catch BoundEngineError.cancelled {
             return .timedOut
@@ -171,10 +207,18 @@ final class BranchAndBound {
             dispatchBacklog()
             statistics.peakQueue = max(statistics.peakQueue, queue.count + z3Backlog.count)
             if queue.isEmpty {
-                guard let pool, pool.outstanding > 0 || !z3Backlog.isEmpty else { break }
+                // Abandoned leaves still count as outstanding until they answer.
+                guard let pool, pool.outstanding > abandoned.count || !z3Backlog.isEmpty else { break }
+                let now = ContinuousClock.now
+                if z3Backlog.isEmpty, let idle = idleSince, now - idle > .milliseconds(500), reclaimLeaves() {
+                    idleSince = nil
+                    continue
+                }
+                if idleSince == nil { idleSince = now }
                 pool.waitForFinished(seconds: min(0.05, options.deadline.remainingSeconds))
                 continue
             }
+            idleSince = nil
             if queue.count + z3Backlog.count > options.maxSubproblems {
                 return .unknown("more than \(options.maxSubproblems) open subproblems (--max-subproblems)")
             }
@@ -185,9 +229,10 @@ final class BranchAndBound {
             // Half the batch by the weakest bound, half by the closest point to the unsafe region.
             let batch = max(options.batchSize, 1)
             while popped.count < batch, let node = queue.pop(popped.count % 2 == 0 ? .weakestBound : .closestPoint) { popped.append(node) }
-            // Input splitting narrows in on where counterexamples would be: a short PGD in the
-            // weakest boxes of each batch finds those the first attack missed.
-            if mode == .input && options.attackSteps > 0 {
+            // The bounds point at where counterexamples would be (input splitting narrows the
+            // box; ReLU splitting's minimizing corners move with the splits): a short PGD from
+            // the candidates of the first nodes of each batch finds those the first attack missed.
+            if options.attackSteps > 0 {
                 let start = ContinuousClock.now
                 defer { statistics.attackSeconds += seconds(since: start) }
                 for node in popped.prefix(2) {
@@ -203,7 +248,7 @@ final class BranchAndBound {
                 var results: [SubproblemBounds] = []
                 var unsplittable: [OpenSubproblem] = []
                 if mode == .input && options.inputBranching == .improvement {
-                    (children, results, unsplittable) = try splitByImprovement(popped, rootWidths: rootWidths, bound: bound)
+                    (children, results, unsplittable) = try splitByImprovement(popped, rootWidths: rootWidths, bound: { try bound($0) })
                 } else {
                     let splits = mode == .input ? [] : try chooseReluSplits(popped)
                     for (index, node) in popped.enumerated() {

@@ -13,6 +13,8 @@ final class Z3LeafPool: @unchecked Sendable {
         let timeoutSeconds: Double
         /// The branch-and-bound subproblem the leaf came from (nil for whole-network queries).
         let node: OpenSubproblem?
+        /// The submitter's name for the job.
+        var id = 0
     }
 
     struct Finished: Sendable {
