@@ -28,7 +28,8 @@ struct RelaxationOptimizer {
     func optimize(
         rows: RowSet, from stage: Int? = nil, states: [SubproblemState], tasks: [BoundTask]?, initial: BackwardResult, iterations: Int? = nil
     ) throws -> Outcome {
-        let layers = stage ?? network.reluLayerCount
+        // The ReLU layers below the rows' stage: the only ones whose α and β the rows use.
+        let layersBelow = stage ?? network.reluLayerCount
         let iterationCount = iterations ?? options.iterations
         let useBeta = options.method == .betaCrown
         var rows = rows
@@ -44,7 +45,7 @@ struct RelaxationOptimizer {
             var offset = 0
             for layer in 0..<network.reluLayerCount {
                 let width = network.reluWidth(layer)
-                guard layer < layers else {
+                guard layer < layersBelow else {
                     // Above the rows' stage: unused, kept for the shape.
                     rowAlpha.append(Array(repeating: 0, count: width))
                     rowBeta.append(Array(repeating: 0, count: width))
@@ -69,7 +70,7 @@ struct RelaxationOptimizer {
         }
         if let kernels = pass.products as? any BackwardKernels {
             return try optimizeOnDevice(
-                kernels, rows: rows, stage: layers, iterations: iterationCount, initial: initial, alpha: alpha, beta: beta, useBeta: useBeta)
+                kernels, rows: rows, stage: layersBelow, iterations: iterationCount, initial: initial, alpha: alpha, beta: beta, useBeta: useBeta)
         }
         var best = initial
         var bestAlpha = alpha, bestBeta = beta
@@ -77,7 +78,7 @@ struct RelaxationOptimizer {
         for iteration in 0..<max(iterationCount, 0) {
             rows.alpha = alpha
             rows.beta = useBeta ? beta : nil
-            let result = try pass.run(from: layers, rows: rows, states: states, keepCoefficients: true)
+            let result = try pass.run(from: layersBelow, rows: rows, states: states, keepCoefficients: true)
             for row in 0..<rows.count where result.lower[row] > best.lower[row] {
                 best.lower[row] = result.lower[row]
                 best.corner[row] = result.corner[row]
@@ -85,11 +86,11 @@ struct RelaxationOptimizer {
                 bestBeta[row] = beta[row]
             }
             if iteration == iterationCount - 1 || options.isStopped { break }
-            let relaxed = try relaxedPreActivations(rows: rows, through: layers, states: states, result: result)
+            let relaxed = try relaxedPreActivations(rows: rows, through: layersBelow, states: states, result: result)
             var alphaGradient = alpha, betaGradient = beta
             for row in 0..<rows.count {
                 let state = states[rows.owner[row]]
-                for layer in 0..<layers {
+                for layer in 0..<layersBelow {
                     let width = network.reluWidth(layer)
                     let relaxation = state.relaxations[layer]
                     for j in 0..<width {

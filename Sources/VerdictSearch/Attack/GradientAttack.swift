@@ -23,11 +23,11 @@ struct GradientAttack {
             (0..<box.dimension).map { widths[$0] > 0 ? Double.random(in: box.lower[$0]...box.upper[$0], using: &generator) : box.lower[$0] }
         }
         /// A random point with each coordinate on one of its bounds with probability
-        /// `boundShare`, and at least `atLeast` coordinates there.
-        func boundaryPoint(boundShare: Double, atLeast: Int) -> [Double] {
+        /// `boundShare`, and one random coordinate there in any case when `onFace`.
+        func boundaryPoint(boundShare: Double, onFace: Bool) -> [Double] {
             var point = randomPoint()
-            let forced = atLeast > 0 ? Set((0..<atLeast).map { _ in Int.random(in: 0..<box.dimension, using: &generator) }) : []
-            for i in 0..<box.dimension where forced.contains(i) || Double.random(in: 0..<1, using: &generator) < boundShare {
+            let faceCoordinate = onFace ? Int.random(in: 0..<box.dimension, using: &generator) : -1
+            for i in 0..<box.dimension where i == faceCoordinate || Double.random(in: 0..<1, using: &generator) < boundShare {
                 point[i] = Bool.random(using: &generator) ? box.lower[i] : box.upper[i]
             }
             return point
@@ -41,12 +41,15 @@ struct GradientAttack {
         for index in 0..<max(samples, 1) {
             if deadline.isPast { return nil }
             let point: [Double]
-            switch index % 4 {
-            case _ where index == 0: point = box.center
-            case 0: point = randomPoint()
-            case 1: point = boundaryPoint(boundShare: 0, atLeast: 1)
-            case 2: point = boundaryPoint(boundShare: 0.5, atLeast: 0)
-            default: point = boundaryPoint(boundShare: 1, atLeast: 0)
+            if index == 0 {
+                point = box.center
+            } else {
+                switch index % 4 {
+                case 0: point = randomPoint()
+                case 1: point = boundaryPoint(boundShare: 0, onFace: true)
+                case 2: point = boundaryPoint(boundShare: 0.5, onFace: false)
+                default: point = boundaryPoint(boundShare: 1, onFace: false)
+                }
             }
             let value = margin.evaluate(gradient.outputs(point)).value
             if value <= 0, let report = confirmation.confirm(point, caseIndex: caseIndex) { return report }

@@ -68,7 +68,6 @@ final class BranchAndBound {
         /// for splitting (their answers then only matter if they are a confirmed witness).
         var inFlight: [Int: OpenSubproblem] = [:]
         var abandoned: Set<Int> = []
-        var nextLeafID = 0
         var idleSince: ContinuousClock.Instant?
         let localAttack = GradientAttack(
             gradient: gradient, confirmation: confirmation, samples: 0, restarts: 0, steps: 20, deadline: options.deadline)
@@ -127,10 +126,10 @@ final class BranchAndBound {
             statistics.z3Leaves += 1
             let query = ReluNetworkQuery(
                 network: network, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
-            nextLeafID += 1
-            inFlight[nextLeafID] = node
-            pool.submit(
-                .init(query: query, timeoutSeconds: min(options.z3LeafTimeout, options.deadline.remainingSeconds + 0.05), node: node, id: nextLeafID))
+            // The leaf count so far names the job.
+            let id = statistics.z3Leaves
+            inFlight[id] = node
+            pool.submit(.init(query: query, timeoutSeconds: min(options.z3LeafTimeout, options.deadline.remainingSeconds + 0.05), node: node, id: id))
         }
 
         /// Branching has nothing left but leaves Z3 is still on: takes back those that can be
