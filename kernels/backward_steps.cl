@@ -7,14 +7,18 @@
 // magnitudes) start at owner[r] * width.
 
 
-// The start of a pass for intermediate bounds: row r is values[r] at columns[r] (the host has
-// filled the rows with zeros).
+// The start of a pass for intermediate bounds: row r is values[r] at columns[r] and zero
+// elsewhere (all `stride` values of the row).
 __kernel void unit_rows(const int rows, const int stride, __global const int *columns, __global const REAL *values,
                         __global REAL *coefficients)
 {
     const int r = get_global_id(0);
     if (r >= rows) return;
-    coefficients[r * stride + columns[r]] = values[r];
+    __global REAL *row = coefficients + r * stride;
+    int j = 0;
+    for (; j + 8 <= stride; j += 8) vstore8((REAL8)(0), 0, row + j);
+    for (; j < stride; j++) row[j] = 0;
+    row[columns[r]] = values[r];
 }
 
 // Bias of an affine stage into the constant, and the allowance of this stage:
@@ -61,6 +65,10 @@ __kernel void backward_bias(const int rows, const int width, const int stride,
 // stride `stride`); the two may be the same buffer. ν_j >= 0 takes the lower slope (α where
 // optimized), ν_j < 0 the upper line, whose intercept goes into the constant; split neurons
 // subtract β·sign. α and β are `rows x parameterStride`, this layer's from layerOffset.
+//
+// The bias step of the affine stage below (whose outputs are this layer's pre-activations)
+// follows in the same loop, as backward_bias does it, while μ is at hand: its bias and
+// magnitude factors are the `stage*` arguments.
 __kernel void backward_relu(const int rows, const int width, const int stride, const int incomingStride,
                             __global const REAL *incomingCoefficients, __global REAL *coefficients, __global const int *owner,
                             __global const REAL *lowerSlope, __global const REAL *upperSlope,
@@ -70,6 +78,9 @@ __kernel void backward_relu(const int rows, const int width, const int stride, c
                             const int hasAlpha, __global const REAL *alpha,
                             const int hasBeta, __global const REAL *beta,
                             const REAL unit, const REAL gammaIntercept,
+                            __global const REAL *stageBias, __global const REAL *stageWeightedMagnitude,
+                            __global const REAL *stageInputMagnitudeSum,
+                            const REAL gammaBias, const REAL gammaProduct, const REAL flushPerTerm,
                             __global REAL *constants, __global REAL *constantMagnitude, __global REAL *errors)
 {
     const int r = get_global_id(0);
@@ -77,8 +88,10 @@ __kernel void backward_relu(const int rows, const int width, const int stride, c
     __global const REAL *nu = incomingCoefficients + r * incomingStride;
     __global REAL *mu = coefficients + r * stride;
     const int base = owner[r] * width;
+    __global const REAL *v = stageWeightedMagnitude + base;
     const int parameters = r * parameterStride + layerOffset;
     REAL8 intercepts8 = 0, interceptMagnitude8 = 0, error8 = 0;
+    REAL8 term8 = 0, termMagnitude8 = 0, productMagnitude8 = 0, nonzero8 = 0;
     int j = 0;
     for (; j + 8 <= width; j += 8) {
         const REAL8 incoming = vload8(0, nu + j);
@@ -96,8 +109,15 @@ __kernel void backward_relu(const int rows, const int width, const int stride, c
         }
         error8 += 2 * unit * (fabs(outgoing) + fabs(betaTerm)) * vload8(0, preActivationMagnitude + base + j);
         vstore8(outgoing, 0, mu + j);
+        const REAL8 t = outgoing * vload8(0, stageBias + j);
+        term8 += t;
+        termMagnitude8 += fabs(t);
+        productMagnitude8 += fabs(outgoing) * vload8(0, v + j);
+        nonzero8 += fabs(outgoing);
     }
     REAL intercepts = SUM8(intercepts8), interceptMagnitude = SUM8(interceptMagnitude8), error = SUM8(error8);
+    REAL term = SUM8(term8), termMagnitude = SUM8(termMagnitude8), productMagnitude = SUM8(productMagnitude8);
+    int hasTerms = any(nonzero8 != 0);
     for (; j < width; j++) {
         const REAL incoming = nu[j];
         REAL outgoing;
@@ -117,10 +137,21 @@ __kernel void backward_relu(const int rows, const int width, const int stride, c
         }
         error += 2 * unit * (fabs(outgoing) + fabs(betaTerm)) * preActivationMagnitude[base + j];
         mu[j] = outgoing;
+        if (outgoing != 0) {
+            hasTerms = 1;
+            term += outgoing * stageBias[j];
+            termMagnitude += fabs(outgoing * stageBias[j]);
+            productMagnitude += fabs(outgoing) * v[j];
+        }
     }
+    // Added in the order of the two separate steps (the ReLU's intercepts, then the bias).
     constants[r] += intercepts;
+    constants[r] += term;
     constantMagnitude[r] += interceptMagnitude;
-    errors[r] += error + gammaIntercept * interceptMagnitude;
+    constantMagnitude[r] += fabs(term);
+    errors[r] += error + gammaIntercept * interceptMagnitude
+        + gammaBias * termMagnitude + gammaProduct * productMagnitude
+        + (hasTerms ? flushPerTerm * width * stageInputMagnitudeSum[owner[r]] : 0);
 }
 
 // The end of a pass: the row's linear function over the input box, minimized at the corner
@@ -162,30 +193,28 @@ __kernel void concretize(const int rows, const int width, const int stride,
     magnitudes[r] = magnitude;
 }
 
-// Interval arithmetic through one affine stage (IBP), one work item per (output, subproblem):
-// [lower, upper] of W x + b for x in the subproblem's input interval, moved outward by the
-// allowance γ·(|b_o| + (|W|·m)_o), doubled, and one step further for the final subtraction.
-// The weights come transposed (`inputs x weightStride`), so neighbouring work items read
-// neighbouring weights.
-__kernel void interval_stage(const int subproblems, const int inputs, const int outputs, const int weightStride,
-                             __global const REAL *transposedWeights, __global const REAL *bias,
-                             __global const REAL *inputLower, __global const REAL *inputUpper,
-                             __global const REAL *weightedMagnitude, const REAL gamma, const REAL slack,
-                             __global REAL *outputLower, __global REAL *outputUpper)
+// Interval arithmetic through one affine stage (IBP) in center-radius form: the host sends
+// each input interval as a center c and a radius r with [c - r, c + r] ⊇ [l, u] (r rounded
+// up), the product kernel computes W c and |W| r, and this step, one work item per (output,
+// subproblem), gives [W c + b - |W| r, W c + b + |W| r] moved outward by the allowance
+// γ·(|b_o| + (|W|·m)_o + (|W| r)_o), doubled, plus the absolute slack of flushed products,
+// and one step further for the final operations. Products and radii come in rows of
+// `productStride` values.
+__kernel void interval_combine(const int subproblems, const int outputs, const int productStride,
+                               __global const REAL *centerProducts, __global const REAL *radiusProducts,
+                               __global const REAL *bias, __global const REAL *weightedMagnitude,
+                               const REAL gamma, const REAL slack,
+                               __global REAL *outputLower, __global REAL *outputUpper)
 {
     const int o = get_global_id(0);
     const int p = get_global_id(1);
     if (o >= outputs || p >= subproblems) return;
-    __global const REAL *l = inputLower + p * inputs;
-    __global const REAL *u = inputUpper + p * inputs;
-    REAL low = bias[o], high = bias[o];
-    for (int i = 0; i < inputs; i++) {
-        const REAL weight = transposedWeights[i * weightStride + o];
-        const int positive = weight >= 0;
-        low += weight * (positive ? l[i] : u[i]);
-        high += weight * (positive ? u[i] : l[i]);
-    }
-    const REAL error = 2 * gamma * (fabs(bias[o]) + weightedMagnitude[p * outputs + o]) + slack;
-    outputLower[p * outputs + o] = nextafter(low - error, (REAL)(-INFINITY));
-    outputUpper[p * outputs + o] = nextafter(high + error, (REAL)(INFINITY));
+    const REAL center = centerProducts[p * productStride + o] + bias[o];
+    const REAL radius = radiusProducts[p * productStride + o];
+    const REAL error = 2 * gamma * (fabs(bias[o]) + weightedMagnitude[p * outputs + o] + radius) + slack;
+    const REAL low = nextafter(center - radius - error, (REAL)(-INFINITY));
+    const REAL high = nextafter(center + radius + error, (REAL)(INFINITY));
+    // Infinite or undefined inputs give no bound rather than NaN.
+    outputLower[p * outputs + o] = isnan(low) ? (REAL)(-INFINITY) : low;
+    outputUpper[p * outputs + o] = isnan(high) ? (REAL)(INFINITY) : high;
 }

@@ -58,9 +58,13 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let resetRows: OpenCLKernel
         let keepBest: OpenCLKernel
         let relaxedForward: OpenCLKernel
+        let refutedDisjuncts: OpenCLKernel
+        let provedSubproblems: OpenCLKernel
         let layout: Layout
         let weights: [OpenCLBuffer]
         let transposedWeights: [OpenCLBuffer]
+        /// `|W|` transposed, for the radius products of interval arithmetic.
+        let absoluteTransposedWeights: [OpenCLBuffer]
         let biases: [OpenCLBuffer]
         /// Row stride of coefficient buffers: the widest stage, padded.
         let stride: Int
@@ -107,6 +111,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
         let steps = try context.buildProgram(source: try Kernels.source("backward_steps.cl"), options: precisionOptions)
         let optimization = try context.buildProgram(source: try Kernels.source("relaxation_optimization.cl"), options: precisionOptions)
+        let reductions = try context.buildProgram(source: try Kernels.source("refuted_disjuncts.cl"), options: precisionOptions)
         let double = usesDouble, padding = layout.padding
         // Weights padded with zeros to whole vectors: columns (so rows of C are whole vectors)
         // and rows (so the vector kernel may read whole tiles of K).
@@ -118,14 +123,16 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
         let weights = try network.stages.map { try paddedWeights($0.weights, $0.outputCount, $0.inputCount) }
         let transposed = try network.stages.map { try paddedWeights($0.transposedWeights, $0.inputCount, $0.outputCount) }
+        let absoluteTransposed = try network.stages.map { try paddedWeights($0.transposedWeights.map(\.magnitude), $0.inputCount, $0.outputCount) }
         let biases = try network.stages.map { try OpenCLBoundKernels.upload($0.bias, double: double, into: context) }
         let widest = network.stages.flatMap { [$0.inputCount, $0.outputCount] }.max() ?? 1
         state = Mutex(DeviceState(
             context: context, product: product, bias: try steps.kernel("backward_bias"), relu: try steps.kernel("backward_relu"),
-            concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_stage"), unitRows: try steps.kernel("unit_rows"),
+            concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_combine"), unitRows: try steps.kernel("unit_rows"),
             resetRows: try optimization.kernel("reset_rows"), keepBest: try optimization.kernel("keep_best"),
             relaxedForward: try optimization.kernel("relaxed_forward"),
-            layout: layout, weights: weights, transposedWeights: transposed, biases: biases,
+            refutedDisjuncts: try reductions.kernel("refuted_disjuncts"), provedSubproblems: try reductions.kernel("proved_subproblems"),
+            layout: layout, weights: weights, transposedWeights: transposed, absoluteTransposedWeights: absoluteTransposed, biases: biases,
             stride: OpenCLBoundKernels.padded(widest, padding)))
     }
 
@@ -230,10 +237,11 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         return buffer
     }
 
-    /// `result (rows x columns, stride resultStride) = left (rows x inner, stride leftStride) · W`.
+    /// `result (rows x columns, stride resultStride) = left (rows x inner, stride leftStride) · W`
+    /// (`Wᵀ` when `transposed`; `|W|ᵀ` when `absolute` too).
     func runProduct(
         _ state: DeviceState, left: OpenCLBuffer, leftStride: Int, rows: Int, stage: Int, transposed: Bool,
-        into result: OpenCLBuffer, resultStride: Int
+        absolute: Bool = false, into result: OpenCLBuffer, resultStride: Int
     ) throws {
         let affine = network.stages[stage]
         let (inner, columns) = transposed ? (affine.inputCount, affine.outputCount) : (affine.outputCount, affine.inputCount)
@@ -241,7 +249,9 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let kernel = state.product
         try kernel.setArguments([
             .int(rows), .int(paddedColumns), .int(inner), .int(leftStride), .int(resultStride),
-            .buffer(left), .buffer(transposed ? state.transposedWeights[stage] : state.weights[stage]), .buffer(result),
+            .buffer(left),
+            .buffer(transposed ? (absolute ? state.absoluteTransposedWeights[stage] : state.transposedWeights[stage]) : state.weights[stage]),
+            .buffer(result),
         ])
         switch state.layout {
         case .tiled(let tile, let rowsPerGroup):
@@ -364,7 +374,6 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         // Buffers the queued work reads, held until the pass is over.
         var inputs: [OpenCLBuffer] = []
         if let unitRows = request.unitRows {
-            try fillZeros(coefficients, count: rows * state.stride, context: context)
             inputs = [try context.buffer(int32s: unitRows.columns), try upload(unitRows.values, into: context)]
             try state.unitRows.setArguments([.int(rows), .int(state.stride), .buffer(inputs[0]), .buffer(inputs[1]), .buffer(coefficients)])
             try context.run(state.unitRows, globalSize: rows)
@@ -403,18 +412,28 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let offsets = layerOffsets
         var current = pass.coefficients
         var stage = pass.stage
-        while true {
-            let affine = network.stages[stage]
-            guard let magnitude = state.stageMagnitude[stage] else {
+        let sent = state.stageMagnitude
+        let magnitudes: (Int) throws -> (weighted: OpenCLBuffer, sums: OpenCLBuffer) = { stage in
+            guard let magnitude = sent[stage] else {
                 throw OpenCLError(call: "backward pass", code: 0, detail: "stage \(stage) was not sent to the device")
             }
-            try state.bias.setArguments([
-                .int(rows), .int(affine.outputCount), .int(stride), .buffer(current), .buffer(pass.owner),
-                .buffer(state.biases[stage]), .buffer(magnitude.weighted), .buffer(magnitude.sums),
-                factor(device.gamma(affine.outputCount + 2)), factor(device.gamma(affine.outputCount + 3)), factor(device.flushSlack),
-                .buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors),
-            ])
-            try context.run(state.bias, globalSize: rows)
+            return magnitude
+        }
+        // The bias factors of stage `stage`: gammas of the bias sum and of the product's
+        // allowance, and the slack per flushed product.
+        let biasFactors: (Int) -> [KernelArgument] = { stage in
+            let width = self.network.stages[stage].outputCount
+            return [self.factor(device.gamma(width + 2)), self.factor(device.gamma(width + 3)), self.factor(device.flushSlack)]
+        }
+        // The starting stage's bias; those of the stages below come with each ReLU step.
+        let first = try magnitudes(stage)
+        try state.bias.setArguments(
+            [
+                .int(rows), .int(network.stages[stage].outputCount), .int(stride), .buffer(current), .buffer(pass.owner),
+                .buffer(state.biases[stage]), .buffer(first.weighted), .buffer(first.sums),
+            ] + biasFactors(stage) + [.buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors)])
+        try context.run(state.bias, globalSize: rows)
+        while true {
             // A working buffer other than the one being read (never the request's own rows).
             let free = current === working[0] ? working[1] : working[0]
             if stage == 0 {
@@ -422,13 +441,15 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 current = free
                 break
             }
-            let layer = stage - 1, width = affine.inputCount
+            let layer = stage - 1, width = network.stages[stage].inputCount
             let (incoming, incomingStride) = keptBuffers.map { ($0[layer], OpenCLBoundKernels.padded(width, state.layout.padding)) } ?? (free, stride)
             try runProduct(state, left: current, leftStride: stride, rows: rows, stage: stage, transposed: false, into: incoming, resultStride: incomingStride)
             try observeKept?(layer, incoming, incomingStride)
             guard let relaxation = state.relaxations[layer] else {
                 throw OpenCLError(call: "backward pass", code: 0, detail: "layer \(layer) relaxation was not sent to the device")
             }
+            // Stage `layer` is the affine stage whose outputs are this ReLU layer's inputs.
+            let below = try magnitudes(layer)
             try state.relu.setArguments(
                 [.int(rows), .int(width), .int(stride), .int(incomingStride), .buffer(incoming), .buffer(free), .buffer(pass.owner)]
                     + relaxation.map { .buffer($0) }
@@ -437,8 +458,10 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                         .int(pass.alpha == nil ? 0 : 1), .buffer(pass.alpha ?? pass.constants),
                         .int(pass.beta == nil ? 0 : 1), .buffer(pass.beta ?? pass.constants),
                         factor(device.unitRoundoff), factor(device.gamma(width + 1)),
-                        .buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors),
-                    ])
+                        .buffer(state.biases[layer]), .buffer(below.weighted), .buffer(below.sums),
+                    ]
+                    + biasFactors(layer)
+                    + [.buffer(pass.constants), .buffer(pass.constantMagnitude), .buffer(pass.errors)])
             try context.run(state.relu, globalSize: rows)
             current = free
             stage -= 1
@@ -455,7 +478,8 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
 
     public func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double]) {
         let affine = network.stages[stage]
-        let subproblems = lower.count / max(affine.inputCount, 1)
+        let inputs = affine.inputCount, outputs = affine.outputCount
+        let subproblems = lower.count / max(inputs, 1)
         guard subproblems > 0 else { return ([], []) }
         let device = allowance
         return try state.withLock { state in
@@ -463,24 +487,76 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             guard let magnitude = state.stageMagnitude[stage] else {
                 throw OpenCLError(call: "interval stage", code: 0, detail: "stage \(stage) was not sent to the device")
             }
-            // Input intervals rounded outward to the device type.
-            let inputLower = try upload(roundedDown(lower), into: context), inputUpper = try upload(roundedUp(upper), into: context)
-            let outputLower = try scratchBuffer(&state, "interval-lower", subproblems * affine.outputCount)
-            let outputUpper = try scratchBuffer(&state, "interval-upper", subproblems * affine.outputCount)
+            // Each interval as a center (any device value) and a radius rounded up to the
+            // device type, so that [c - r, c + r] contains [l, u]; rows padded with zeros for
+            // the product kernel.
+            let inputStride = OpenCLBoundKernels.padded(inputs, state.layout.padding)
+            let productStride = OpenCLBoundKernels.padded(outputs, state.layout.padding)
+            var center = [Double](repeating: 0, count: subproblems * inputStride), radius = center
+            for p in 0..<subproblems {
+                for i in 0..<inputs {
+                    let l = lower[p * inputs + i], u = upper[p * inputs + i]
+                    let c = usesDouble ? l / 2 + u / 2 : Double(Float(l / 2 + u / 2))
+                    center[p * inputStride + i] = c
+                    // The distance rounded to nearest, then one step up: at least the exact one.
+                    radius[p * inputStride + i] = max(u - c, c - l).nextUp
+                }
+            }
+            let centers = try scratchBuffer(&state, "interval-center", center.count)
+            let radii = try scratchBuffer(&state, "interval-radius", radius.count)
+            try write(center, to: centers, context: context)
+            try write(roundedUp(radius), to: radii, context: context)
+            let centerProducts = try scratchBuffer(&state, "interval-center-product", subproblems * productStride)
+            let radiusProducts = try scratchBuffer(&state, "interval-radius-product", subproblems * productStride)
+            try runProduct(
+                state, left: centers, leftStride: inputStride, rows: subproblems, stage: stage, transposed: true,
+                into: centerProducts, resultStride: productStride)
+            try runProduct(
+                state, left: radii, leftStride: inputStride, rows: subproblems, stage: stage, transposed: true, absolute: true,
+                into: radiusProducts, resultStride: productStride)
+            let outputLower = try scratchBuffer(&state, "interval-lower", subproblems * outputs)
+            let outputUpper = try scratchBuffer(&state, "interval-upper", subproblems * outputs)
             let kernel = state.interval
             try kernel.setArguments([
-                .int(subproblems), .int(affine.inputCount), .int(affine.outputCount),
-                .int(OpenCLBoundKernels.padded(affine.outputCount, state.layout.padding)),
-                .buffer(state.transposedWeights[stage]), .buffer(state.biases[stage]), .buffer(inputLower), .buffer(inputUpper),
-                .buffer(magnitude.weighted),
-                // +3: the weights' and inputs' rounding to the device type besides the sums.
-                factor(device.gamma(affine.inputCount + 3)), factor(device.underflowSlack),
+                .int(subproblems), .int(outputs), .int(productStride), .buffer(centerProducts), .buffer(radiusProducts),
+                .buffer(state.biases[stage]), .buffer(magnitude.weighted),
+                // +4: the weights', centers' and radii's rounding to the device type, and the
+                // bias, besides the sums.
+                factor(device.gamma(inputs + 4)),
+                // Every product of both sums may flush to zero.
+                factor(Double(2 * inputs + 4) * device.flushSlack + device.underflowSlack),
                 .buffer(outputLower), .buffer(outputUpper),
             ])
-            let columns = min(affine.outputCount, 64, self.device.maxWorkGroupSize)
-            try context.run(kernel, global: ((affine.outputCount + columns - 1) / columns * columns, subproblems), local: (columns, 1))
-            let count = subproblems * affine.outputCount
+            let columns = min(outputs, 64, self.device.maxWorkGroupSize)
+            try context.run(kernel, global: ((outputs + columns - 1) / columns * columns, subproblems), local: (columns, 1))
+            let count = subproblems * outputs
             return (try read(outputLower, count: count, context: context), try read(outputUpper, count: count, context: context))
+        }
+    }
+
+    public func refutedDisjuncts(lower: [Double], disjunctOfRow: [Int32], isStrict: [Int32], firstDisjunct: [Int32]) throws
+        -> (refuted: [Bool], proved: [Bool])
+    {
+        let rows = lower.count, disjuncts = Int(firstDisjunct.last ?? 0), subproblems = max(firstDisjunct.count - 1, 0)
+        guard subproblems > 0 else { return ([], []) }
+        return try state.withLock { state in
+            let context = state.context
+            // Rounded down to the device type: a bound that refutes there refutes exactly.
+            let bounds = try upload(roundedDown(lower), into: context)
+            let rowDisjuncts = try context.buffer(int32s: disjunctOfRow), strict = try context.buffer(int32s: isStrict)
+            let starts = try context.buffer(int32s: firstDisjunct)
+            let refuted = try context.buffer(int32s: [Int32](repeating: 0, count: disjuncts))
+            let proved = try context.buffer(int32s: [Int32](repeating: 0, count: subproblems))
+            if rows > 0 {
+                try state.refutedDisjuncts.setArguments([.int(rows), .buffer(bounds), .buffer(rowDisjuncts), .buffer(strict), .buffer(refuted)])
+                try context.run(state.refutedDisjuncts, globalSize: rows)
+            }
+            try state.provedSubproblems.setArguments([.int(subproblems), .buffer(starts), .buffer(refuted), .buffer(proved)])
+            try context.run(state.provedSubproblems, globalSize: subproblems)
+            return (
+                try context.read(refuted, count: disjuncts, as: Int32.self).map { $0 != 0 },
+                try context.read(proved, count: subproblems, as: Int32.self).map { $0 != 0 }
+            )
         }
     }
 

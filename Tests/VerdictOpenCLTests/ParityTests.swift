@@ -33,10 +33,22 @@ final class ParityTests: XCTestCase {
         return (CPUBoundEngine(network: network), BatchedBoundEngine(network: network, products: try OpenCLBoundKernels(network: network, device: device), name: "opencl"))
     }
 
-    private func assertClose(_ a: [SubproblemBounds], _ b: [SubproblemBounds], _ message: String) {
+    /// The device's bounds (`b`) are within the tolerance of the CPU's (`a`), and its
+    /// refuted disjuncts (reduced on the device) are those its own bounds refute, and the CPU's
+    /// wherever no row of the disjunct lies within the tolerance of zero.
+    private func assertClose(_ a: [SubproblemBounds], _ b: [SubproblemBounds], _ message: String, objectives: Objectives? = nil) {
         XCTAssertEqual(a.count, b.count)
         for (x, y) in zip(a, b) {
             XCTAssertEqual(x.isInfeasible, y.isInfeasible, message)
+            if let objectives, !y.isInfeasible {
+                XCTAssertEqual(y.refutedDisjuncts, objectives.refuted(byLowerBounds: y.lower), "\(message): device reduction")
+                for disjunct in 0..<objectives.disjunctCount {
+                    let rows = objectives.disjunctOfRow.indices.filter { objectives.disjunctOfRow[$0] == disjunct }
+                    if rows.allSatisfy({ x.lower[$0].magnitude > Self.tolerance * max(1, x.lower[$0].magnitude) * 2 }) {
+                        XCTAssertEqual(x.refutedDisjuncts[disjunct], y.refutedDisjuncts[disjunct], "\(message): disjunct \(disjunct)")
+                    }
+                }
+            }
             for row in x.lower.indices where x.lower[row].isFinite && y.lower[row].isFinite {
                 Self.largestDifference = max(
                     Self.largestDifference, (x.lower[row] - y.lower[row]).magnitude / max(1, x.lower[row].magnitude),
@@ -75,7 +87,7 @@ final class ParityTests: XCTestCase {
                     if method == .alphaCrown || method == .betaCrown, batch == 7 { options.intermediateIterations = 6 }
                     let expected = try cpu.bound(tasks, options: options)
                     let actual = try device.bound(tasks, options: options)
-                    assertClose(expected, actual, "\(method) batch \(batch)")
+                    assertClose(expected, actual, "\(method) batch \(batch)", objectives: objectives)
                     for (x, y) in zip(expected, actual) where !x.isInfeasible {
                         for (lower, other) in zip(x.layerBounds.lower.joined(), y.layerBounds.lower.joined()) {
                             XCTAssertEqual(lower, other, accuracy: Self.tolerance * max(1, lower.magnitude), "\(method) intermediate bounds")
@@ -84,6 +96,11 @@ final class ParityTests: XCTestCase {
                     assertClose(expected, try otherLayout.bound(tasks, options: options), "other kernel layout, \(method) batch \(batch)")
                     // Sound on samples, in double and in float mode.
                     let floatResults = try floatEngine.bound(tasks, options: options)
+                    for result in floatResults where !result.isInfeasible {
+                        // The float reduction refutes only what the (Double) bounds refute.
+                        let byBounds = objectives.refuted(byLowerBounds: result.lower)
+                        XCTAssertFalse(zip(result.refutedDisjuncts, byBounds).contains { $0 && !$1 }, "float reduction, \(method)")
+                    }
                     for (task, result) in zip(tasks + tasks, actual + floatResults) {
                         for _ in 0..<100 {
                             let point = (0..<widths[0]).map { Double.random(in: task.subproblem.box.lower[$0]...task.subproblem.box.upper[$0], using: &generator) }
@@ -168,7 +185,9 @@ final class ParityTests: XCTestCase {
                 let methods = BoundMethod.allCases
                 for method in methods {
                     let options = BoundOptions(method: method, iterations: 5)
-                    assertClose(try cpu.bound(tasks, options: options), try device.bound(tasks, options: options), "\(model) \(method) batch \(batch)")
+                    assertClose(
+                        try cpu.bound(tasks, options: options), try device.bound(tasks, options: options), "\(model) \(method) batch \(batch)",
+                        objectives: objectives)
                 }
             }
         }

@@ -131,6 +131,8 @@ func blasRates() -> String? {
 }
 
 let peak = measuredPeakFlops()
+/// The best OpenBLAS single-precision rate of this run (GFLOP/s), the scale of the last column.
+var sgemm: Double?
 var engines: [any BoundEngine] = arguments.skipCPU ? [] : [engine]
 if let choice = DeviceChoice(arguments.device), choice != .cpu {
     do {
@@ -148,6 +150,7 @@ if arguments.skipBLAS {
     for line in rates.split(separator: "\n") {
         let fields = line.split(separator: " ")
         print("OpenBLAS (numpy) \(fields[0]): \(fields[1]) GFLOP/s at 4096x256x256, \(fields[2]) GFLOP/s at 2048^3")
+        if fields[0] == "float32" { sgemm = max(Double(fields[1]) ?? 0, Double(fields[2]) ?? 0) }
     }
 } else {
     print("OpenBLAS rate: numpy not importable, skipped")
@@ -190,13 +193,16 @@ if let stage = network.stages.indices.dropFirst().first(where: { network.stages[
 var header = "method        batch"
 for engine in engines { header += "  \(engine.name.split(separator: " ").first!.padding(toLength: 9, withPad: " ", startingAt: 0)) subproblems/s  GFLOP/s" }
 if engines.count == 2 { header += "  ratio" }
+// The last engine's rate against the best SGEMM rate above (the issue's target: at least 0.5
+// from batch 256 up).
+if sgemm != nil { header += "  of SGEMM" }
 print(header)
 for method in arguments.methods {
     for batch in arguments.batches {
         let tasks = subproblems(batch)
         let options = BoundOptions(method: method, iterations: 20)
         var line = "\(method.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(String(format: "%5d", batch))"
-        var rates: [Double] = []
+        var rates: [Double] = [], lastRate = 0.0
         for engine in engines {
             _ = try engine.bound(Array(tasks.prefix(1)), options: options)  // warm-up
             FlopCounter.reset()
@@ -209,9 +215,11 @@ for method in arguments.methods {
             let elapsed = Date().timeIntervalSince(start)
             let rate = Double(rounds * batch) / elapsed
             rates.append(rate)
-            line += String(format: "  %23.1f  %7.2f", rate, Double(FlopCounter.value) / elapsed / 1e9)
+            lastRate = Double(FlopCounter.value) / elapsed / 1e9
+            line += String(format: "  %23.1f  %7.2f", rate, lastRate)
         }
         if rates.count == 2 { line += String(format: "  %5.2f", rates[1] / rates[0]) }
+        if let sgemm { line += String(format: "  %9.2f", lastRate / sgemm) }
         print(line)
     }
 }

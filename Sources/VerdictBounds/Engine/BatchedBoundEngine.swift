@@ -41,7 +41,7 @@ public struct BatchedBoundEngine: BoundEngine {
         try kernels.map { try sendStage(last, states: states, to: $0) }
         let outputIntervals = try outputIntervals(states, kernels: kernels)
         let interval = intervalObjectives(tasks, states: states, outputs: outputIntervals)
-        if options.method == .ibp { return interval }
+        if options.method == .ibp { return try refute(interval, tasks: tasks, kernels: kernels) }
         // Linear bounds are intersected with the interval ones: never looser than IBP.
         var results = try linearObjectives(tasks, states: states, options: options, pass: pass)
         for index in results.indices where !results[index].isInfeasible {
@@ -49,7 +49,36 @@ public struct BatchedBoundEngine: BoundEngine {
                 results[index].lower[row] = max(results[index].lower[row], interval[index].lower[row])
                 results[index].upper[row] = min(results[index].upper[row], interval[index].upper[row])
             }
-            results[index].refutedDisjuncts = tasks[index].objectives.refuted(byLowerBounds: results[index].lower)
+        }
+        return try refute(results, tasks: tasks, kernels: kernels)
+    }
+
+    /// The disjuncts the final lower bounds refute, for every feasible subproblem: reduced on
+    /// the device where there is one, else on the host.
+    private func refute(_ results: [SubproblemBounds], tasks: [BoundTask], kernels: (any BackwardKernels)?) throws -> [SubproblemBounds] {
+        var results = results
+        guard let kernels else {
+            for index in results.indices where !results[index].isInfeasible {
+                results[index].refutedDisjuncts = tasks[index].objectives.refuted(byLowerBounds: results[index].lower)
+            }
+            return results
+        }
+        var lower: [Double] = [], disjunctOfRow: [Int32] = [], isStrict: [Int32] = [], firstDisjunct: [Int32] = [0]
+        for (index, task) in tasks.enumerated() {
+            let first = firstDisjunct[index]
+            if !results[index].isInfeasible {
+                let objectives = task.objectives
+                lower += results[index].lower
+                disjunctOfRow += objectives.disjunctOfRow.map { first + Int32($0) }
+                isStrict += objectives.isStrict.map { $0 ? 1 : 0 }
+                firstDisjunct.append(first + Int32(objectives.disjunctCount))
+            } else {
+                firstDisjunct.append(first)
+            }
+        }
+        let (refuted, _) = try kernels.refutedDisjuncts(lower: lower, disjunctOfRow: disjunctOfRow, isStrict: isStrict, firstDisjunct: firstDisjunct)
+        for index in results.indices where !results[index].isInfeasible {
+            results[index].refutedDisjuncts = Array(refuted[Int(firstDisjunct[index])..<Int(firstDisjunct[index + 1])])
         }
         return results
     }
