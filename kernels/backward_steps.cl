@@ -8,16 +8,16 @@
 
 
 // The start of a pass for intermediate bounds: row r is values[r] at columns[r] and zero
-// elsewhere (all `stride` values of the row).
-__kernel void unit_rows(const int rows, const int stride, __global const int *columns, __global const REAL *values,
+// elsewhere (the first `width` values of the row: as far as the next steps read).
+__kernel void unit_rows(const int rows, const int stride, const int width, __global const int *columns, __global const REAL *values,
                         __global REAL *coefficients)
 {
     const int r = get_global_id(0);
     if (r >= rows) return;
     __global REAL *row = coefficients + r * stride;
     int j = 0;
-    for (; j + 8 <= stride; j += 8) vstore8((REAL8)(0), 0, row + j);
-    for (; j < stride; j++) row[j] = 0;
+    for (; j + 8 <= width; j += 8) vstore8((REAL8)(0), 0, row + j);
+    for (; j < width; j++) row[j] = 0;
     row[columns[r]] = values[r];
 }
 

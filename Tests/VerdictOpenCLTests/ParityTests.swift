@@ -68,10 +68,12 @@ final class ParityTests: XCTestCase {
             let (cpu, device) = try engines(boundNetwork)
             let floatEngine = BatchedBoundEngine(
                 network: boundNetwork, products: try OpenCLBoundKernels(network: boundNetwork, device: try self.device(), precision: .float), name: "float")
-            // The other kernel layout than the device's default (the GPU one on PoCL), in double.
+            // The other kernel layout than the device's default (the GPU one on PoCL), in double,
+            // with backward passes in chunks of 5 rows.
             let otherLayout = BatchedBoundEngine(
                 network: boundNetwork,
-                products: try OpenCLBoundKernels(network: boundNetwork, device: try self.device(), kernelLayout: try self.device().isGPU ? .vector : .tiled),
+                products: try OpenCLBoundKernels(
+                    network: boundNetwork, device: try self.device(), kernelLayout: try self.device().isGPU ? .vector : .tiled, rowsPerPass: 5),
                 name: "other layout")
             let region = OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))], [LinearConstraint(terms: [.init(index: 2, coefficient: 1)], bound: RealInterval(exactly: -0.5))]])
             let objectives = Objectives(region: region, outputCount: 3)
@@ -93,7 +95,7 @@ final class ParityTests: XCTestCase {
                             XCTAssertEqual(lower, other, accuracy: Self.tolerance * max(1, lower.magnitude), "\(method) intermediate bounds")
                         }
                     }
-                    assertClose(expected, try otherLayout.bound(tasks, options: options), "other kernel layout, \(method) batch \(batch)")
+                    assertClose(expected, try otherLayout.bound(tasks, options: options), "other kernel layout, chunks, \(method) batch \(batch)", objectives: objectives)
                     // Sound on samples, in double and in float mode.
                     let floatResults = try floatEngine.bound(tasks, options: options)
                     for result in floatResults where !result.isInfeasible {

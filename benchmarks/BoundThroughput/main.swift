@@ -102,20 +102,25 @@ func subproblems(_ count: Int) -> [BoundTask] {
     }
 }
 
-/// OpenBLAS matrix-product rates (GFLOP/s) through numpy, float32 and float64, for products of
-/// the shapes the engine runs (rows x 256 x 256) and a large square one.
-func blasRates() -> String? {
+/// OpenBLAS matrix-product rates (GFLOP/s) through numpy: float32 and float64 at the shapes
+/// the engine runs (rows x 256 x 256) and a large square one, or with `quick` float32 at
+/// 4096x256x256 only (measured again beside every row of the table, because this machine's
+/// speed drifts by up to 2x from minute to minute).
+func blasRates(quick: Bool = false) -> String? {
     let script = """
         import time, numpy as np
-        def rate(dtype, m, k, n):
+        def rate(dtype, m, k, n, seconds):
             a = np.random.rand(m, k).astype(dtype); b = np.random.rand(k, n).astype(dtype)
             a @ b
             runs, start = 0, time.perf_counter()
-            while time.perf_counter() - start < 0.5:
+            while time.perf_counter() - start < seconds:
                 a @ b; runs += 1
             return 2 * m * k * n * runs / (time.perf_counter() - start) / 1e9
-        for dtype in ("float32", "float64"):
-            print(f"{dtype} {rate(dtype, 4096, 256, 256):.1f} {rate(dtype, 2048, 2048, 2048):.1f}")
+        if \(quick ? "True" : "False"):
+            print(f"{rate('float32', 4096, 256, 256, 0.3):.1f}")
+        else:
+            for dtype in ("float32", "float64"):
+                print(f"{dtype} {rate(dtype, 4096, 256, 256, 0.5):.1f} {rate(dtype, 2048, 2048, 2048, 0.5):.1f}")
         """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -131,7 +136,8 @@ func blasRates() -> String? {
 }
 
 let peak = measuredPeakFlops()
-/// The best OpenBLAS single-precision rate of this run (GFLOP/s), the scale of the last column.
+/// Whether OpenBLAS could be timed: the last columns then give SGEMM's rate at 4096x256x256
+/// measured just before each row, and the engine's rate as a fraction of it.
 var sgemm: Double?
 var engines: [any BoundEngine] = arguments.skipCPU ? [] : [engine]
 if let choice = DeviceChoice(arguments.device), choice != .cpu {
@@ -195,7 +201,7 @@ for engine in engines { header += "  \(engine.name.split(separator: " ").first!.
 if engines.count == 2 { header += "  ratio" }
 // The last engine's rate against the best SGEMM rate above (the issue's target: at least 0.5
 // from batch 256 up).
-if sgemm != nil { header += "  of SGEMM" }
+if sgemm != nil { header += "  SGEMM GFLOP/s  of SGEMM" }
 print(header)
 for method in arguments.methods {
     for batch in arguments.batches {
@@ -203,6 +209,7 @@ for method in arguments.methods {
         let options = BoundOptions(method: method, iterations: 20)
         var line = "\(method.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(String(format: "%5d", batch))"
         var rates: [Double] = [], lastRate = 0.0
+        let rowSGEMM = sgemm == nil ? nil : blasRates(quick: true).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         for engine in engines {
             _ = try engine.bound(Array(tasks.prefix(1)), options: options)  // warm-up
             FlopCounter.reset()
@@ -219,7 +226,7 @@ for method in arguments.methods {
             line += String(format: "  %23.1f  %7.2f", rate, lastRate)
         }
         if rates.count == 2 { line += String(format: "  %5.2f", rates[1] / rates[0]) }
-        if let sgemm { line += String(format: "  %9.2f", lastRate / sgemm) }
+        if let rowSGEMM { line += String(format: "  %13.1f  %8.2f", rowSGEMM, lastRate / rowSGEMM) }
         print(line)
     }
 }

@@ -113,6 +113,29 @@ public struct BackwardKernelRequest: Sendable {
     public var unitRows: UnitRows? = nil
 
     public var rowCount: Int { owner.count }
+
+    /// The request for the rows in `range` only (rows of
+    /// ``coefficients`` are as wide as the stage's output).
+    public func rows(_ range: Range<Int>) -> BackwardKernelRequest {
+        var part = self
+        let count = rowCount
+        part.owner = Array(owner[range])
+        part.constants = Array(constants[range])
+        if !coefficients.isEmpty {
+            let width = coefficients.count / max(count, 1)
+            part.coefficients = Array(coefficients[(range.lowerBound * width)..<(range.upperBound * width)])
+        }
+        let parameters: ([Double]?) -> [Double]? = { values in
+            values.map { values in
+                let width = values.count / max(count, 1)
+                return Array(values[(range.lowerBound * width)..<(range.upperBound * width)])
+            }
+        }
+        part.alpha = parameters(alpha)
+        part.beta = parameters(beta)
+        part.unitRows = unitRows.map { UnitRows(columns: Array($0.columns[range]), values: Array($0.values[range])) }
+        return part
+    }
 }
 
 /// Rows of the form `value · e_column`.
