@@ -16,7 +16,7 @@ public enum FlopCounter {
 /// A whole batch of subproblems is laid out as one matrix of rows (objective or neuron rows
 /// of every subproblem stacked), so each layer of a bound pass is one call here rather than
 /// one per subproblem. Rows that are zero (inactive neurons, stable rows) are skipped.
-enum DenseKernels {
+public enum DenseKernels {
     /// Rows handled by one task; small enough to share work between 2 cores on small batches.
     static let rowsPerTask = 16
 
@@ -72,7 +72,7 @@ enum DenseKernels {
 
     /// `Σ x[i]·y[i]`.
     @inline(__always)
-    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+    public static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
         var sum = SIMD4<Double>()
         var index = 0
         let rawX = UnsafeRawPointer(x), rawY = UnsafeRawPointer(y)

@@ -12,12 +12,13 @@ struct NetworkGradient: Sendable {
         var stages: [[Double]] = []
         for (index, stage) in network.stages.enumerated() {
             var z = stage.bias
+            // Vector dot products: this runs for every child branch and bound files (two
+            // candidates each) and every attack step, so it is worth the SIMD.
             stage.weights.withUnsafeBufferPointer { weights in
-                for o in 0..<stage.outputCount {
-                    var sum = z[o]
-                    let row = o * stage.inputCount
-                    for i in 0..<stage.inputCount where values[i] != 0 { sum += weights[row + i] * values[i] }
-                    z[o] = sum
+                values.withUnsafeBufferPointer { input in
+                    for o in 0..<stage.outputCount {
+                        z[o] += DenseKernels.dot(weights.baseAddress! + o * stage.inputCount, input.baseAddress!, count: stage.inputCount)
+                    }
                 }
             }
             stages.append(z)

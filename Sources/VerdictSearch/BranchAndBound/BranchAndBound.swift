@@ -84,12 +84,14 @@ final class BranchAndBound {
         /// Files a bounded child: dropped, a witness, a Z3 leaf or queued.
         func file(_ child: Child, _ result: SubproblemBounds) -> WitnessChecker.Report? {
             guard !result.isProved else { return nil }
-            // The engine's candidate (a corner minimizing the weakest bound) and the box's
-            // center are run through the network: a counterexample, or a measure of how close
-            // this subproblem comes to one.
+            // The engine's candidate (a corner minimizing the weakest bound) and, when input
+            // splitting makes the box new, the box's center are run through the network: a
+            // counterexample, or a measure of how close this subproblem comes to one. (ReLU
+            // splitting keeps the root box, whose center the attack has tried.)
             var concrete = Double.infinity
             let margin = UnsafeMargin(region: child.region, outputCount: network.outputCount)
-            for candidate in [result.witnessCandidate, child.subproblem.box.center] where candidate.count == network.inputCount {
+            let candidates = mode == .input ? [result.witnessCandidate, child.subproblem.box.center] : [result.witnessCandidate]
+            for candidate in candidates where candidate.count == network.inputCount {
                 let value = margin.evaluate(gradient.outputs(candidate)).value
                 if value <= 0, let report = confirmation.confirm(candidate, caseIndex: caseIndex) { return report }
                 concrete = min(concrete, value)
