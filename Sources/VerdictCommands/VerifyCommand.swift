@@ -13,6 +13,7 @@ import Glibc
 
 extension SplitMode: ExpressibleByArgument {}
 extension BranchingHeuristic: ExpressibleByArgument {}
+extension ChildIntermediateBounds: ExpressibleByArgument {}
 
 /// Which solver answers `verify`.
 enum VerifyEngine: String, ExpressibleByArgument, CaseIterable {
@@ -69,6 +70,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
     var intermediateIterations = 20
+
+    @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
+    var childIntermediate: ChildIntermediateBounds = .recompute
 
     @OptionGroup var devices: DeviceOptions
 
@@ -138,6 +142,7 @@ struct VerifyCommand: ParsableCommand {
         options.method = method
         options.iterations = iterations
         options.rootIntermediateIterations = intermediateIterations
+        options.childIntermediateBounds = childIntermediate
         options.maxSubproblems = maxSubproblems
         options.z3LeafUnstable = z3LeafUnstable
         options.z3LeafDepth = z3LeafDepth

@@ -35,6 +35,17 @@ public enum InputBranchingHeuristic: String, CaseIterable, Sendable {
     case gradient
 }
 
+/// What a ReLU-split child does with the intermediate bounds of its parent.
+public enum ChildIntermediateBounds: String, CaseIterable, Sendable {
+    /// Recompute (CROWN) every layer after the split's layer: tighter bounds per child, at
+    /// the price of two backward passes per unstable neuron of those layers.
+    case recompute
+    /// Keep all of the parent's intermediate bounds (with the new split applied) and bound
+    /// only the property's rows, whose β multipliers enforce every split, as α,β-CROWN does
+    /// by default: many more children per second, each a little looser.
+    case reuse
+}
+
 /// Everything that tunes a verification run; the command line maps onto it one to one.
 public struct VerificationOptions: Sendable {
     public var splitMode: SplitMode = .auto
@@ -50,6 +61,8 @@ public struct VerificationOptions: Sendable {
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.
     public var rootIntermediateIterations = 20
+    /// What ReLU-split children do with their parent's intermediate bounds.
+    public var childIntermediateBounds: ChildIntermediateBounds = .recompute
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
     /// A subproblem with at most this many unstable ReLUs goes to Z3; negative disables Z3 leaves.

@@ -62,6 +62,7 @@ final class DifferentialTests: XCTestCase {
             options.batchSize = [1, 3, 16][index % 3]
             options.z3LeafUnstable = [0, 2, 4][(index / 3) % 3]
             options.z3LeafDepth = 12
+            options.childIntermediateBounds = (index / 4) % 2 == 0 ? .recompute : .reuse
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 // Leave the counterexamples to branch and bound.
@@ -71,7 +72,7 @@ final class DifferentialTests: XCTestCase {
             options.deadline = Deadline(seconds: 30)
             let verifier = try Verifier(network: network, property: property, options: options)
             let result = verifier.verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
-            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable)"
+            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {

@@ -287,7 +287,9 @@ final class BranchAndBound {
     private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate) -> [Child] {
         [ReluPhase.active, .inactive].map { phase in
             let split = ReluSplit(layer: candidate.layer, neuron: candidate.neuron, phase: phase)
-            let (subproblem, region, objectives) = node.childBase(node.subproblem.splitting(split, parent: node.bounds))
+            var child = node.subproblem.splitting(split, parent: node.bounds)
+            if options.childIntermediateBounds == .reuse { child.reusableLayers = network.reluLayerCount }
+            let (subproblem, region, objectives) = node.childBase(child)
             return Child(subproblem: subproblem, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
         }
     }
