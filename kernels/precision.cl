@@ -14,3 +14,9 @@
 #define REAL_CONCAT(a, b) REAL_PASTE(a, b)
 #define REAL8 REAL_CONCAT(REAL, 8)
 #define SUM8(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3) + ((v).s4 + (v).s5) + ((v).s6 + (v).s7))
+// MASK8: the result type of comparing two REAL8s (what select takes as its condition).
+#ifdef USE_DOUBLE
+#define MASK8 long8
+#else
+#define MASK8 int8
+#endif

@@ -91,7 +91,45 @@ __kernel void relaxed_forward(const int rows, const int width, const int paddedW
     if (r >= rows) return;
     const int base = owner[r] * width;
     const int parameters = r * parameterStride + layerOffset;
-    for (int j = 0; j < width; j++) {
+    int j = 0;
+    // Eight neurons at a time, each lane exactly as the scalar loop below computes it.
+    for (; j + 8 <= width; j += 8) {
+        const REAL8 value = vload8(0, z + r * zStride + j) + vload8(0, bias + j);
+        const REAL8 incoming = vload8(0, kept + r * keptStride + j);
+        const REAL8 unstable = vload8(0, isUnstable + base + j);
+        __global REAL *a = alpha + parameters + j;
+        const REAL8 currentAlpha = vload8(0, a);
+        const REAL8 slope = select(vload8(0, lowerSlope + base + j), currentAlpha, unstable != 0);
+        const REAL8 activation = select(vload8(0, upperSlope + base + j) * value + vload8(0, upperIntercept + base + j),
+                                        slope * value, incoming >= 0);
+        vstore8(activation, 0, activations + r * paddedWidth + j);
+        {
+            const REAL8 gradient = select((REAL8)(0), incoming * value, incoming >= 0);
+            __global REAL *first = alphaFirst + parameters + j, *second = alphaSecond + parameters + j;
+            const REAL8 m0 = vload8(0, first), v0 = vload8(0, second);
+            const REAL8 m = (REAL)0.9 * m0 + (REAL)0.1 * gradient;
+            const REAL8 v = (REAL)0.999 * v0 + (REAL)0.001 * gradient * gradient;
+            const REAL8 stepped = fmin(fmax(currentAlpha + alphaRate * (m / correction1) / (sqrt(v / correction2) + (REAL)1e-8), (REAL8)(0)), (REAL8)(1));
+            const MASK8 update = (unstable != 0) & ((gradient != 0) | (m0 != 0));
+            vstore8(select(m0, m, update), 0, first);
+            vstore8(select(v0, v, update), 0, second);
+            vstore8(select(currentAlpha, stepped, update), 0, a);
+        }
+        if (useBeta) {
+            const REAL8 sign = vload8(0, splitSign + base + j);
+            const REAL8 gradient = -sign * value;
+            __global REAL *b = beta + parameters + j, *first = betaFirst + parameters + j, *second = betaSecond + parameters + j;
+            const REAL8 b0 = vload8(0, b), m0 = vload8(0, first), v0 = vload8(0, second);
+            const REAL8 m = (REAL)0.9 * m0 + (REAL)0.1 * gradient;
+            const REAL8 v = (REAL)0.999 * v0 + (REAL)0.001 * gradient * gradient;
+            const REAL8 stepped = fmax(b0 + betaRate * (m / correction1) / (sqrt(v / correction2) + (REAL)1e-8), (REAL8)(0));
+            const MASK8 update = (sign != 0) & ((gradient != 0) | (m0 != 0));
+            vstore8(select(m0, m, update), 0, first);
+            vstore8(select(v0, v, update), 0, second);
+            vstore8(select(b0, stepped, update), 0, b);
+        }
+    }
+    for (; j < width; j++) {
         const REAL value = z[r * zStride + j] + bias[j];
         const REAL incoming = kept[r * keptStride + j];
         const int unstable = isUnstable[base + j] != 0;
