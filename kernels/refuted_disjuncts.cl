@@ -11,15 +11,3 @@ __kernel void refuted_disjuncts(const int rows, __global const REAL *lower, __gl
     const REAL bound = lower[r];
     if (isStrict[r] ? bound >= 0 : bound > 0) refuted[disjunctOfRow[r]] = 1;
 }
-
-// Whether every disjunct of each subproblem is refuted (the subproblem is proved): one work
-// item per subproblem over its disjuncts `firstDisjunct[s] ..< firstDisjunct[s + 1]`.
-__kernel void proved_subproblems(const int subproblems, __global const int *firstDisjunct, __global const int *refuted,
-                                 __global int *proved)
-{
-    const int s = get_global_id(0);
-    if (s >= subproblems) return;
-    int all = 1;
-    for (int d = firstDisjunct[s]; d < firstDisjunct[s + 1]; d++) all = all && refuted[d];
-    proved[s] = all;
-}

@@ -64,7 +64,6 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         let keepBest: OpenCLKernel
         let relaxedForward: OpenCLKernel
         let refutedDisjuncts: OpenCLKernel
-        let provedSubproblems: OpenCLKernel
         let layout: Layout
         let weights: [OpenCLBuffer]
         let transposedWeights: [OpenCLBuffer]
@@ -140,7 +139,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             concretize: try steps.kernel("concretize"), interval: try steps.kernel("interval_combine"), unitRows: try steps.kernel("unit_rows"),
             resetRows: try optimization.kernel("reset_rows"), keepBest: try optimization.kernel("keep_best"),
             relaxedForward: try optimization.kernel("relaxed_forward"),
-            refutedDisjuncts: try reductions.kernel("refuted_disjuncts"), provedSubproblems: try reductions.kernel("proved_subproblems"),
+            refutedDisjuncts: try reductions.kernel("refuted_disjuncts"),
             layout: layout, weights: weights, transposedWeights: transposed, absoluteTransposedWeights: absoluteTransposed, biases: biases,
             stride: OpenCLBoundKernels.padded(widest, padding)))
     }
@@ -558,29 +557,20 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
     }
 
-    public func refutedDisjuncts(lower: [Double], disjunctOfRow: [Int32], isStrict: [Int32], firstDisjunct: [Int32]) throws
-        -> (refuted: [Bool], proved: [Bool])
-    {
-        let rows = lower.count, disjuncts = Int(firstDisjunct.last ?? 0), subproblems = max(firstDisjunct.count - 1, 0)
-        guard subproblems > 0 else { return ([], []) }
+    public func refutedDisjuncts(lower: [Double], disjunctOfRow: [Int32], isStrict: [Int32], disjunctCount: Int) throws -> [Bool] {
+        let rows = lower.count
+        guard disjunctCount > 0 else { return [] }
         return try state.withLock { state in
             let context = state.context
-            // Rounded down to the device type: a bound that refutes there refutes exactly.
-            let bounds = try upload(roundedDown(lower), into: context)
-            let rowDisjuncts = try context.buffer(int32s: disjunctOfRow), strict = try context.buffer(int32s: isStrict)
-            let starts = try context.buffer(int32s: firstDisjunct)
-            let refuted = try context.buffer(int32s: [Int32](repeating: 0, count: disjuncts))
-            let proved = try context.buffer(int32s: [Int32](repeating: 0, count: subproblems))
+            let refuted = try context.buffer(int32s: [Int32](repeating: 0, count: disjunctCount))
             if rows > 0 {
+                // Rounded down to the device type: a bound that refutes there refutes exactly.
+                let bounds = try upload(roundedDown(lower), into: context)
+                let rowDisjuncts = try context.buffer(int32s: disjunctOfRow), strict = try context.buffer(int32s: isStrict)
                 try state.refutedDisjuncts.setArguments([.int(rows), .buffer(bounds), .buffer(rowDisjuncts), .buffer(strict), .buffer(refuted)])
                 try context.run(state.refutedDisjuncts, globalSize: rows)
             }
-            try state.provedSubproblems.setArguments([.int(subproblems), .buffer(starts), .buffer(refuted), .buffer(proved)])
-            try context.run(state.provedSubproblems, globalSize: subproblems)
-            return (
-                try context.read(refuted, count: disjuncts, as: Int32.self).map { $0 != 0 },
-                try context.read(proved, count: subproblems, as: Int32.self).map { $0 != 0 }
-            )
+            return try context.read(refuted, count: disjunctCount, as: Int32.self).map { $0 != 0 }
         }
     }
 

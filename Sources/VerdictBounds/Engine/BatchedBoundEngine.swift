@@ -76,7 +76,8 @@ public struct BatchedBoundEngine: BoundEngine {
                 firstDisjunct.append(first)
             }
         }
-        let (refuted, _) = try kernels.refutedDisjuncts(lower: lower, disjunctOfRow: disjunctOfRow, isStrict: isStrict, firstDisjunct: firstDisjunct)
+        let refuted = try kernels.refutedDisjuncts(
+            lower: lower, disjunctOfRow: disjunctOfRow, isStrict: isStrict, disjunctCount: Int(firstDisjunct.last ?? 0))
         for index in results.indices where !results[index].isInfeasible {
             results[index].refutedDisjuncts = Array(refuted[Int(firstDisjunct[index])..<Int(firstDisjunct[index + 1])])
         }

@@ -24,12 +24,10 @@ public protocol BackwardKernels: WeightProducts {
     /// ``RelaxationOptimizationResult``).
     func optimize(_ request: RelaxationOptimizationRequest) throws -> RelaxationOptimizationResult
     /// The reduction that ends a batch: which disjuncts the rows' sound lower bounds refute
-    /// (``Objectives/refuted(byLowerBounds:)`` for every subproblem at once), and which
-    /// subproblems have all of theirs refuted. Rows of all subproblems come one after another;
-    /// `disjunctOfRow` numbers the disjuncts across the batch, subproblem `s` owning
-    /// `firstDisjunct[s] ..< firstDisjunct[s + 1]`.
-    func refutedDisjuncts(lower: [Double], disjunctOfRow: [Int32], isStrict: [Int32], firstDisjunct: [Int32]) throws
-        -> (refuted: [Bool], proved: [Bool])
+    /// (``Objectives/refuted(byLowerBounds:)`` for every subproblem at once). Rows of all
+    /// subproblems come one after another; `disjunctOfRow` numbers the batch's
+    /// `disjunctCount` disjuncts across subproblems.
+    func refutedDisjuncts(lower: [Double], disjunctOfRow: [Int32], isStrict: [Int32], disjunctCount: Int) throws -> [Bool]
 }
 
 /// What ``BackwardKernels/optimize(_:)`` needs: the rows (as for a backward pass), where α and
