@@ -67,12 +67,14 @@ public struct Subproblem: Sendable {
         self.warmStart = nil
     }
 
-    /// The child with one more ReLU fixed, inheriting what the parent learned.
-    public func splitting(_ split: ReluSplit, parent result: SubproblemBounds) -> Subproblem {
+    /// The child with one more ReLU fixed, inheriting what the parent learned: the parent's
+    /// intermediate bounds up to the split's layer, or of every layer when `reusingEveryLayer`
+    /// (then only the objective rows are bounded anew).
+    public func splitting(_ split: ReluSplit, parent result: SubproblemBounds, reusingEveryLayer: Bool = false) -> Subproblem {
         var child = self
         child.phases[split.layer][split.neuron] = split.phase
         child.parentBounds = result.layerBounds
-        child.reusableLayers = split.layer + 1
+        child.reusableLayers = reusingEveryLayer ? phases.count : split.layer + 1
         child.warmStart = result.relaxation
         return child
     }

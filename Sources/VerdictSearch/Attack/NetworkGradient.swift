@@ -12,8 +12,8 @@ struct NetworkGradient: Sendable {
         var stages: [[Double]] = []
         for (index, stage) in network.stages.enumerated() {
             var z = stage.bias
-            // Vector dot products: this runs for every child branch and bound files (two
-            // candidates each) and every attack step, so it is worth the SIMD.
+            // Vector dot products: this runs for every child branch and bound files and every
+            // attack step, so it is worth the SIMD.
             stage.weights.withUnsafeBufferPointer { weights in
                 values.withUnsafeBufferPointer { input in
                     for o in 0..<stage.outputCount {

@@ -287,9 +287,8 @@ final class BranchAndBound {
     private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate) -> [Child] {
         [ReluPhase.active, .inactive].map { phase in
             let split = ReluSplit(layer: candidate.layer, neuron: candidate.neuron, phase: phase)
-            var child = node.subproblem.splitting(split, parent: node.bounds)
-            if options.childIntermediateBounds == .reuse { child.reusableLayers = network.reluLayerCount }
-            let (subproblem, region, objectives) = node.childBase(child)
+            let (subproblem, region, objectives) = node.childBase(
+                node.subproblem.splitting(split, parent: node.bounds, reusingEveryLayer: options.childIntermediateBounds == .reuse))
             return Child(subproblem: subproblem, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
         }
     }
