@@ -8,11 +8,12 @@ struct DeviceOptions: ParsableArguments {
     @Option(help: "Where bounds are computed: auto (a GPU, else any OpenCL device, else the CPU), cpu, opencl or opencl:INDEX.")
     var device: DeviceChoice = .auto
 
-    @Option(help: "Arithmetic of OpenCL devices: auto (double where supported), float or double.")
+    @Option(help: "Arithmetic of OpenCL devices: auto (double where supported; verify: float when splitting ReLUs), float or double.")
     var precision: DevicePrecision = .auto
 
-    /// The engine these options pick for `network`.
-    func engine(for network: BoundNetwork) throws -> any BoundEngine {
-        try EngineSelection.engine(for: network, choice: device, precision: precision)
+    /// The engine these options pick for `network`; `automatic` is what `--precision auto`
+    /// stands for in the calling command.
+    func engine(for network: BoundNetwork, automatic: DevicePrecision = .auto) throws -> any BoundEngine {
+        try EngineSelection.engine(for: network, choice: device, precision: precision == .auto ? automatic : precision)
     }
 }

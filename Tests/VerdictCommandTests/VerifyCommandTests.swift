@@ -66,6 +66,30 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: resultFile, encoding: .utf8), "unsat\n")
     }
 
+    func testPrecisionAutoFollowsTheSplitMode() throws {
+        // Only an OpenCL device has a precision to choose; PoCL gives CI one.
+        guard try VerdictProcess.run(["devices"]).stdout.contains("opencl:0") else {
+            print("testPrecisionAutoFollowsTheSplitMode: no OpenCL device, nothing to check")
+            return
+        }
+        func engine(_ flags: [String]) throws -> (answer: String?, engine: String) {
+            let result = try VerdictProcess.run(
+                ["verify", properties + "digit_0_eps_2.0.vnnlib", "--network", model, "--json", "--device", "opencl"] + flags)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return (object["answer"] as? String, try XCTUnwrap(object["engine"] as? String))
+        }
+        // ReLU splitting computes in float by default, and still proves the property.
+        let relu = try engine(["--split", "relu"])
+        XCTAssertEqual(relu.answer, "unsat")
+        XCTAssertTrue(relu.engine.hasSuffix("float)"), relu.engine)
+        // An explicit precision wins; input splitting keeps double (the answer does not matter here).
+        let explicit = try engine(["--split", "relu", "--precision", "double"])
+        XCTAssertEqual(explicit.answer, "unsat")
+        XCTAssertTrue(explicit.engine.hasSuffix("double)"), explicit.engine)
+        XCTAssertTrue(try engine(["--split", "input", "--timeout", "2"]).engine.hasSuffix("double)"))
+    }
+
     func testTimeoutIsHonouredInsideZ3() throws {
         // The whole-network Z3 encoding of the example does not finish in a second.
         let start = Date()

@@ -90,7 +90,7 @@ public enum DenseKernels {
     }
 
     /// Runs `body` for each index, on all cores when there is enough work.
-    static func parallelFor(_ count: Int, parallel: Bool = true, _ body: @Sendable (Int) -> Void) {
+    public static func parallelFor(_ count: Int, parallel: Bool = true, _ body: @Sendable (Int) -> Void) {
         if parallel && count > 1 {
             DispatchQueue.concurrentPerform(iterations: count, execute: body)
         } else {

@@ -1,0 +1,17 @@
+import VerdictSearch
+import XCTest
+
+/// The defaults that depend on the split mode, and that explicit choices override them.
+final class VerificationOptionsTests: XCTestCase {
+    func testIterationsFollowTheSplitMode() {
+        var options = VerificationOptions()
+        // `auto` splits inputs up to 10 inputs (ACAS Xu has 5) and ReLUs above (MNIST: 784).
+        XCTAssertEqual(options.resolvedIterations(inputCount: 784), 20)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 10)
+        options.splitMode = .relu
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 20)
+        options.iterations = 3
+        XCTAssertEqual(options.resolvedIterations(inputCount: 784), 3)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 3)
+    }
+}
