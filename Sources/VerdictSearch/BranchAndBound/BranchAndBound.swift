@@ -93,7 +93,7 @@ final class BranchAndBound {
         }
 
         /// The margins of every child's candidates, evaluated on all cores: one forward pass
-        /// each, which was 5 % of a MNIST run done one after another.
+        /// each, about 4 % of a MNIST run when done one after another.
         func candidateMargins(_ children: [Child], _ results: [SubproblemBounds]) -> [[Double]] {
             let points = zip(children, results).map { candidates($0, $1) }
             let gradient = self.gradient, outputCount = network.outputCount
