@@ -164,10 +164,10 @@ struct VerifyCommand: ParsableCommand {
             // MNIST-FC) outweighs its slightly looser bounds there; input splitting's narrow
             // boxes lose more to float's rounding allowance (up to 20 % on ACAS Xu), so it
             // keeps double.
-            let splitsRelus = options.resolvedSplitMode(inputCount: model.inputCount) == .relu
-            let boundEngine = try devices.engine(for: BoundNetwork(model), automatic: splitsRelus ? .float : .auto)
+            let split = options.resolvedSplitMode(inputCount: model.inputCount)
+            let boundEngine = try devices.engine(for: BoundNetwork(model), automatic: split == .relu ? .float : .auto)
             engineName = boundEngine.name
-            logger.debug("bound engine: \(boundEngine.name), split: \(options.resolvedSplitMode(inputCount: model.inputCount).rawValue)")
+            logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
             result = verifier.verify(engine: boundEngine)
         }
         let elapsed = milliseconds(since: start) / 1000

@@ -57,8 +57,9 @@ public struct VerificationOptions: Sendable {
     /// multipliers enforce the splits) and α-CROWN for input splitting (no splits to enforce).
     public var method: BoundMethod?
     /// α/β steps per bound computation; nil picks 20 for ReLU splitting (β must enforce the
-    /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10 and proved
-    /// faster; 5 or 2 steps needed 3-100x more) and 10 for input splitting.
+    /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10, and proved one
+    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10) and 10 for
+    /// input splitting.
     public var iterations: Int?
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.

@@ -81,42 +81,39 @@ final class BranchAndBound {
             return try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: settings)
         }
 
-        /// The points of a bounded child worth running through the network: the engine's
-        /// candidate (a corner minimizing the weakest bound) and, when input splitting makes the
-        /// box new, the box's center: a counterexample, or a measure of how close this
-        /// subproblem comes to one. (ReLU splitting keeps the root box, whose center the attack
-        /// has tried.) None for a proved child.
-        func candidates(_ child: Child, _ result: SubproblemBounds) -> [[Double]] {
-            guard !result.isProved else { return [] }
-            let points = mode == .input ? [result.witnessCandidate, child.subproblem.box.center] : [result.witnessCandidate]
-            return points.filter { $0.count == network.inputCount }
-        }
-
-        /// The margins of every child's candidates, evaluated on all cores: one forward pass
-        /// each, about 4 % of a MNIST run when done one after another.
-        func candidateMargins(_ children: [Child], _ results: [SubproblemBounds]) -> [[Double]] {
-            let points = zip(children, results).map { candidates($0, $1) }
+        /// The points of every bounded child worth running through the network, with their
+        /// margins: the engine's candidate (a corner minimizing the weakest bound) and, when
+        /// input splitting makes the box new, the box's center: a counterexample, or a measure
+        /// of how close this subproblem comes to one. (ReLU splitting keeps the root box, whose
+        /// center the attack has tried.) None for a proved child. Evaluated on all cores: one
+        /// forward pass each, about 4 % of a MNIST run when done one after another.
+        func evaluatedCandidates(_ children: [Child], _ results: [SubproblemBounds]) -> [[(point: [Double], margin: Double)]] {
+            let points = zip(children, results).map { child, result -> [[Double]] in
+                guard !result.isProved else { return [] }
+                let points = mode == .input ? [result.witnessCandidate, child.subproblem.box.center] : [result.witnessCandidate]
+                return points.filter { $0.count == network.inputCount }
+            }
             let gradient = self.gradient, outputCount = network.outputCount
             let regions = children.map(\.region)
-            var margins = [[Double]](repeating: [], count: points.count)
-            margins.withUnsafeMutableBufferPointer { buffer in
+            var evaluated = [[(point: [Double], margin: Double)]](repeating: [], count: points.count)
+            evaluated.withUnsafeMutableBufferPointer { buffer in
                 nonisolated(unsafe) let base = buffer.baseAddress!
                 DenseKernels.parallelFor(points.count) { index in
                     let margin = UnsafeMargin(region: regions[index], outputCount: outputCount)
-                    base[index] = points[index].map { margin.evaluate(gradient.outputs($0)).value }
+                    base[index] = points[index].map { ($0, margin.evaluate(gradient.outputs($0)).value) }
                 }
             }
-            return margins
+            return evaluated
         }
 
-        /// Files a bounded child: dropped, a witness, a Z3 leaf or queued. `margins` are those
-        /// of its ``candidates``.
-        func file(_ child: Child, _ result: SubproblemBounds, margins: [Double]) -> WitnessChecker.Report? {
+        /// Files a bounded child: dropped, a witness, a Z3 leaf or queued. `candidates` are its
+        /// ``evaluatedCandidates``.
+        func file(_ child: Child, _ result: SubproblemBounds, candidates: [(point: [Double], margin: Double)]) -> WitnessChecker.Report? {
             guard !result.isProved else { return nil }
             var concrete = Double.infinity
-            for (candidate, value) in zip(candidates(child, result), margins) {
-                if value <= 0, let report = confirmation.confirm(candidate, caseIndex: caseIndex) { return report }
-                concrete = min(concrete, value)
+            for (point, margin) in candidates {
+                if margin <= 0, let report = confirmation.confirm(point, caseIndex: caseIndex) { return report }
+                concrete = min(concrete, margin)
             }
             var node = OpenSubproblem(
                 subproblem: child.subproblem, region: child.region, objectives: child.objectives, bounds: result, depth: child.depth,
@@ -217,7 +214,7 @@ final class BranchAndBound {
             subproblem: Subproblem(box: item.box, network: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
         do {
             let result = try bound([root], isRoot: true)[0]
-            if let report = file(root, result, margins: candidateMargins([root], [result])[0]) { return .sat(report) }
+            if let report = file(root, result, candidates: evaluatedCandidates([root], [result])[0]) { return .sat(report) }
         } catch BoundEngineError.cancelled {
             return .timedOut
         } catch {
@@ -291,9 +288,9 @@ final class BranchAndBound {
                         unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
                     }
                 }
-                let margins = candidateMargins(children, results)
+                let candidates = evaluatedCandidates(children, results)
                 for index in children.indices {
-                    if let report = file(children[index], results[index], margins: margins[index]) { return .sat(report) }
+                    if let report = file(children[index], results[index], candidates: candidates[index]) { return .sat(report) }
                 }
             } catch BoundEngineError.cancelled {
                 return .timedOut
