@@ -23,15 +23,20 @@ final class Z3SmokeTests: XCTestCase {
     }
 
     func testReLUDisjunctionIsEncodable() throws {
-        // y = max(0, x) as a disjunction, with x in [-1, 1]: y > 1 is impossible.
-        let solver = Z3Solver()
-        try solver.assert(smtlib2: """
-            (declare-const x Real) (declare-const y Real)
-            (assert (and (>= x -1) (<= x 1)))
-            (assert (or (and (>= x 0) (= y x)) (and (< x 0) (= y 0))))
-            (assert (> y 1))
-            """)
-        XCTAssertEqual(try solver.check(), .unsat)
+        // y = max(0, x) as a disjunction, with x in [-1, 1]: y > 1 is impossible, y > 0.5 is
+        // possible; both solver setups must agree.
+        for setup in [Z3Solver.Setup.general, .core] {
+            for (bound, expected) in [("1", Z3Solver.Result.unsat), ("0.5", .sat)] {
+                let solver = Z3Solver(setup: setup)
+                try solver.assert(smtlib2: """
+                    (declare-const x Real) (declare-const y Real)
+                    (assert (and (>= x -1) (<= x 1)))
+                    (assert (or (and (>= x 0) (= y x)) (and (< x 0) (= y 0))))
+                    (assert (> y \(bound)))
+                    """)
+                XCTAssertEqual(try solver.check(), expected, "\(setup), y > \(bound)")
+            }
+        }
     }
 
     func testMalformedInputIsAnErrorNotACrash() {

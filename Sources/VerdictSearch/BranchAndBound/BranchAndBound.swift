@@ -406,7 +406,7 @@ final class BranchAndBound {
         var strict = query
         let scale = query.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1
         strict.margin = 1e-6 * max(scale, 1)
-        let solver = Z3Solver(timeoutMilliseconds: UInt32(max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds)) * 1000))
+        let solver = Z3Solver(timeoutMilliseconds: UInt32(max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds)) * 1000), setup: .core)
         let start = ContinuousClock.now
         defer { statistics.z3Seconds += seconds(since: start) }
         guard case .sat(let input)? = try? strict.solve(with: solver) else { return nil }
