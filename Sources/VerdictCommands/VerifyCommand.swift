@@ -59,6 +59,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "How the ReLU to split is chosen: babsr, fsb, widest or random.")
     var branching: BranchingHeuristic = .babsr
 
+    @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
+    var fsbCandidates = 4
+
     @Option(help: "Subproblems split per step; their children are bounded together.")
     var batch = 64
 
@@ -108,6 +111,7 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
         guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
         guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
@@ -138,6 +142,7 @@ struct VerifyCommand: ParsableCommand {
         var options = VerificationOptions()
         options.splitMode = split
         options.branching = branching
+        options.fsbCandidates = fsbCandidates
         options.batchSize = batch
         options.method = method
         options.iterations = iterations

@@ -304,11 +304,11 @@ final class BranchAndBound {
 
     // MARK: Splitting
 
-    private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate) -> [Child] {
+    private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate, reusingEveryLayer: Bool? = nil) -> [Child] {
         [ReluPhase.active, .inactive].map { phase in
             let split = ReluSplit(layer: candidate.layer, neuron: candidate.neuron, phase: phase)
             let (subproblem, region, objectives) = node.childBase(
-                node.subproblem.splitting(split, parent: node.bounds, reusingEveryLayer: options.childIntermediateBounds == .reuse))
+                node.subproblem.splitting(split, parent: node.bounds, reusingEveryLayer: reusingEveryLayer ?? (options.childIntermediateBounds == .reuse)))
             return Child(subproblem: subproblem, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
         }
     }
@@ -372,17 +372,24 @@ final class BranchAndBound {
         let limit = options.branching == .fsb ? max(options.fsbCandidates, 1) : 1
         let ranked = nodes.map { ReluBranching.candidates($0, heuristic: options.branching, limit: limit, generator: &generator) }
         guard options.branching == .fsb else { return ranked.map(\.first) }
-        // FSB: bound both children of every candidate with CROWN; keep the split whose worse
-        // child is best (a refuted child counts as +infinity).
+        // FSB: a quick bound of both children of every candidate; keep the split whose worse
+        // child is best (a refuted child counts as +infinity). Quick, as in α,β-CROWN: each
+        // trial keeps all of the parent's intermediate bounds (the split only clamps its own
+        // neuron) and evaluates the objective rows once at the parent's α and β.
         var trials: [Child] = []
         for (node, candidates) in zip(nodes, ranked) where candidates.count > 1 {
-            for candidate in candidates { trials += reluChildren(node, candidate) }
+            for candidate in candidates { trials += reluChildren(node, candidate, reusingEveryLayer: true) }
         }
         guard !trials.isEmpty else { return ranked.map(\.first) }
         let start = ContinuousClock.now
-        var crown = boundOptions
-        crown.method = .crown
-        let results = try engine.bound(trials.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: crown)
+        var quick = boundOptions
+        if quick.method == .alphaCrown || quick.method == .betaCrown {
+            // One step: the bound at the warm start, the new split's β at 0.
+            quick.iterations = 1
+        } else {
+            quick.method = .crown
+        }
+        let results = try engine.bound(trials.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: quick)
         statistics.boundSeconds += seconds(since: start)
         var next = 0
         return zip(nodes, ranked).map { _, candidates in
