@@ -110,17 +110,16 @@ public struct BatchedBoundEngine: BoundEngine {
         // The first stage's magnitude factors depend on the box alone, which ReLU splitting
         // shares across the whole batch: computed once per distinct box (on MNIST-FC this is
         // a 256 x 784 product per subproblem, half of all the factors' cost).
-        var shared: (box: InputBox, state: SubproblemState)?
-        if layer == 0, let first = states.indices.first(where: { !states[$0].isInfeasible }) {
-            var state = states[first]
-            state.appendMagnitudes(of: stage, stage: layer)
-            shared = (state.box, state)
+        var shared: SubproblemState?
+        if layer == 0, var first = states.first(where: { !$0.isInfeasible }) {
+            first.appendMagnitudes(of: stage, stage: layer)
+            shared = first
         }
         parallelUpdate(&states, parallel: parallel) { [shared] state in
             guard !state.isInfeasible else { return }
             if let shared, state.box == shared.box {
-                state.weightedMagnitude.append(shared.state.weightedMagnitude[0])
-                state.stageInputMagnitudeSum.append(shared.state.stageInputMagnitudeSum[0])
+                state.weightedMagnitude.append(shared.weightedMagnitude[0])
+                state.stageInputMagnitudeSum.append(shared.stageInputMagnitudeSum[0])
             } else {
                 state.appendMagnitudes(of: stage, stage: layer)
             }

@@ -274,7 +274,7 @@ final class BranchAndBound {
                     for (index, node) in popped.enumerated() {
                         let made = mode == .input
                             ? inputChildren(node, dimension: InputBranching.dimension(node, heuristic: options.inputBranching, gradient: gradient, rootWidths: rootWidths))
-                            : splits[index].map { reluChildren(node, $0) } ?? []
+                            : splits[index].map { reluChildren(node, $0, reusingEveryLayer: options.childIntermediateBounds == .reuse) } ?? []
                         if made.isEmpty { unsplittable.append(node) }
                         children += made
                     }
@@ -304,11 +304,11 @@ final class BranchAndBound {
 
     // MARK: Splitting
 
-    private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate, reusingEveryLayer: Bool? = nil) -> [Child] {
+    private func reluChildren(_ node: OpenSubproblem, _ candidate: ReluBranching.Candidate, reusingEveryLayer: Bool) -> [Child] {
         [ReluPhase.active, .inactive].map { phase in
             let split = ReluSplit(layer: candidate.layer, neuron: candidate.neuron, phase: phase)
             let (subproblem, region, objectives) = node.childBase(
-                node.subproblem.splitting(split, parent: node.bounds, reusingEveryLayer: reusingEveryLayer ?? (options.childIntermediateBounds == .reuse)))
+                node.subproblem.splitting(split, parent: node.bounds, reusingEveryLayer: reusingEveryLayer))
             return Child(subproblem: subproblem, region: region, objectives: objectives, depth: node.depth + 1, z3UnstableLimit: node.z3UnstableLimit)
         }
     }
@@ -413,7 +413,7 @@ final class BranchAndBound {
         var strict = query
         let scale = query.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1
         strict.margin = 1e-6 * max(scale, 1)
-        let solver = Z3Solver(timeoutMilliseconds: UInt32(max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds)) * 1000), setup: .core)
+        let solver = Z3Solver(timeoutMilliseconds: UInt32(max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds)) * 1000), setup: strict.solverSetup)
         let start = ContinuousClock.now
         defer { statistics.z3Seconds += seconds(since: start) }
         guard case .sat(let input)? = try? strict.solve(with: solver) else { return nil }

@@ -96,7 +96,7 @@ final class Z3LeafPool: @unchecked Sendable {
                 return
             }
             let job = waiting.removeFirst()
-            let solver = Z3Solver(timeoutMilliseconds: UInt32(min(max(job.timeoutSeconds, 0.001), 3600) * 1000), setup: job.node == nil ? .general : .core)
+            let solver = Z3Solver(timeoutMilliseconds: UInt32(min(max(job.timeoutSeconds, 0.001), 3600) * 1000), setup: job.query.solverSetup)
             let key = ObjectIdentifier(solver)
             running[key] = solver
             busy += 1

@@ -36,6 +36,11 @@ public struct ReluNetworkQuery: Sendable {
         self.margin = margin
     }
 
+    /// The Z3 solver for this query: the general one for a whole network (no phases), whose
+    /// preprocessing pays off there; the SMT core for a branch-and-bound leaf, where the
+    /// general solver's setup would dominate (see ``Z3Solver/Setup``).
+    public var solverSetup: Z3Solver.Setup { phases == nil ? .general : .core }
+
     public enum Outcome: Sendable, Equatable {
         case unsat
         /// Z3's model for the inputs (decimal approximations of the real values).
