@@ -92,6 +92,7 @@ struct BoundsCommand: ParsableCommand {
                 "engine": engine.name,
                 "objectives": objectives,
                 "unstable_relus": results.map(\.layerBounds.unstableCount),
+                "unstable_relus_by_layer": results.map(\.layerBounds.unstableCountByLayer),
                 "refuted_disjuncts": results.map { $0.refutedDisjuncts.filter { $0 }.count },
                 "disjuncts": tasks.map(\.objectives.disjunctCount),
             ])
@@ -107,7 +108,7 @@ struct BoundsCommand: ParsableCommand {
         print(table(rows))
         for (index, result) in results.enumerated() {
             let refuted = result.refutedDisjuncts.filter { $0 }.count
-            print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs\(result.isInfeasible ? ", empty" : "")")
+            print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs (by layer: \(result.layerBounds.unstableCountByLayer.map(String.init).joined(separator: " ")))\(result.isInfeasible ? ", empty" : "")")
         }
         print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s on \(engine.name)")
     }

@@ -77,6 +77,12 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
     var childIntermediate: ChildIntermediateBounds = .recompute
 
+    @Option(help: "ReLU splitting: tighten the bounds of ReLU layers 1 to N before the search, each unstable neuron's bound by a branch and bound of its own (0: off).")
+    var refineLayers = 0
+
+    @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens.")
+    var refineSplits = 8
+
     @OptionGroup var devices: DeviceOptions
 
     @Option(help: "Stop with unknown when more subproblems than this are open.")
@@ -112,6 +118,8 @@ struct VerifyCommand: ParsableCommand {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
+        guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
+        guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
         guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
         guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
@@ -158,6 +166,16 @@ struct VerifyCommand: ParsableCommand {
         options.attackRestarts = attackRestarts
         options.attackSteps = attackSteps
         options.deadline = deadline
+        options.refineLayers = refineLayers
+        options.refineSplits = refineSplits
+        if global.verbose {
+            let progressLogger = logger
+            options.progress = { progress in
+                let weakest = progress.weakestBound.map { String(format: "%.4g", $0) } ?? "none"
+                progressLogger.debug(
+                    "\(String(format: "%.1f", progress.seconds)) s: \(progress.subproblems) subproblems bounded, \(progress.open) open, weakest bound \(weakest)")
+            }
+        }
         let verifier = try Verifier(network: model, property: parsed, options: options)
         let result: VerificationResult
         var engineName = "z3"
@@ -174,6 +192,15 @@ struct VerifyCommand: ParsableCommand {
             engineName = boundEngine.name
             logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
             result = verifier.verify(engine: boundEngine)
+            let statistics = result.statistics
+            if !statistics.rootUnstableBeforeRefinement.isEmpty {
+                logger.debug("""
+                    root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
+                    (\(String(format: "%.2f", statistics.refinementSeconds)) s)
+                    """)
+            } else if !statistics.rootUnstableByLayer.isEmpty {
+                logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
+            }
         }
         let elapsed = milliseconds(since: start) / 1000
         if let resultFile { try writeResultFile(result, to: resultFile) }
@@ -187,6 +214,7 @@ struct VerifyCommand: ParsableCommand {
                 "phases": ["attack": statistics.attackSeconds, "bounds": statistics.boundSeconds, "z3": statistics.z3Seconds],
                 "subproblems": statistics.subproblems, "z3_leaves": statistics.z3Leaves, "peak_queue": statistics.peakQueue,
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
+                "root_unstable_by_layer": statistics.rootUnstableByLayer, "refinement_seconds": statistics.refinementSeconds,
             ])
         } else {
             print(result.answer.rawValue)

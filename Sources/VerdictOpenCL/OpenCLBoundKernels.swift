@@ -38,6 +38,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     /// 20 % more time per row at 300,000 rows than at 75,000). Tests make it small.
     public let rowsPerPass: Int
     let network: BoundNetwork
+    let kernelLayout: KernelLayout
     let state: Mutex<DeviceState>
 
     enum Layout {
@@ -86,6 +87,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         self.device = device
         self.rowsPerPass = max(rowsPerPass, 1)
         self.network = network
+        self.kernelLayout = kernelLayout
         switch precision {
         case .auto: usesDouble = device.supportsDouble
         case .float: usesDouble = false
@@ -196,6 +198,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     }
 
     // MARK: WeightProducts
+
+    /// The same device, arithmetic and layout for a truncated network (its own buffers).
+    public func truncated(to network: BoundNetwork) throws -> any WeightProducts {
+        try OpenCLBoundKernels(
+            network: network, device: device, precision: usesDouble ? .double : .float, kernelLayout: kernelLayout, rowsPerPass: rowsPerPass)
+    }
 
     public func multiply(_ rows: [Double], count: Int, stage: Int, transposed: Bool) throws -> [Double] {
         let affine = network.stages[stage]

@@ -64,6 +64,12 @@ public struct VerificationOptions: Sendable {
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.
     public var rootIntermediateIterations = 20
+    /// ReLU splitting: ReLU layers `1...refineLayers` get their bounds tightened before the
+    /// search, each unstable neuron's by a branch and bound of its own
+    /// (``IntermediateRefinement``); 0 turns it off.
+    public var refineLayers = 0
+    /// Splits spent on each bound of each neuron refined.
+    public var refineSplits = 8
     /// What ReLU-split children do with their parent's intermediate bounds.
     public var childIntermediateBounds: ChildIntermediateBounds = .recompute
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
@@ -87,6 +93,9 @@ public struct VerificationOptions: Sendable {
     /// `--split auto` chooses input splitting up to this many inputs.
     public var inputSplitDimensionLimit = 10
     public var deadline: Deadline = .none
+    /// Called from the search's thread every ``progressInterval`` seconds of branch and bound.
+    public var progress: (@Sendable (SearchProgress) -> Void)?
+    public var progressInterval = 5.0
 
     public init() {}
 

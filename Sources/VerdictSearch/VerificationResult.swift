@@ -19,8 +19,28 @@ public struct SearchStatistics: Sendable {
     public var peakQueue = 0
     /// Deepest split path.
     public var maxDepth = 0
+    /// Seconds of ``IntermediateRefinement`` (included in `boundSeconds` only for its re-bounds of the root).
+    public var refinementSeconds = 0.0
+    /// Unstable ReLUs of the root by layer, after any refinement, and before it (empty without
+    /// one); the last case's.
+    public var rootUnstableByLayer: [Int] = []
+    public var rootUnstableBeforeRefinement: [Int] = []
 
     public init() {}
+}
+
+/// Where a branch and bound run stands, reported every few seconds through
+/// ``VerificationOptions/progress`` (`verdict verify -v` prints it): the weakest bound left
+/// shows how far a proof is and whether it still moves.
+public struct SearchProgress: Sendable {
+    /// Seconds since the search of this case began.
+    public var seconds: Double
+    public var subproblems: Int
+    /// Open subproblems, queued and waiting for Z3.
+    public var open: Int
+    /// The lowest bound among open subproblems (nil when none is queued); the case is proved
+    /// once every open subproblem's bound is above 0.
+    public var weakestBound: Double?
 }
 
 public struct VerificationResult: Sendable {

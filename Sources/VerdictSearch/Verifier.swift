@@ -134,5 +134,8 @@ extension SearchStatistics {
         z3Leaves += other.z3Leaves
         peakQueue = max(peakQueue, other.peakQueue)
         maxDepth = max(maxDepth, other.maxDepth)
+        refinementSeconds += other.refinementSeconds
+        if !other.rootUnstableByLayer.isEmpty { rootUnstableByLayer = other.rootUnstableByLayer }
+        if !other.rootUnstableBeforeRefinement.isEmpty { rootUnstableBeforeRefinement = other.rootUnstableBeforeRefinement }
     }
 }

@@ -64,6 +64,9 @@ final class DifferentialTests: XCTestCase {
             options.z3LeafUnstable = [0, 2, 4][(index / 3) % 3]
             options.z3LeafDepth = 12
             options.childIntermediateBounds = (index / 4) % 2 == 0 ? .recompute : .reuse
+            // Refined intermediate bounds (two-layer networks, ReLU splitting) feed every bound after them.
+            options.refineLayers = (index / 5) % 2
+            options.refineSplits = 3
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 // Leave the counterexamples to branch and bound.
@@ -80,7 +83,7 @@ final class DifferentialTests: XCTestCase {
             let result = verifier.verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
             let elapsed = ContinuousClock.now - started
             if elapsed > slowest.0 { slowest = (elapsed, index) }
-            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds)"
+            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds), refine \(options.refineLayers)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {

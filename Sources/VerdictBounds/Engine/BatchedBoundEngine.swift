@@ -22,6 +22,11 @@ public struct BatchedBoundEngine: BoundEngine {
         self.name = name
     }
 
+    public func truncated(stageCount: Int) throws -> any BoundEngine {
+        let cut = network.truncated(stageCount: stageCount)
+        return BatchedBoundEngine(network: cut, products: try products.truncated(to: cut), name: name)
+    }
+
     public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
         try validate(tasks)
         var states = tasks.map { SubproblemState($0.subproblem) }

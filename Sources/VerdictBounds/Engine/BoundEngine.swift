@@ -18,4 +18,7 @@ public protocol BoundEngine: Sendable {
     var name: String { get }
     var network: BoundNetwork { get }
     func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds]
+    /// The same engine (device, arithmetic) for the network cut after stage `stageCount - 1`,
+    /// whose outputs are that layer's pre-activations: how intermediate bounds are refined.
+    func truncated(stageCount: Int) throws -> any BoundEngine
 }

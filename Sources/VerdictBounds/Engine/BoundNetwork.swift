@@ -40,6 +40,20 @@ public struct BoundNetwork: Sendable {
 
     public var reluCount: Int { (0..<reluLayerCount).reduce(0) { $0 + reluWidth($1) } }
 
+    private init(inputCount: Int, stages: [AffineStage]) {
+        self.inputCount = inputCount
+        self.outputCount = stages.last?.outputCount ?? inputCount
+        self.stages = stages
+    }
+
+    /// The network cut after stage `stageCount - 1`: its outputs are the pre-activations of
+    /// ReLU layer `stageCount - 1`, and its ReLU layers the first `stageCount - 1` of this one.
+    /// Bounding its outputs bounds that layer of this network.
+    public func truncated(stageCount: Int) -> BoundNetwork {
+        precondition(stageCount >= 1 && stageCount <= stages.count, "a truncated network keeps between 1 and \(stages.count) stages")
+        return BoundNetwork(inputCount: inputCount, stages: Array(stages.prefix(stageCount)))
+    }
+
     public init(_ network: Network) throws {
         guard let layers = network.sequentialLayers else {
             throw BoundEngineError.unsupported("the bound engines handle chains of layers; this network is a general graph")

@@ -16,4 +16,6 @@ public struct CPUBoundEngine: BoundEngine {
     public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
         try engine.bound(tasks, options: options)
     }
+
+    public func truncated(stageCount: Int) throws -> any BoundEngine { CPUBoundEngine(network: network.truncated(stageCount: stageCount)) }
 }

@@ -40,8 +40,11 @@ public struct LayerBounds: Sendable, Equatable {
         return nil
     }
 
-    public var unstableCount: Int {
-        zip(lower, upper).reduce(0) { total, layer in total + zip(layer.0, layer.1).filter { $0 < 0 && $1 > 0 }.count }
+    public var unstableCount: Int { unstableCountByLayer.reduce(0, +) }
+
+    /// Unstable ReLUs (lower bound below 0, upper above) of each ReLU layer.
+    public var unstableCountByLayer: [Int] {
+        zip(lower, upper).map { layer in zip(layer.0, layer.1).filter { $0 < 0 && $1 > 0 }.count }
     }
 }
 

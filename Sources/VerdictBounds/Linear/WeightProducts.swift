@@ -10,6 +10,9 @@ public protocol WeightProducts: Sendable {
     /// `rows (count x outputCount) · W` of stage `stage` (`count x inputCount`), or with
     /// `transposed`, `rows (count x inputCount) · Wᵀ` (`count x outputCount`).
     func multiply(_ rows: [Double], count: Int, stage: Int, transposed: Bool) throws -> [Double]
+    /// The same kind of products for `network`, a truncation of this one's network
+    /// (``BoundNetwork/truncated(stageCount:)``).
+    func truncated(to network: BoundNetwork) throws -> any WeightProducts
 }
 
 /// The CPU's products: ``DenseKernels`` in Double, skipping zero coefficients.
@@ -21,6 +24,8 @@ public struct CPUWeightProducts: WeightProducts {
     }
 
     public var allowance: RoundingAllowance { .double }
+
+    public func truncated(to network: BoundNetwork) throws -> any WeightProducts { CPUWeightProducts(network: network) }
 
     public func multiply(_ rows: [Double], count: Int, stage: Int, transposed: Bool) throws -> [Double] {
         let affine = network.stages[stage]

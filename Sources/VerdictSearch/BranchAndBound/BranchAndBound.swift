@@ -213,7 +213,28 @@ final class BranchAndBound {
         let root = Child(
             subproblem: Subproblem(box: item.box, network: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
         do {
-            let result = try bound([root], isRoot: true)[0]
+            var result = try bound([root], isRoot: true)[0]
+            if mode == .relu && options.refineLayers > 0 && !result.isProved {
+                // The root's candidate first: a counterexample needs no refinement.
+                for (point, margin) in evaluatedCandidates([root], [result])[0] where margin <= 0 {
+                    if let report = confirmation.confirm(point, caseIndex: caseIndex) { return .sat(report) }
+                }
+                let start = ContinuousClock.now
+                statistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
+                let refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
+                func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
+                    var refined = root
+                    refined.subproblem.parentBounds = bounds
+                    refined.subproblem.reusableLayers = layers
+                    return refined
+                }
+                let refined = try refinement.refine(box: item.box, initial: result.layerBounds) { bounds, layer in
+                    try bound([rooted(bounds, keeping: layer + 1)], isRoot: true)[0].layerBounds
+                }
+                result = try bound([rooted(refined, keeping: refinement.lastLayer + 1)], isRoot: true)[0]
+                statistics.refinementSeconds += seconds(since: start)
+            }
+            statistics.rootUnstableByLayer = result.layerBounds.unstableCountByLayer
             if let report = file(root, result, candidates: evaluatedCandidates([root], [result])[0]) { return .sat(report) }
         } catch BoundEngineError.cancelled {
             return .timedOut
@@ -221,8 +242,16 @@ final class BranchAndBound {
             return .unknown("bound engine failed: \(error)")
         }
 
+        let searchStart = ContinuousClock.now
+        var lastReport = searchStart
         while true {
             if options.deadline.isPast { return .timedOut }
+            if let progress = options.progress, seconds(since: lastReport) >= options.progressInterval {
+                lastReport = .now
+                progress(SearchProgress(
+                    seconds: seconds(since: searchStart), subproblems: statistics.subproblems, open: queue.count + z3Backlog.count,
+                    weakestBound: [queue.weakestBound(), z3Backlog.weakestBound()].compactMap { $0 }.min()))
+            }
             if let report = collectLeaves() { return .sat(report) }
             dispatchBacklog()
             statistics.peakQueue = max(statistics.peakQueue, queue.count + z3Backlog.count)

@@ -51,6 +51,15 @@ struct SubproblemQueue {
         }
     }
 
+    /// The lowest ``OpenSubproblem/priority`` queued, without removing it.
+    mutating func weakestBound() -> Double? {
+        while let top = byBound.first {
+            if let item = stored[top.id] { return item.priority }
+            _ = Self.removeMinimum(&byBound)
+        }
+        return nil
+    }
+
     /// Rebuilds both heaps once stale entries outnumber live ones, so memory follows `count`.
     private mutating func compactIfStale() {
         guard byBound.count + byPoint.count > 4 * stored.count + 1024 else { return }
