@@ -120,6 +120,41 @@ final class ParityTests: XCTestCase {
     /// Split subproblems, as ReLU branch and bound makes them: β-CROWN with warm-started α and
     /// β (resident on the device) agrees with the CPU along random split paths, and the float
     /// device's bounds hold on every sampled point of the split region.
+    /// Engines cut after an intermediate layer (what intermediate-bound refinement bounds):
+    /// the device's truncation agrees with the CPU's, and both with bounds of the whole
+    /// network's layer.
+    func testTruncatedEnginesAgree() throws {
+        var generator = SeededGenerator(seed: 1127)
+        for _ in 0..<4 {
+            let network = try RandomNetworks.multilayerPerceptron(widths: [3, 12, 12, 12, 2], generator: &generator)
+            let boundNetwork = try BoundNetwork(network)
+            let (cpu, device) = try engines(boundNetwork)
+            let box = InputBox(lower: [-0.5, -0.5, -0.5], upper: [0.5, 0.5, 0.5])
+            for stageCount in 2...3 {
+                let cutCPU = try cpu.truncated(stageCount: stageCount), cutDevice = try device.truncated(stageCount: stageCount)
+                XCTAssertEqual(cutDevice.network.outputCount, 12)
+                XCTAssertEqual(cutDevice.network.reluLayerCount, stageCount - 1)
+                // Lower and upper bound of every neuron of the cut layer.
+                let region = OutputRegion(disjuncts: (0..<12).flatMap { j in
+                    [-1.0, 1.0].map { [LinearConstraint(terms: [.init(index: j, coefficient: $0)], bound: RealInterval(exactly: 0))] }
+                })
+                let objectives = Objectives(region: region, outputCount: 12)
+                let tasks = [BoundTask(subproblem: Subproblem(box: box, network: cutCPU.network), objectives: objectives)]
+                let options = BoundOptions(method: .alphaCrown, iterations: 5)
+                let expected = try cutCPU.bound(tasks, options: options)
+                assertClose(expected, try cutDevice.bound(tasks, options: options), "cut after stage \(stageCount - 1)", objectives: objectives)
+                for _ in 0..<200 {
+                    let point = (0..<3).map { _ in Double.random(in: -0.5...0.5, using: &generator) }
+                    let pre = try network.evaluateAll(point)[2 * (stageCount - 1) + 1]
+                    for j in 0..<12 {
+                        XCTAssertLessThanOrEqual(expected[0].lower[2 * j], -pre[j] + 1e-9)
+                        XCTAssertLessThanOrEqual(expected[0].lower[2 * j + 1], pre[j] + 1e-9)
+                    }
+                }
+            }
+        }
+    }
+
     func testSplitPathsAgreeUnderBetaCROWN() throws {
         var generator = SeededGenerator(seed: 79)
         var comparedChildren = 0
