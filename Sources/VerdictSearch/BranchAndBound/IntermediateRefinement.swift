@@ -34,11 +34,12 @@ struct IntermediateRefinement {
         var value: Double { leaves.map { $0.bounds.lower[0].isNaN ? -.infinity : $0.bounds.lower[0] }.min() ?? .infinity }
     }
 
-    /// Returns `initial` with layers `1...layers` tightened. Between layers, `rebound(bounds, k)`
-    /// must bound every layer after `k` of the whole network anew, taking layers `0...k` from
-    /// `bounds`; the layers after the last refined one are left to the caller.
+    /// The last ReLU layer refined.
     var lastLayer: Int { min(layers, engine.network.reluLayerCount - 1) }
 
+    /// Returns `initial` with layers `1...lastLayer` tightened. Between layers, `rebound(bounds, k)`
+    /// must bound every layer after `k` of the whole network anew, taking layers `0...k` from
+    /// `bounds`; the layers after the last refined one are left to the caller.
     func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> LayerBounds) throws -> LayerBounds {
         var bounds = initial
         guard lastLayer >= 1 else { return bounds }
