@@ -27,11 +27,25 @@ struct IntermediateRefinement {
     private struct NeuronBound {
         let neuron: Int
         let isUpper: Bool
-        var leaves: [OpenSubproblem]
+        /// The one-row region whose row is `z_j` (lower bound) or `-z_j` (upper bound).
+        let region: OutputRegion
+        var leaves: [OpenSubproblem] = []
         var isFinished = false
 
-        /// A sound lower bound of the row (`z_j` or `-z_j`) over the whole box.
-        var value: Double { leaves.map { $0.bounds.lower[0].isNaN ? -.infinity : $0.bounds.lower[0] }.min() ?? .infinity }
+        init(neuron: Int, isUpper: Bool) {
+            self.neuron = neuron
+            self.isUpper = isUpper
+            region = OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: neuron, coefficient: isUpper ? -1 : 1)], bound: RealInterval(exactly: 0))]])
+        }
+
+        /// A leaf's bound of the row (a NaN counts as no bound).
+        private func bound(_ leaf: Int) -> Double { leaves[leaf].bounds.lower[0].isNaN ? -.infinity : leaves[leaf].bounds.lower[0] }
+
+        /// The leaf with the lowest bound: the one to split.
+        var weakestLeaf: Int? { leaves.indices.min { bound($0) < bound($1) } }
+
+        /// A sound lower bound of the row over the whole box: the lowest leaf's.
+        var value: Double { weakestLeaf.map(bound) ?? .infinity }
     }
 
     /// The last ReLU layer refined.
@@ -61,9 +75,9 @@ struct IntermediateRefinement {
         var tasks: [BoundTask] = []
         for j in bounds.lower[layer].indices where bounds.lower[layer][j] < 0 && bounds.upper[layer][j] > 0 {
             for isUpper in [false, true] {
-                targets.append(NeuronBound(neuron: j, isUpper: isUpper, leaves: []))
-                let region = Self.region(neuron: j, isUpper: isUpper)
-                tasks.append(BoundTask(subproblem: root, objectives: Objectives(region: region, outputCount: cut.outputCount)))
+                let target = NeuronBound(neuron: j, isUpper: isUpper)
+                targets.append(target)
+                tasks.append(BoundTask(subproblem: root, objectives: Objectives(region: target.region, outputCount: cut.outputCount)))
             }
         }
         guard !targets.isEmpty else { return bounds }
@@ -71,18 +85,15 @@ struct IntermediateRefinement {
         settings.intermediateIterations = 0
         let first = try engine.bound(tasks, options: settings)
         for index in targets.indices {
-            let region = Self.region(neuron: targets[index].neuron, isUpper: targets[index].isUpper)
-            targets[index].leaves = [leaf(tasks[index], first[index], region: region)].compactMap { $0 }
+            targets[index].leaves = [leaf(tasks[index], first[index], region: targets[index].region)].compactMap { $0 }
         }
 
         var generator = SeededGenerator(seed: 0)
         for _ in 0..<splits {
             // Split the weakest leaf of every bound not yet good enough.
-            var children: [BoundTask] = [], owners: [Int] = [], regions: [OutputRegion] = []
+            var children: [BoundTask] = [], owners: [Int] = []
             for index in targets.indices where !targets[index].isFinished {
-                guard targets[index].value <= 0, let weakest = targets[index].leaves.indices.min(by: {
-                    targets[index].leaves[$0].bounds.lower[0] < targets[index].leaves[$1].bounds.lower[0]
-                }) else {
+                guard targets[index].value <= 0, let weakest = targets[index].weakestLeaf else {
                     // Above zero: the neuron is stable, which is what the relaxation needs.
                     targets[index].isFinished = true
                     continue
@@ -97,13 +108,12 @@ struct IntermediateRefinement {
                     let child = node.subproblem.splitting(ReluSplit(layer: split.layer, neuron: split.neuron, phase: phase), parent: node.bounds)
                     children.append(BoundTask(subproblem: child, objectives: node.objectives))
                     owners.append(index)
-                    regions.append(node.region)
                 }
             }
             guard !children.isEmpty else { break }
             let results = try engine.bound(children, options: settings)
             for (offset, owner) in owners.enumerated() {
-                if let node = leaf(children[offset], results[offset], region: regions[offset]) { targets[owner].leaves.append(node) }
+                if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(node) }
             }
         }
 
@@ -118,11 +128,6 @@ struct IntermediateRefinement {
             }
         }
         return refined
-    }
-
-    /// The unsafe region whose single row is `z_j` (lower bound) or `-z_j` (upper bound).
-    private static func region(neuron: Int, isUpper: Bool) -> OutputRegion {
-        OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: neuron, coefficient: isUpper ? -1 : 1)], bound: RealInterval(exactly: 0))]])
     }
 
     /// A bounded piece of the box, or nil when it holds no input.
