@@ -47,6 +47,7 @@ public struct BatchedBoundEngine: BoundEngine {
         let outputIntervals = try outputIntervals(states, kernels: kernels)
         let interval = intervalObjectives(tasks, states: states, outputs: outputIntervals)
         if options.method == .ibp { return try refute(interval, tasks: tasks, kernels: kernels) }
+        if options.isStopped { throw BoundEngineError.cancelled }
         // Linear bounds are intersected with the interval ones: never looser than IBP.
         var results = try linearObjectives(tasks, states: states, options: options, pass: pass)
         for index in results.indices where !results[index].isInfeasible {

@@ -78,7 +78,11 @@ final class BranchAndBound {
             statistics.subproblems += children.count
             var settings = boundOptions
             if isRoot { settings.intermediateIterations = options.rootIntermediateIterations }
-            return try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: settings)
+            let results = try engine.bound(children.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: settings)
+            // An engine stopped by the deadline returns sound but unfinished bounds; filing a
+            // large batch of them (candidates, queue) would overrun `--timeout` by seconds.
+            if options.deadline.isPast { throw BoundEngineError.cancelled }
+            return results
         }
 
         /// The points of every bounded child worth running through the network, with their
@@ -244,6 +248,7 @@ final class BranchAndBound {
 
         let searchStart = ContinuousClock.now
         var lastReport = searchStart
+        var batchPacing = BatchPacing()
         while true {
             if options.deadline.isPast { return .timedOut }
             if let progress = options.progress, seconds(since: lastReport) >= options.progressInterval {
@@ -276,7 +281,7 @@ final class BranchAndBound {
             }
             var popped: [OpenSubproblem] = []
             // Half the batch by the weakest bound, half by the closest point to the unsafe region.
-            let batch = max(options.batchSize, 1)
+            let batch = batchPacing.batchSize(options.batchSize, remainingSeconds: options.deadline.remainingSeconds)
             while popped.count < batch, let node = queue.pop(popped.count % 2 == 0 ? .weakestBound : .closestPoint) { popped.append(node) }
             // The bounds point at where counterexamples would be (input splitting narrows the
             // box; ReLU splitting's minimizing corners move with the splits): a short PGD from
@@ -292,6 +297,8 @@ final class BranchAndBound {
                     }
                 }
             }
+            let batchStart = ContinuousClock.now
+            defer { batchPacing.record(nodes: popped.count, seconds: seconds(since: batchStart)) }
             do {
                 var children: [Child] = []
                 var results: [SubproblemBounds] = []
