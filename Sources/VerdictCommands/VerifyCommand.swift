@@ -80,8 +80,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "ReLU splitting: tighten the bounds of ReLU layers 1 to N before the search, each unstable neuron's bound by a branch and bound of its own (0: off).")
     var refineLayers = 0
 
-    @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens.")
+    @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens, at most.")
     var refineSplits = 8
+
+    @Option(help: "The share of the time left (with --timeout) that --refine-layers may spend, between 0 and 1.")
+    var refineTimeShare = 0.25
 
     @OptionGroup var devices: DeviceOptions
 
@@ -120,6 +123,7 @@ struct VerifyCommand: ParsableCommand {
         guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
         guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
         guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
+        guard refineTimeShare > 0, refineTimeShare <= 1 else { throw ValidationError("--refine-time-share must be above 0 and at most 1") }
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
         guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
         guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
@@ -168,6 +172,7 @@ struct VerifyCommand: ParsableCommand {
         options.deadline = deadline
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits
+        options.refineTimeShare = refineTimeShare
         if global.verbose {
             let progressLogger = logger
             options.progress = { progress in

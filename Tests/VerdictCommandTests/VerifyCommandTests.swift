@@ -108,6 +108,8 @@ final class VerifyCommandTests: XCTestCase {
             (["verify", property, "--network", model, "--branching", "best"], "--branching"),
             (["verify", property, "--network", model, "--branching", "fsb", "--fsb-candidates", "0"], "--fsb-candidates must be at least 1"),
             (["verify", property, "--network", model, "--refine-layers=-1"], "--refine-layers must be at least 0"),
+            (["verify", property, "--network", model, "--refine-time-share", "0"], "--refine-time-share must be above 0"),
+            (["verify", property, "--network", model, "--refine-time-share", "1.5"], "--refine-time-share must be above 0"),
             (["verify", property, "--network", model, "--result-file", "/nonexistent-folder/r.txt"], "/nonexistent-folder does not exist"),
             (["verify", property, "--network", "missing.onnx"], "missing.onnx: the file does not exist"),
             (["verify", "benchmarks/examples/digits/digits_instances.csv", "--network", model], "digits_instances.csv"),

@@ -29,7 +29,7 @@ final class IntermediateRefinementTests: XCTestCase {
             }
             let initial = try rootBounds(nil, keeping: 0)
             let refinement = IntermediateRefinement(engine: engine, layers: 2, splits: 6, options: options)
-            let refined = try refinement.refine(box: box, initial: initial) { bounds, layer in try rootBounds(bounds, keeping: layer + 1) }
+            let refined = try refinement.refine(box: box, initial: initial) { bounds, layer in (try rootBounds(bounds, keeping: layer + 1), false) }
 
             for layer in 1...2 {
                 for j in initial.lower[layer].indices {
@@ -63,5 +63,57 @@ final class IntermediateRefinementTests: XCTestCase {
         }
         print("refinement: summed widths of layers 1-2 \(widthBefore) -> \(widthAfter), \(stabilized) ReLUs stabilized")
         XCTAssertLessThan(widthAfter, widthBefore)
+    }
+
+    /// A spent time budget leaves only the first bound of each neuron (no splits), and a
+    /// re-bound that proves the property ends the refinement after that layer.
+    func testRefinementStopsWhenItsTimeIsUpAndWhenTheRootIsProved() throws {
+        var generator = SeededGenerator(seed: 7)
+        let network = try RandomNetworks.multilayerPerceptron(widths: [4, 16, 16, 16, 2], generator: &generator)
+        let boundNetwork = try BoundNetwork(network)
+        let engine = CPUBoundEngine(network: boundNetwork)
+        let box = InputBox(lower: [-1, -1, -1, -1], upper: [1, 1, 1, 1])
+        let objectives = Objectives(
+            region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1)], bound: RealInterval(exactly: 0))]]),
+            outputCount: 2)
+        let options = BoundOptions(method: .betaCrown, iterations: 10)
+        func rootBounds(_ parent: LayerBounds?, keeping layers: Int) throws -> LayerBounds {
+            var subproblem = Subproblem(box: box, network: boundNetwork)
+            subproblem.parentBounds = parent
+            subproblem.reusableLayers = layers
+            return try engine.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0].layerBounds
+        }
+        let initial = try rootBounds(nil, keeping: 0)
+        XCTAssertGreaterThan(initial.unstableCountByLayer[1], 0, "the test needs unstable ReLUs in layer 1")
+
+        func refined(layers: Int, splits: Int, deadline: Deadline, proves: Bool) throws -> (bounds: LayerBounds, rebounds: Int) {
+            var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: splits, options: options)
+            refinement.deadline = deadline
+            var rebounds = 0
+            let bounds = try refinement.refine(box: box, initial: initial) { bounds, layer in
+                rebounds += 1
+                return (try rootBounds(bounds, keeping: layer + 1), proves)
+            }
+            return (bounds, rebounds)
+        }
+        // Time up: the same bounds as no splits at all, and looser than with splits.
+        let timeUp = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 0), proves: false).bounds
+        let noSplits = try refined(layers: 1, splits: 0, deadline: .none, proves: false).bounds
+        let split = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 600), proves: false).bounds
+        XCTAssertEqual(timeUp.lower[1], noSplits.lower[1])
+        XCTAssertEqual(timeUp.upper[1], noSplits.upper[1])
+        let width = { (bounds: LayerBounds) in zip(bounds.lower[1], bounds.upper[1]).reduce(0.0) { $0 + $1.1 - $1.0 } }
+        XCTAssertLessThan(width(split), width(timeUp))
+        // Proved after layer 1: one re-bound, and layer 2 is the re-bound's, not refined further.
+        let proved = try refined(layers: 2, splits: 6, deadline: .none, proves: true)
+        XCTAssertEqual(proved.rebounds, 1)
+        let reboundOnly = try rootBounds(split, keeping: 2)
+        XCTAssertEqual(proved.bounds.lower[2], reboundOnly.lower[2])
+        XCTAssertEqual(proved.bounds.upper[2], reboundOnly.upper[2])
+        let goesOn = try refined(layers: 2, splits: 6, deadline: .none, proves: false)
+        XCTAssertEqual(goesOn.rebounds, 1)
+        XCTAssertLessThan(
+            zip(goesOn.bounds.lower[2], goesOn.bounds.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 },
+            zip(reboundOnly.lower[2], reboundOnly.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 })
     }
 }

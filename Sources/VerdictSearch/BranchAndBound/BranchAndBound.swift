@@ -225,7 +225,9 @@ final class BranchAndBound {
                 }
                 let start = ContinuousClock.now
                 statistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
-                let refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
+                var refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
+                refinement.deadline = options.deadline.end == nil
+                    ? .none : Deadline(seconds: options.deadline.remainingSeconds * options.refineTimeShare)
                 func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
                     var refined = root
                     refined.subproblem.parentBounds = bounds
@@ -233,7 +235,8 @@ final class BranchAndBound {
                     return refined
                 }
                 let refined = try refinement.refine(box: item.box, initial: result.layerBounds) { bounds, layer in
-                    try bound([rooted(bounds, keeping: layer + 1)], isRoot: true)[0].layerBounds
+                    let rebounded = try bound([rooted(bounds, keeping: layer + 1)], isRoot: true)[0]
+                    return (rebounded.layerBounds, rebounded.isProved)
                 }
                 result = try bound([rooted(refined, keeping: refinement.lastLayer + 1)], isRoot: true)[0]
                 statistics.refinementSeconds += seconds(since: start)

@@ -19,9 +19,12 @@ struct IntermediateRefinement {
     let engine: any BoundEngine
     /// ReLU layers `1...layers` are refined (layer 0 is linear in the box, so exact already).
     let layers: Int
-    /// Splits spent on each bound of each unstable neuron, always of its weakest leaf.
+    /// Splits spent on each bound of each unstable neuron at most, always of its weakest leaf.
     let splits: Int
     let options: BoundOptions
+    /// When the whole refinement should end; each layer gets a share of the time left, by its
+    /// unstable ReLUs against those of the layers after it.
+    var deadline = Deadline.none
 
     /// One bound (lower or upper) of one neuron, and the leaves of its tree.
     private struct NeuronBound {
@@ -53,18 +56,35 @@ struct IntermediateRefinement {
 
     /// Returns `initial` with layers `1...lastLayer` tightened. Between layers, `rebound(bounds, k)`
     /// must bound every layer after `k` of the whole network anew, taking layers `0...k` from
-    /// `bounds`; the layers after the last refined one are left to the caller.
-    func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> LayerBounds) throws -> LayerBounds {
+    /// `bounds`, and say whether that proves the property: then the refinement stops there
+    /// (on MNIST-FC `256x4 prop_5_0.03` spent 12 s refining three layers that the search then
+    /// needed only 4 subproblems for). The layers after the last refined one are left to the caller.
+    func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> (bounds: LayerBounds, isProved: Bool)) throws -> LayerBounds {
         var bounds = initial
         guard lastLayer >= 1 else { return bounds }
         for layer in 1...lastLayer {
-            bounds = try refine(layer: layer, box: box, bounds: bounds)
-            if layer < lastLayer { bounds = try rebound(bounds, layer) }
+            bounds = try refine(layer: layer, box: box, bounds: bounds, deadline: layerDeadline(layer, bounds: bounds))
+            if layer < lastLayer {
+                let rebounded = try rebound(bounds, layer)
+                bounds = rebounded.bounds
+                if rebounded.isProved { break }
+            }
         }
         return bounds
     }
 
-    private func refine(layer: Int, box: InputBox, bounds: LayerBounds) throws -> LayerBounds {
+    /// Layer `layer`'s share of the time left: in proportion to its unstable ReLUs among those
+    /// of layers `layer...lastLayer` (the later ones as bounded now; refining this layer will
+    /// usually make them fewer).
+    private func layerDeadline(_ layer: Int, bounds: LayerBounds) -> Deadline {
+        guard deadline.end != nil else { return .none }
+        let unstable = bounds.unstableCountByLayer
+        let here = Double(unstable[layer]), all = Double(unstable[layer...lastLayer].reduce(0, +))
+        let share = all > 0 ? here / all : 1
+        return Deadline(seconds: deadline.remainingSeconds * share)
+    }
+
+    private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> LayerBounds {
         let engine = try self.engine.truncated(stageCount: layer + 1)
         let cut = engine.network
         var root = Subproblem(box: box, network: cut)
@@ -89,7 +109,7 @@ struct IntermediateRefinement {
         }
 
         var generator = SeededGenerator(seed: 0)
-        for _ in 0..<splits {
+        for _ in 0..<splits where !deadline.isPast {
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
             for index in targets.indices where !targets[index].isFinished {
