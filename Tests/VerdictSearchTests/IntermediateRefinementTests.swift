@@ -13,23 +13,11 @@ final class IntermediateRefinementTests: XCTestCase {
         var widthBefore = 0.0, widthAfter = 0.0
         var stabilized = 0
         for _ in 0..<4 {
-            let network = try RandomNetworks.multilayerPerceptron(widths: [4, 16, 16, 16, 2], generator: &generator)
-            let boundNetwork = try BoundNetwork(network)
-            let engine = CPUBoundEngine(network: boundNetwork)
-            let box = InputBox(lower: [-1, -1, -1, -1], upper: [1, 1, 1, 1])
-            let objectives = Objectives(
-                region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1)], bound: RealInterval(exactly: 0))]]),
-                outputCount: 2)
-            let options = BoundOptions(method: .betaCrown, iterations: 10)
-            func rootBounds(_ parent: LayerBounds?, keeping layers: Int) throws -> LayerBounds {
-                var subproblem = Subproblem(box: box, network: boundNetwork)
-                subproblem.parentBounds = parent
-                subproblem.reusableLayers = layers
-                return try engine.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0].layerBounds
-            }
-            let initial = try rootBounds(nil, keeping: 0)
-            let refinement = IntermediateRefinement(engine: engine, layers: 2, splits: 6, options: options)
-            let refined = try refinement.refine(box: box, initial: initial) { bounds, layer in (try rootBounds(bounds, keeping: layer + 1), false) }
+            let fixture = try Fixture(generator: &generator)
+            let boundNetwork = fixture.network, box = fixture.box
+            let initial = try fixture.rootBounds(nil, keeping: 0)
+            let refinement = IntermediateRefinement(engine: fixture.engine, layers: 2, splits: 6, options: fixture.options)
+            let refined = try refinement.refine(box: box, initial: initial) { bounds, layer in (try fixture.rootBounds(bounds, keeping: layer + 1), false) }
 
             for layer in 1...2 {
                 for j in initial.lower[layer].indices {
@@ -69,20 +57,9 @@ final class IntermediateRefinementTests: XCTestCase {
     /// re-bound that proves the property ends the refinement after that layer.
     func testRefinementStopsWhenItsTimeIsUpAndWhenTheRootIsProved() throws {
         var generator = SeededGenerator(seed: 7)
-        let network = try RandomNetworks.multilayerPerceptron(widths: [4, 16, 16, 16, 2], generator: &generator)
-        let boundNetwork = try BoundNetwork(network)
-        let engine = CPUBoundEngine(network: boundNetwork)
-        let box = InputBox(lower: [-1, -1, -1, -1], upper: [1, 1, 1, 1])
-        let objectives = Objectives(
-            region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1)], bound: RealInterval(exactly: 0))]]),
-            outputCount: 2)
-        let options = BoundOptions(method: .betaCrown, iterations: 10)
-        func rootBounds(_ parent: LayerBounds?, keeping layers: Int) throws -> LayerBounds {
-            var subproblem = Subproblem(box: box, network: boundNetwork)
-            subproblem.parentBounds = parent
-            subproblem.reusableLayers = layers
-            return try engine.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0].layerBounds
-        }
+        let fixture = try Fixture(generator: &generator)
+        let box = fixture.box, engine = fixture.engine, options = fixture.options
+        func rootBounds(_ parent: LayerBounds?, keeping layers: Int) throws -> LayerBounds { try fixture.rootBounds(parent, keeping: layers) }
         let initial = try rootBounds(nil, keeping: 0)
         XCTAssertGreaterThan(initial.unstableCountByLayer[1], 0, "the test needs unstable ReLUs in layer 1")
 
@@ -115,5 +92,29 @@ final class IntermediateRefinementTests: XCTestCase {
         XCTAssertLessThan(
             zip(goesOn.bounds.lower[2], goesOn.bounds.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 },
             zip(reboundOnly.lower[2], reboundOnly.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 })
+    }
+
+    /// A random 4-16-16-16-2 network on the box [-1, 1]^4, with the property `y_0 >= 0` unsafe.
+    private struct Fixture {
+        let network: BoundNetwork
+        let engine: CPUBoundEngine
+        let box = InputBox(lower: [-1, -1, -1, -1], upper: [1, 1, 1, 1])
+        let objectives = Objectives(
+            region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1)], bound: RealInterval(exactly: 0))]]),
+            outputCount: 2)
+        let options = BoundOptions(method: .betaCrown, iterations: 10)
+
+        init(generator: inout SeededGenerator) throws {
+            network = try BoundNetwork(RandomNetworks.multilayerPerceptron(widths: [4, 16, 16, 16, 2], generator: &generator))
+            engine = CPUBoundEngine(network: network)
+        }
+
+        /// The root's layer bounds, taking layers `0..<layers` from `parent`.
+        func rootBounds(_ parent: LayerBounds?, keeping layers: Int) throws -> LayerBounds {
+            var subproblem = Subproblem(box: box, network: network)
+            subproblem.parentBounds = parent
+            subproblem.reusableLayers = layers
+            return try engine.bound([BoundTask(subproblem: subproblem, objectives: objectives)], options: options)[0].layerBounds
+        }
     }
 }
