@@ -57,8 +57,8 @@ struct IntermediateRefinement {
     /// Returns `initial` with layers `1...lastLayer` tightened. Between layers, `rebound(bounds, k)`
     /// must bound every layer after `k` of the whole network anew, taking layers `0...k` from
     /// `bounds`, and say whether that proves the property: then the refinement stops there
-    /// (on MNIST-FC `256x4 prop_5_0.03` spent 12 s refining three layers that the search then
-    /// needed only 4 subproblems for). The layers after the last refined one are left to the caller.
+    /// (MNIST-FC `256x4 prop_13_0.03`, proved after two of three layers: 4.9 s instead of 13 s).
+    /// The layers after the last refined one are left to the caller.
     func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> (bounds: LayerBounds, isProved: Bool)) throws -> LayerBounds {
         var bounds = initial
         guard lastLayer >= 1 else { return bounds }
