@@ -16,6 +16,12 @@ public struct Deadline: Sendable {
 
     public var isPast: Bool { end.map { ContinuousClock.now >= $0 } ?? false }
 
+    /// A deadline `fraction` of the time left from now (none without a limit): a budget for
+    /// one phase of a run.
+    public func share(_ fraction: Double) -> Deadline {
+        end == nil ? .none : Deadline(seconds: remainingSeconds * fraction)
+    }
+
     /// Seconds left (infinity without a limit, never negative).
     public var remainingSeconds: Double {
         guard let end else { return .infinity }

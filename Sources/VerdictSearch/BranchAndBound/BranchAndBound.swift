@@ -226,8 +226,7 @@ final class BranchAndBound {
                 let start = ContinuousClock.now
                 statistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
                 var refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
-                refinement.deadline = options.deadline.end == nil
-                    ? .none : Deadline(seconds: options.deadline.remainingSeconds * options.refineTimeShare)
+                refinement.deadline = options.deadline.share(options.refineTimeShare)
                 func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
                     var refined = root
                     refined.subproblem.parentBounds = bounds

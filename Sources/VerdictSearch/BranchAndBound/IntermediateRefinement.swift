@@ -44,11 +44,11 @@ struct IntermediateRefinement {
         /// A leaf's bound of the row (a NaN counts as no bound).
         private func bound(_ leaf: Int) -> Double { leaves[leaf].bounds.lower[0].isNaN ? -.infinity : leaves[leaf].bounds.lower[0] }
 
-        /// The leaf with the lowest bound: the one to split.
-        var weakestLeaf: Int? { leaves.indices.min { bound($0) < bound($1) } }
+        /// The leaf with the lowest bound (the one to split) and that bound; nil without leaves.
+        var weakest: (leaf: Int, bound: Double)? { leaves.indices.min { bound($0) < bound($1) }.map { ($0, bound($0)) } }
 
         /// A sound lower bound of the row over the whole box: the lowest leaf's.
-        var value: Double { weakestLeaf.map(bound) ?? .infinity }
+        var value: Double { weakest?.bound ?? .infinity }
     }
 
     /// The last ReLU layer refined.
@@ -77,11 +77,9 @@ struct IntermediateRefinement {
     /// of layers `layer...lastLayer` (the later ones as bounded now; refining this layer will
     /// usually make them fewer).
     private func layerDeadline(_ layer: Int, bounds: LayerBounds) -> Deadline {
-        guard deadline.end != nil else { return .none }
         let unstable = bounds.unstableCountByLayer
         let here = Double(unstable[layer]), all = Double(unstable[layer...lastLayer].reduce(0, +))
-        let share = all > 0 ? here / all : 1
-        return Deadline(seconds: deadline.remainingSeconds * share)
+        return deadline.share(all > 0 ? here / all : 1)
     }
 
     private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> LayerBounds {
@@ -113,17 +111,17 @@ struct IntermediateRefinement {
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
             for index in targets.indices where !targets[index].isFinished {
-                guard targets[index].value <= 0, let weakest = targets[index].weakestLeaf else {
+                guard let weakest = targets[index].weakest, weakest.bound <= 0 else {
                     // Above zero: the neuron is stable, which is what the relaxation needs.
                     targets[index].isFinished = true
                     continue
                 }
-                let node = targets[index].leaves[weakest]
+                let node = targets[index].leaves[weakest.leaf]
                 guard let split = ReluBranching.candidates(node, heuristic: .babsr, limit: 1, generator: &generator).first else {
                     targets[index].isFinished = true
                     continue
                 }
-                targets[index].leaves.remove(at: weakest)
+                targets[index].leaves.remove(at: weakest.leaf)
                 for phase in [ReluPhase.active, .inactive] {
                     let child = node.subproblem.splitting(ReluSplit(layer: split.layer, neuron: split.neuron, phase: phase), parent: node.bounds)
                     children.append(BoundTask(subproblem: child, objectives: node.objectives))
