@@ -179,6 +179,18 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     /// Rounded down to the device type (for constants of lower bounds).
     func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
 
+    /// Uploads `values` each rounded up (`towardsPositive`) or down to the device type, in
+    /// one conversion (the same values as ``roundedUp(_:)`` and ``roundedDown(_:)`` give).
+    func uploadRounded(_ values: [Double], towardsPositive: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
+        if usesDouble { return try context.buffer(of: Double.self, count: values.count, values: values) }
+        let floats = values.map { value -> Float in
+            let float = Float(value)
+            if towardsPositive { return Double(float) < value ? float.nextUp : float }
+            return Double(float) > value ? float.nextDown : float
+        }
+        return try context.buffer(of: Float.self, count: floats.count, values: floats)
+    }
+
     static func upload(_ values: [Double], double: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
         double
             ? try context.buffer(of: Double.self, count: values.count, values: values)
@@ -283,10 +295,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
 
     public func beginBatch(boxLower: [Double], boxUpper: [Double]) throws {
         // The box rounded outward to the device type: it still contains every input.
-        let lower = roundedDown(boxLower), upper = roundedUp(boxUpper)
         try state.withLock { state in
             state.subproblemCount = boxLower.count / max(network.inputCount, 1)
-            state.box = (try upload(lower, into: state.context), try upload(upper, into: state.context))
+            state.box = (
+                try uploadRounded(boxLower, towardsPositive: false, into: state.context),
+                try uploadRounded(boxUpper, towardsPositive: true, into: state.context)
+            )
             state.stageMagnitude = [:]
             state.relaxations = [:]
         }
@@ -295,7 +309,8 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     public func setStage(_ stage: Int, weightedMagnitude: [Double], inputMagnitudeSum: [Double]) throws {
         try state.withLock { state in
             state.stageMagnitude[stage] = (
-                try upload(roundedUp(weightedMagnitude), into: state.context), try upload(roundedUp(inputMagnitudeSum), into: state.context)
+                try uploadRounded(weightedMagnitude, towardsPositive: true, into: state.context),
+                try uploadRounded(inputMagnitudeSum, towardsPositive: true, into: state.context)
             )
         }
     }
@@ -310,17 +325,17 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 let s = upperSlope[index], l = relaxation.lower[index], u = relaxation.upper[index]
                 intercept[index] = max(productRoundedUp(-s, l), sumRoundedUp(u, productRoundedUp(-s, u)), 0)
             }
-            intercept = roundedUp(intercept)
         }
         try state.withLock { state in
             let context = state.context
             state.relaxations[layer] = [
-                try upload(deviceValues(relaxation.lowerSlope), into: context),
+                // Nearest float: the same as the host's rounding of these values to float.
+                try upload(relaxation.lowerSlope, into: context),
                 try upload(upperSlope, into: context),
-                try upload(intercept, into: context),
+                try uploadRounded(intercept, towardsPositive: true, into: context),
                 try upload(relaxation.isUnstable, into: context),
                 try upload(relaxation.splitSign, into: context),
-                try upload(roundedUp(relaxation.preActivationMagnitude), into: context),
+                try uploadRounded(relaxation.preActivationMagnitude, towardsPositive: true, into: context),
             ]
         }
     }
@@ -415,12 +430,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         }
         return PassBuffers(
             rows: rows, stage: request.stage, coefficients: coefficients, owner: try context.buffer(int32s: request.owner),
-            constants: try upload(roundedDown(request.constants), into: context),
+            constants: try uploadRounded(request.constants, towardsPositive: false, into: context),
             constantMagnitude: try upload(request.constants.map(\.magnitude), into: context),
             errors: try scratchBuffer(&state, "errors", rows), sums: try scratchBuffer(&state, "sums", rows),
             magnitudes: try scratchBuffer(&state, "magnitudes", rows),
-            alpha: try request.alpha.map { try upload(deviceValues($0), into: context) },
-            beta: try request.beta.map { try upload(deviceValues($0), into: context) }, inputs: inputs)
+            alpha: try request.alpha.map { try upload($0, into: context) },
+            beta: try request.beta.map { try upload($0, into: context) }, inputs: inputs)
     }
 
     /// Where each ReLU layer's α and β start within a row of `reluCount` parameters.
@@ -579,7 +594,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             let refuted = try context.buffer(int32s: [Int32](repeating: 0, count: disjunctCount))
             if rows > 0 {
                 // Rounded down to the device type: a bound that refutes there refutes exactly.
-                let bounds = try upload(roundedDown(lower), into: context)
+                let bounds = try uploadRounded(lower, towardsPositive: false, into: context)
                 let rowDisjuncts = try context.buffer(int32s: disjunctOfRow), strict = try context.buffer(int32s: isStrict)
                 try state.refutedDisjuncts.setArguments([.int(rows), .buffer(bounds), .buffer(rowDisjuncts), .buffer(strict), .buffer(refuted)])
                 try context.run(state.refutedDisjuncts, globalSize: rows)

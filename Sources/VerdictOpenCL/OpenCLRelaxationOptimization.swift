@@ -29,7 +29,7 @@ extension OpenCLBoundKernels {
             let pass = try beginPass(&state, rowsRequest)
             guard let alpha = pass.alpha else { throw OpenCLError(call: "optimize", code: 0, detail: "no α buffer") }
             let beta = pass.beta
-            let initialConstants = try upload(roundedDown(rowsRequest.constants), into: context)
+            let initialConstants = try uploadRounded(rowsRequest.constants, towardsPositive: false, into: context)
             let initialMagnitudes = try upload(rowsRequest.constants.map(\.magnitude), into: context)
             // Adam moments, zero at the start.
             var moments: [OpenCLBuffer] = []
@@ -48,7 +48,7 @@ extension OpenCLBoundKernels {
             let activations = [try scratchBuffer(&state, "relaxed-a", rows * widest), try scratchBuffer(&state, "relaxed-b", rows * widest)]
             // The best iterate of each row: an estimate to beat (the initial bound), its parts,
             // corner, α and β.
-            let bestEstimate = try upload(deviceValues(request.initialLower.map { $0.isNaN ? -.infinity : $0 }), into: context)
+            let bestEstimate = try upload(request.initialLower.map { $0.isNaN ? -.infinity : $0 }, into: context)
             let bestIteration = try context.buffer(int32s: Array(repeating: -1, count: rows))
             let bestParts = try scratchBuffer(&state, "best-parts", rows * 5)
             let bestCorners = try scratchBuffer(&state, "best-corners", rows * inputs)

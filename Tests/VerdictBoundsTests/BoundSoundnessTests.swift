@@ -196,6 +196,57 @@ final class BoundSoundnessTests: XCTestCase {
         XCTAssertGreaterThan(tightened, 5, "optimizing the intermediate layers' α should tighten some neurons")
     }
 
+    /// Branching trials (``BoundOptions/objectiveLowerBoundsOnly``): the lower bounds of a
+    /// child that keeps all its parent's layers, by one pass at the parent's α and β. They hold
+    /// on sampled points of the child's region, never beat a full β-CROWN bound of the same
+    /// child (whose first step is that same pass), and the warm start is what makes them
+    /// better than CROWN's slopes more often than worse.
+    func testBranchingTrialsAreSoundAndUseTheParentsAlphaAndBeta() throws {
+        var generator = SeededGenerator(seed: 600)
+        var checkedChildren = 0, warmBetter = 0, warmWorse = 0
+        let full = BoundOptions(method: .betaCrown, iterations: 10)
+        var trial = full
+        trial.objectiveLowerBoundsOnly = true
+        for _ in 0..<60 {
+            let scenario = try scenario(&generator)
+            let engine = CPUBoundEngine(network: scenario.boundNetwork)
+            let root = Subproblem(box: scenario.box, network: scenario.boundNetwork)
+            let rootResult = try engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: full)[0]
+            guard let (layer, neuron) = rootResult.layerBounds.firstUnstable, !rootResult.isInfeasible else { continue }
+            let points = samples(in: scenario.box, count: 300, &generator)
+            for phase in [ReluPhase.active, .inactive] {
+                let child = root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: rootResult, reusingEveryLayer: true)
+                var cold = child
+                cold.warmStart = nil
+                let tasks = [child, cold].map { BoundTask(subproblem: $0, objectives: scenario.objectives) }
+                let trials = try engine.bound(tasks, options: trial)
+                let bounded = try engine.bound([tasks[0]], options: full)[0]
+                guard !trials[0].isInfeasible else { continue }
+                XCTAssertNil(trials[0].relaxation)
+                for row in 0..<scenario.objectives.rowCount {
+                    XCTAssertEqual(trials[0].upper[row], .infinity)
+                    XCTAssertLessThanOrEqual(trials[0].lower[row], bounded.lower[row] + 1e-9 * max(1, bounded.lower[row].magnitude))
+                    if trials[0].lower[row] > trials[1].lower[row] + 1e-9 { warmBetter += 1 }
+                    if trials[0].lower[row] < trials[1].lower[row] - 1e-9 { warmWorse += 1 }
+                }
+                XCTAssertEqual(trials[0].refutedDisjuncts, scenario.objectives.refuted(byLowerBounds: trials[0].lower))
+                for point in points {
+                    let values = try scenario.network.evaluateAll(point)
+                    guard child.splitsHold(preActivations: child.phases.indices.map { values[1 + 2 * $0] }) else { continue }
+                    let rows = scenario.objectives.values(at: values.last!)
+                    for row in rows.indices {
+                        XCTAssertLessThanOrEqual(trials[0].lower[row], rows[row])
+                        XCTAssertLessThanOrEqual(trials[1].lower[row], rows[row])
+                    }
+                }
+                checkedChildren += 1
+            }
+        }
+        XCTAssertGreaterThan(checkedChildren, 40)
+        XCTAssertGreaterThan(warmBetter, warmWorse, "the parent's α and β should help a trial more often than not")
+        print("trials: warm start better in \(warmBetter) rows, worse in \(warmWorse)")
+    }
+
     func testDeeperSplitsStaySound() throws {
         var generator = SeededGenerator(seed: 400)
         for _ in 0..<30 {

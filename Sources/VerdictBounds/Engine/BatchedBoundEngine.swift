@@ -39,11 +39,11 @@ public struct BatchedBoundEngine: BoundEngine {
             try kernels?.setRelaxation(layer: layer, relaxationArrays(layer, states: states))
         }
         let last = network.reluLayerCount
-        parallelUpdate(&states, parallel: options.parallel) { state in
-            guard !state.isInfeasible else { return }
-            state.appendMagnitudes(of: network.stages[last], stage: last)
-        }
+        appendMagnitudes(last, states: &states, tasks: tasks, parallel: options.parallel)
         try kernels.map { try sendStage(last, states: states, to: $0) }
+        if options.objectiveLowerBoundsOnly && options.method != .ibp {
+            return try refute(try objectiveLowerBounds(tasks, states: states, pass: pass), tasks: tasks, kernels: kernels)
+        }
         let outputIntervals = try outputIntervals(states, kernels: kernels)
         let interval = intervalObjectives(tasks, states: states, outputs: outputIntervals)
         if options.method == .ibp { return try refute(interval, tasks: tasks, kernels: kernels) }
@@ -113,25 +113,17 @@ public struct BatchedBoundEngine: BoundEngine {
         let method = options.method, parallel = options.parallel
         let stage = network.stages[layer]
         // Interval bounds from the previous layer (or the box), intersected with the parent's.
-        // The first stage's magnitude factors depend on the box alone, which ReLU splitting
-        // shares across the whole batch: computed once per distinct box (on MNIST-FC this is
-        // a 256 x 784 product per subproblem, half of all the factors' cost).
-        var shared: SubproblemState?
-        if layer == 0, var first = states.first(where: { !$0.isInfeasible }) {
-            first.appendMagnitudes(of: stage, stage: layer)
-            shared = first
-        }
-        parallelUpdate(&states, parallel: parallel) { [shared] state in
-            guard !state.isInfeasible else { return }
-            if let shared, state.box == shared.box {
-                state.weightedMagnitude.append(shared.weightedMagnitude[0])
-                state.stageInputMagnitudeSum.append(shared.stageInputMagnitudeSum[0])
-            } else {
-                state.appendMagnitudes(of: stage, stage: layer)
+        appendMagnitudes(layer, states: &states, tasks: tasks, parallel: parallel)
+        try kernels.map { try sendStage(layer, states: states, to: $0) }
+        if isInherited(layer, states: states, tasks: tasks) {
+            // Every subproblem takes this layer from its parent as it is: interval arithmetic
+            // from the same inputs would give the parent's bounds again (they are the parent's
+            // interval bounds intersected with tighter ones).
+            for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
+                states[index].lower.append(task.subproblem.parentBounds!.lower[layer])
+                states[index].upper.append(task.subproblem.parentBounds!.upper[layer])
             }
-        }
-        if let kernels {
-            try sendStage(layer, states: states, to: kernels)
+        } else if let kernels {
             try intervalOnDevice(layer, states: &states, kernels: kernels)
         } else {
             parallelUpdate(&states, parallel: parallel) { state in
@@ -194,6 +186,71 @@ public struct BatchedBoundEngine: BoundEngine {
             } else {
                 states[index].isInfeasible = true
             }
+        }
+    }
+
+    /// Records stage `stage`'s magnitude factors (`|W|·m`, see ``SubproblemState``) of every
+    /// feasible subproblem, computing each distinct product once:
+    /// - stage 0's depend on the box alone, which ReLU splitting shares across the whole batch
+    ///   (on MNIST-FC a 256 x 784 product per subproblem, half of all the factors' cost);
+    /// - a later stage's input is the ReLU layer before it, and where a subproblem takes that
+    ///   layer from its parent, the parent's upper bounds bound the activations' magnitudes
+    ///   (its own split can only lower them), so its siblings, which share those bounds, share
+    ///   one product (filtered smart branching bounds 2k trial children of every parent).
+    private func appendMagnitudes(_ stage: Int, states: inout [SubproblemState], tasks: [BoundTask], parallel: Bool) {
+        let affine = network.stages[stage]
+        // The magnitudes each subproblem's factors come from, where shared; nil: its own.
+        var sharedInput: [[Double]?] = Array(repeating: nil, count: states.count)
+        for index in states.indices where !states[index].isInfeasible {
+            if stage == 0 {
+                sharedInput[index] = states[index].inputMagnitude
+            } else if let parent = tasks[index].subproblem.parentBounds, stage - 1 < tasks[index].subproblem.reusableLayers,
+                stage - 1 < parent.upper.count
+            {
+                sharedInput[index] = parent.upper[stage - 1].map { max(0, $0) }
+            }
+        }
+        // One product per run of equal magnitudes (siblings are consecutive; stage 0's are all equal under ReLU splitting).
+        var groupOf = [Int](repeating: -1, count: states.count)
+        var groups: [[Double]] = []
+        for index in states.indices {
+            guard let magnitudes = sharedInput[index] else { continue }
+            if let last = groups.last, last == magnitudes {
+                groupOf[index] = groups.count - 1
+            } else {
+                groups.append(magnitudes)
+                groupOf[index] = groups.count - 1
+            }
+        }
+        var products = [(weighted: [Double], sum: Double)](repeating: ([], 0), count: groups.count)
+        products.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(groups.count, parallel: parallel && groups.count > 1) { [groups] group in
+                base[group] = SubproblemState.magnitudeFactors(of: affine, magnitudes: groups[group])
+            }
+        }
+        for index in states.indices where !states[index].isInfeasible && groupOf[index] >= 0 {
+            states[index].weightedMagnitude.append(products[groupOf[index]].weighted)
+            states[index].stageInputMagnitudeSum.append(products[groupOf[index]].sum)
+        }
+        let own = states.indices.filter { !states[$0].isInfeasible && groupOf[$0] < 0 }
+        states.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(own.count, parallel: parallel && own.count > 1) { position in
+                base[own[position]].appendMagnitudes(of: affine, stage: stage)
+            }
+        }
+    }
+
+    /// Whether every feasible subproblem of the batch reuses layer `layer` of its parent's
+    /// bounds (ReLU splitting's children below their split; every layer for
+    /// ``BoundOptions/objectiveLowerBoundsOnly`` trials).
+    private func isInherited(_ layer: Int, states: [SubproblemState], tasks: [BoundTask]) -> Bool {
+        tasks.indices.allSatisfy { index in
+            guard !states[index].isInfeasible else { return true }
+            let subproblem = tasks[index].subproblem
+            guard let parent = subproblem.parentBounds else { return false }
+            return layer < subproblem.reusableLayers && layer < parent.lower.count
         }
     }
 
@@ -303,6 +360,60 @@ public struct BatchedBoundEngine: BoundEngine {
                 result.inputCoefficients = crownInputCoefficients.map { Array($0[(global * width)..<((global + 1) * width)]) }
             }
             return result
+        }
+    }
+
+    /// The objective rows' lower bounds alone, by one pass at each task's warm-start α and β
+    /// (see ``BoundOptions/objectiveLowerBoundsOnly``); upper bounds are left infinite.
+    private func objectiveLowerBounds(_ tasks: [BoundTask], states: [SubproblemState], pass: BackwardPass) throws -> [SubproblemBounds] {
+        let parameters = network.reluCount
+        var rows = RowSet(owner: [], coefficients: [], constants: [])
+        var alpha: [[[Double]]] = [], beta: [[[Double]]] = []
+        var anyWarm = false
+        var firstRow: [Int] = []
+        for (index, task) in tasks.enumerated() {
+            firstRow.append(rows.count)
+            guard !states[index].isInfeasible else { continue }
+            let objectives = task.objectives, warm = task.subproblem.warmStart
+            // CROWN's slopes and no β where the warm start has nothing for a row.
+            let slopes = states[index].relaxations.map(\.lowerSlope)
+            let noBeta = slopes.map { [Double](repeating: 0, count: $0.count) }
+            for row in 0..<objectives.rowCount {
+                rows.owner.append(index)
+                rows.coefficients += objectives.coefficients[(row * objectives.outputCount)..<((row + 1) * objectives.outputCount)]
+                rows.constants.append(objectives.constants[row])
+                if let warm, row < warm.alpha.count, warm.alpha[row].count == parameters {
+                    anyWarm = true
+                    alpha.append(perLayer(warm.alpha[row]))
+                    beta.append(row < warm.beta.count && warm.beta[row].count == parameters ? perLayer(warm.beta[row]) : noBeta)
+                } else {
+                    alpha.append(slopes)
+                    beta.append(noBeta)
+                }
+            }
+        }
+        if anyWarm {
+            rows.alpha = alpha
+            rows.beta = beta
+        }
+        let result = try pass.run(from: network.reluLayerCount, rows: rows, states: states, needCorners: false)
+        return tasks.indices.map { index in
+            let state = states[index], objectives = tasks[index].objectives
+            guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
+            let lower = Array(result.lower[firstRow[index]..<(firstRow[index] + objectives.rowCount)])
+            return SubproblemBounds(
+                lower: lower, upper: Array(repeating: .infinity, count: objectives.rowCount),
+                refutedDisjuncts: objectives.refuted(byLowerBounds: lower), isInfeasible: false, layerBounds: state.layerBounds,
+                relaxation: nil, witnessCandidate: state.box.center)
+        }
+    }
+
+    /// A flat array over every ReLU of the network, one array per ReLU layer.
+    private func perLayer(_ values: [Double]) -> [[Double]] {
+        var offset = 0
+        return (0..<network.reluLayerCount).map { layer in
+            defer { offset += network.reluWidth(layer) }
+            return Array(values[offset..<(offset + network.reluWidth(layer))])
         }
     }
 

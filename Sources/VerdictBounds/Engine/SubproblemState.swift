@@ -35,9 +35,14 @@ struct SubproblemState {
 
     /// Records the magnitude factors of stage `stage` (called in stage order).
     mutating func appendMagnitudes(of affine: BoundNetwork.AffineStage, stage: Int) {
-        let magnitudes = stageInputMagnitude(stage)
-        weightedMagnitude.append(IntervalPass.weightedMagnitude(affine, magnitudes: magnitudes))
-        stageInputMagnitudeSum.append(magnitudes.reduce(0, +) * (1 + RoundingAllowance.double.gamma(magnitudes.count + 1)))
+        let factors = Self.magnitudeFactors(of: affine, magnitudes: stageInputMagnitude(stage))
+        weightedMagnitude.append(factors.weighted)
+        stageInputMagnitudeSum.append(factors.sum)
+    }
+
+    /// `|W|·m` and `Σ m` (rounded up) for input magnitudes `m` of a stage.
+    static func magnitudeFactors(of affine: BoundNetwork.AffineStage, magnitudes: [Double]) -> (weighted: [Double], sum: Double) {
+        (IntervalPass.weightedMagnitude(affine, magnitudes: magnitudes), magnitudes.reduce(0, +) * (1 + RoundingAllowance.double.gamma(magnitudes.count + 1)))
     }
 }
 

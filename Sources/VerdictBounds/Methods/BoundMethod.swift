@@ -27,6 +27,13 @@ public struct BoundOptions: Sendable {
     /// relaxations further on, at the price of one optimization per ReLU layer: a search
     /// spends it on the root, whose bounds every descendant inherits.
     public var intermediateIterations: Int = 0
+    /// Only the objective rows' lower bounds, by one backward pass at each task's warm-start
+    /// α and β (CROWN's slopes and no β without one): no upper bounds, no α/β steps, no witness
+    /// corner, no branching coefficients, no optimized relaxation in the results. What a
+    /// branching heuristic needs to compare trial splits (filtered smart branching bounds both
+    /// children of several candidates per split), at a fraction of a full bound's cost. The
+    /// lower bounds are as sound as any other.
+    public var objectiveLowerBoundsOnly = false
     /// Use several cores.
     public var parallel: Bool
     /// Polled between layers and between α/β steps so a search can honour its deadline: once

@@ -421,12 +421,10 @@ final class BranchAndBound {
         guard !trials.isEmpty else { return ranked.map(\.first) }
         let start = ContinuousClock.now
         var quick = boundOptions
-        if quick.method == .alphaCrown || quick.method == .betaCrown {
-            // One step: the bound at the warm start, the new split's β at 0.
-            quick.iterations = 1
-        } else {
-            quick.method = .crown
-        }
+        // One pass at the warm start (the new split's β at 0), for the objective rows' lower
+        // bounds only.
+        if quick.method == .ibp { quick.method = .crown }
+        quick.objectiveLowerBoundsOnly = true
         let results = try engine.bound(trials.map { BoundTask(subproblem: $0.subproblem, objectives: $0.objectives) }, options: quick)
         statistics.boundSeconds += seconds(since: start)
         var next = 0
