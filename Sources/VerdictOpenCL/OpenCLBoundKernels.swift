@@ -168,26 +168,26 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     /// The device's values of `values`: exact in double; in float, rounded to nearest.
     func deviceValues(_ values: [Double]) -> [Double] { usesDouble ? values : values.map { Double(Float($0)) } }
 
-    /// Rounded up to the device type (for magnitudes and intercepts).
-    func roundedUp(_ values: [Double]) -> [Double] {
-        usesDouble ? values : values.map { value in
-            let float = Float(value)
-            return Double(float) < value ? Double(float.nextUp) : Double(float)
-        }
-    }
-
-    /// Rounded down to the device type (for constants of lower bounds).
-    func roundedDown(_ values: [Double]) -> [Double] { roundedUp(values.map { -$0 }).map { -$0 } }
-
-    /// Uploads `values` each rounded up (`towardsPositive`) or down to the device type, in
-    /// one conversion (the same values as ``roundedUp(_:)`` and ``roundedDown(_:)`` give).
-    func uploadRounded(_ values: [Double], towardsPositive: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
-        if usesDouble { return try context.buffer(of: Double.self, count: values.count, values: values) }
-        let floats = values.map { value -> Float in
+    /// Each value as a float on its safe side: the nearest float at or above it
+    /// (`towardsPositive`, for magnitudes and intercepts) or at or below it (for constants and
+    /// bounds of lower bounds, box corners).
+    static func floats(_ values: [Double], towardsPositive: Bool) -> [Float] {
+        values.map { value -> Float in
             let float = Float(value)
             if towardsPositive { return Double(float) < value ? float.nextUp : float }
             return Double(float) > value ? float.nextDown : float
         }
+    }
+
+    /// Rounded up to the device type.
+    func roundedUp(_ values: [Double]) -> [Double] {
+        usesDouble ? values : OpenCLBoundKernels.floats(values, towardsPositive: true).map(Double.init)
+    }
+
+    /// Uploads `values` rounded up (`towardsPositive`) or down to the device type, converted once.
+    func uploadRounded(_ values: [Double], towardsPositive: Bool, into context: OpenCLContext) throws -> OpenCLBuffer {
+        if usesDouble { return try context.buffer(of: Double.self, count: values.count, values: values) }
+        let floats = OpenCLBoundKernels.floats(values, towardsPositive: towardsPositive)
         return try context.buffer(of: Float.self, count: floats.count, values: floats)
     }
 
