@@ -223,22 +223,7 @@ final class BranchAndBound {
                 for (point, margin) in evaluatedCandidates([root], [result])[0] where margin <= 0 {
                     if let report = confirmation.confirm(point, caseIndex: caseIndex) { return .sat(report) }
                 }
-                let start = ContinuousClock.now
-                statistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
-                var refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
-                refinement.deadline = options.deadline.share(options.refineTimeShare)
-                func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
-                    var refined = root
-                    refined.subproblem.parentBounds = bounds
-                    refined.subproblem.reusableLayers = layers
-                    return refined
-                }
-                let refined = try refinement.refine(box: item.box, initial: result.layerBounds) { bounds, layer in
-                    let rebounded = try bound([rooted(bounds, keeping: layer + 1)], isRoot: true)[0]
-                    return (rebounded.layerBounds, rebounded.isProved)
-                }
-                result = try bound([rooted(refined, keeping: refinement.lastLayer + 1)], isRoot: true)[0]
-                statistics.refinementSeconds += seconds(since: start)
+                result = try refinedRoot(root, bounds: result, box: item.box, bound: { try bound([$0], isRoot: true)[0] })
             }
             statistics.rootUnstableByLayer = result.layerBounds.unstableCountByLayer
             if let report = file(root, result, candidates: evaluatedCandidates([root], [result])[0]) { return .sat(report) }
@@ -288,6 +273,9 @@ final class BranchAndBound {
             // The bounds point at where counterexamples would be (input splitting narrows the
             // box; ReLU splitting's minimizing corners move with the splits): a short PGD from
             // the candidates of the first nodes of each batch finds those the first attack missed.
+            // The pacing counts it as part of the batch.
+            let batchStart = ContinuousClock.now
+            defer { batchPacing.record(nodes: popped.count, seconds: seconds(since: batchStart)) }
             if options.attackSteps > 0 {
                 let start = ContinuousClock.now
                 defer { statistics.attackSeconds += seconds(since: start) }
@@ -299,8 +287,6 @@ final class BranchAndBound {
                     }
                 }
             }
-            let batchStart = ContinuousClock.now
-            defer { batchPacing.record(nodes: popped.count, seconds: seconds(since: batchStart)) }
             do {
                 var children: [Child] = []
                 var results: [SubproblemBounds] = []
@@ -338,6 +324,28 @@ final class BranchAndBound {
         }
         if options.deadline.isPast { return .timedOut }
         return unresolved.map { .unknown($0) } ?? .unsat
+    }
+
+    /// The root bounded again after ``IntermediateRefinement`` tightened its first ReLU layers
+    /// (`--refine-layers`), within its share of the time left. `bound` bounds one child as the
+    /// root is bounded.
+    private func refinedRoot(_ root: Child, bounds result: SubproblemBounds, box: InputBox, bound: (Child) throws -> SubproblemBounds) throws -> SubproblemBounds {
+        let start = ContinuousClock.now
+        defer { statistics.refinementSeconds += seconds(since: start) }
+        statistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
+        var refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions)
+        refinement.deadline = options.deadline.share(options.refineTimeShare)
+        func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
+            var refined = root
+            refined.subproblem.parentBounds = bounds
+            refined.subproblem.reusableLayers = layers
+            return refined
+        }
+        let refined = try refinement.refine(box: box, initial: result.layerBounds) { bounds, layer in
+            let rebounded = try bound(rooted(bounds, keeping: layer + 1))
+            return (rebounded.layerBounds, rebounded.isProved)
+        }
+        return try bound(rooted(refined, keeping: refinement.lastLayer + 1))
     }
 
     // MARK: Splitting
