@@ -120,8 +120,9 @@ public struct BatchedBoundEngine: BoundEngine {
             // from the same inputs would give the parent's bounds again (they are the parent's
             // interval bounds intersected with tighter ones).
             for (index, task) in tasks.enumerated() where !states[index].isInfeasible {
-                states[index].lower.append(task.subproblem.parentBounds!.lower[layer])
-                states[index].upper.append(task.subproblem.parentBounds!.upper[layer])
+                guard let inherited = task.subproblem.inheritedBounds(layer) else { continue }
+                states[index].lower.append(inherited.lower)
+                states[index].upper.append(inherited.upper)
             }
         } else if let kernels {
             try intervalOnDevice(layer, states: &states, kernels: kernels)
@@ -199,28 +200,32 @@ public struct BatchedBoundEngine: BoundEngine {
     ///   one product (filtered smart branching bounds 2k trial children of every parent).
     private func appendMagnitudes(_ stage: Int, states: inout [SubproblemState], tasks: [BoundTask], parallel: Bool) {
         let affine = network.stages[stage]
-        // The magnitudes each subproblem's factors come from, where shared; nil: its own.
-        var sharedInput: [[Double]?] = Array(repeating: nil, count: states.count)
-        for index in states.indices where !states[index].isInfeasible {
-            if stage == 0 {
-                sharedInput[index] = states[index].inputMagnitude
-            } else if let parent = tasks[index].subproblem.parentBounds, stage - 1 < tasks[index].subproblem.reusableLayers,
-                stage - 1 < parent.upper.count
-            {
-                sharedInput[index] = parent.upper[stage - 1].map { max(0, $0) }
-            }
-        }
-        // One product per run of equal magnitudes (siblings are consecutive; stage 0's are all equal under ReLU splitting).
+        // One product per run of equal magnitudes (siblings are consecutive; under ReLU
+        // splitting the whole batch shares one box). What decides the magnitudes is compared
+        // first, the box or the inherited upper bounds, which siblings hold as the same array.
         var groupOf = [Int](repeating: -1, count: states.count)
         var groups: [[Double]] = []
-        for index in states.indices {
-            guard let magnitudes = sharedInput[index] else { continue }
-            if let last = groups.last, last == magnitudes {
-                groupOf[index] = groups.count - 1
+        var previous: Int?
+        for index in states.indices where !states[index].isInfeasible {
+            let magnitudes: [Double]
+            if stage == 0 {
+                if let previous, states[previous].box == states[index].box {
+                    groupOf[index] = groupOf[previous]
+                    continue
+                }
+                magnitudes = states[index].inputMagnitude
+            } else if let inherited = tasks[index].subproblem.inheritedBounds(stage - 1) {
+                if let previous, let before = tasks[previous].subproblem.inheritedBounds(stage - 1), before.upper == inherited.upper {
+                    groupOf[index] = groupOf[previous]
+                    continue
+                }
+                magnitudes = inherited.upper.map { max(0, $0) }
             } else {
-                groups.append(magnitudes)
-                groupOf[index] = groups.count - 1
+                continue
             }
+            if groups.last != magnitudes { groups.append(magnitudes) }
+            groupOf[index] = groups.count - 1
+            previous = index
         }
         var products = [(weighted: [Double], sum: Double)](repeating: ([], 0), count: groups.count)
         products.withUnsafeMutableBufferPointer { buffer in
@@ -246,12 +251,7 @@ public struct BatchedBoundEngine: BoundEngine {
     /// bounds (ReLU splitting's children below their split; every layer for
     /// ``BoundOptions/objectiveLowerBoundsOnly`` trials).
     private func isInherited(_ layer: Int, states: [SubproblemState], tasks: [BoundTask]) -> Bool {
-        tasks.indices.allSatisfy { index in
-            guard !states[index].isInfeasible else { return true }
-            let subproblem = tasks[index].subproblem
-            guard let parent = subproblem.parentBounds else { return false }
-            return layer < subproblem.reusableLayers && layer < parent.lower.count
-        }
+        tasks.indices.allSatisfy { index in states[index].isInfeasible || tasks[index].subproblem.inheritedBounds(layer) != nil }
     }
 
     // MARK: Objectives
@@ -376,8 +376,8 @@ public struct BatchedBoundEngine: BoundEngine {
             guard !states[index].isInfeasible else { continue }
             let objectives = task.objectives, warm = task.subproblem.warmStart
             // CROWN's slopes and no β where the warm start has nothing for a row.
-            let slopes = states[index].relaxations.map(\.lowerSlope)
-            let noBeta = slopes.map { [Double](repeating: 0, count: $0.count) }
+            lazy var slopes = states[index].relaxations.map(\.lowerSlope)
+            lazy var noBeta = slopes.map { [Double](repeating: 0, count: $0.count) }
             for row in 0..<objectives.rowCount {
                 rows.owner.append(index)
                 rows.coefficients += objectives.coefficients[(row * objectives.outputCount)..<((row + 1) * objectives.outputCount)]

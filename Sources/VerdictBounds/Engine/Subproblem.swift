@@ -84,6 +84,13 @@ public struct Subproblem: Sendable {
 
     public var splitCount: Int { phases.reduce(0) { $0 + $1.filter { $0 != .free }.count } }
 
+    /// Layer `layer` of ``parentBounds`` when it is taken as it is (below ``reusableLayers``),
+    /// nil when the layer must be bounded anew.
+    func inheritedBounds(_ layer: Int) -> (lower: [Double], upper: [Double])? {
+        guard let parentBounds, layer < reusableLayers, layer < parentBounds.lower.count else { return nil }
+        return (parentBounds.lower[layer], parentBounds.upper[layer])
+    }
+
     /// Whether a point with these pre-activations (one array per ReLU layer) satisfies every
     /// split of this subproblem (the box is not checked): the region its bounds must hold on.
     public func splitsHold(preActivations: [[Double]]) -> Bool {
