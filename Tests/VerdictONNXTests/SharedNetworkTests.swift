@@ -49,11 +49,47 @@ final class SharedNetworkTests: XCTestCase {
         }
     }
 
+    /// The convolutional, pooling and residual networks of the shared suites (VNN-COMP 2021
+    /// `verivital`, 2022 `oval21`, `sri_resnet_a`, `collins_rul_cnn`, `reach_prob_density`).
+    private func graphNetworks() throws -> [String] {
+        var paths = try networks(in: sharedFolder("verivital"))
+        for suite in ["oval21", "sri_resnet_a", "collins_rul_cnn", "reach_prob_density"] {
+            paths += try networks(in: sharedFolder("../vnncomp2022/\(suite)/onnx"))
+        }
+        return paths
+    }
+
+    /// Every network of the newer suites imports with its convolutions, pools and residual
+    /// joins kept as operators (never a dense matrix for a convolution).
+    func testConvolutionalAndResidualNetworksImportAsGraphs() throws {
+        let paths = try graphNetworks()
+        XCTAssertEqual(paths.count, 12)
+        var operators: [String: Int] = [:]
+        for path in paths {
+            let network = try ONNXImporter.load(path: path).network
+            for node in network.nodes { operators[node.layer.operatorName, default: 0] += 1 }
+            for node in network.nodes {
+                if let affine = node.layer as? AffineLayer {
+                    // Dense layers are the Gemms of the files: at most 2048 x 100 here.
+                    XCTAssertLessThanOrEqual(affine.weights.values.count, 2048 * 100, "\(path): a convolution expanded to a matrix?")
+                }
+            }
+        }
+        XCTAssertEqual(operators["Conv"], 38)
+        XCTAssertEqual(operators["MaxPool"], 1)
+        XCTAssertEqual(operators["AveragePool"], 1)
+        XCTAssertEqual(operators["Add"], 3)
+        let resnet = try ONNXImporter.load(path: paths.first { $0.contains("resnet") }!).network
+        XCTAssertFalse(resnet.isSequential)
+        XCTAssertEqual(resnet.activationCount, 16 * 16 * 16 + 32 * 8 * 8 * 2 + 64 * 4 * 4 * 2 + 128 * 2 * 2 * 2 + 100)
+    }
+
     /// Float32 evaluation matches onnxruntime to 1e-5 relative (relative to the largest output
     /// magnitude, at least 1), and Double evaluation stays within Float32 rounding of it.
     func testEvaluationAgreesWithONNXRuntimeOnEverySharedNetwork() throws {
         var paths: [String] = []
         for folder in ["acasxu", "mnistfc", "test"] { paths += try networks(in: sharedFolder(folder)) }
+        paths += try graphNetworks()
         paths.append(TestPaths.digitsExample.appendingPathComponent("digits.onnx").path)
         var seed: UInt64 = 7
         var models: [ONNXModel] = []
@@ -61,7 +97,8 @@ final class SharedNetworkTests: XCTestCase {
         for path in paths {
             let model = try ONNXImporter.load(path: path)
             let count = model.network.inputCount
-            let inputs = (0..<5).map { _ in randomFloats(count, in: count == 784 ? 0...1 : count == 64 ? 0...16 : -0.5...0.5, seed: &seed).map(Double.init) }
+            let images = model.network.inputShape.rank >= 3
+            let inputs = (0..<5).map { _ in randomFloats(count, in: count == 784 || images ? 0...1 : count == 64 ? 0...16 : -0.5...0.5, seed: &seed).map(Double.init) }
             models.append(model)
             requests.append(.init(model: path, inputName: model.inputName, inputs: inputs))
         }

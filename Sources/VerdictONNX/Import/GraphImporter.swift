@@ -46,8 +46,14 @@ struct GraphImporter {
     /// and returns the network value holding the tensor.
     mutating func materialize(_ value: ComputedValue) -> ValueID {
         if value.map.isIdentity { return value.source }
-        let (matrix, bias) = value.map.denseForm(inputCount: value.sourceCount)
-        let layer = AffineLayer(weights: matrix, bias: bias, outputShape: TensorShape(value.shape))
+        let layer: any Layer
+        if case .elementwise(let scale, let shift) = value.map, scale.count == value.sourceCount {
+            // Kept elementwise: a dense diagonal matrix would cost n² for n values.
+            layer = ScaleShiftLayer(scale: scale, shift: shift, outputShape: TensorShape(value.shape))
+        } else {
+            let (matrix, bias) = value.map.denseForm(inputCount: value.sourceCount)
+            layer = AffineLayer(weights: matrix, bias: bias, outputShape: TensorShape(value.shape))
+        }
         nodes.append(Network.Node(
             layer: layer, inputs: [value.source],
             origin: value.origins.isEmpty ? currentOrigin : value.origins.joined(separator: ", ")))
@@ -93,6 +99,7 @@ struct GraphImporter {
         for (name, rule) in elementwiseOperatorRules { rules[name] = rule }
         for (name, rule) in shapeOperatorRules { rules[name] = rule }
         for (name, rule) in activationOperatorRules { rules[name] = rule }
+        for (name, rule) in windowOperatorRules { rules[name] = rule }
         return rules
     }()
 }

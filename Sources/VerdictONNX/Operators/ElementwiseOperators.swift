@@ -3,10 +3,10 @@ import VerdictCore
 /// Add, Sub, Mul, Div with a constant, and BatchNormalization: elementwise affine maps.
 extension GraphImporter {
     static let elementwiseOperatorRules: [String: Rule] = [
-        "Add": { _, node in [try elementwise(node, .add)] },
-        "Sub": { _, node in [try elementwise(node, .subtract)] },
-        "Mul": { _, node in [try elementwise(node, .multiply)] },
-        "Div": { _, node in [try elementwise(node, .divide)] },
+        "Add": { importer, node in [try elementwise(node, .add, importer: &importer)] },
+        "Sub": { importer, node in [try elementwise(node, .subtract, importer: &importer)] },
+        "Mul": { importer, node in [try elementwise(node, .multiply, importer: &importer)] },
+        "Div": { importer, node in [try elementwise(node, .divide, importer: &importer)] },
         "BatchNormalization": { _, node in
             // y = scale · (x - mean) / sqrt(variance + epsilon) + bias, per channel (axis 1).
             guard case .computed(let x) = try node.input(0) else { throw NodeProblem("BatchNormalization of a constant is not supported") }
@@ -44,7 +44,7 @@ extension GraphImporter {
         }
     }
 
-    static func elementwise(_ node: OperatorNode, _ operation: ElementwiseOperation) throws -> ImportedValue {
+    static func elementwise(_ node: OperatorNode, _ operation: ElementwiseOperation, importer: inout GraphImporter) throws -> ImportedValue {
         let left = try node.input(0), right = try node.input(1)
         guard let shape = Broadcasting.shape(left.shape, right.shape) else {
             throw NodeProblem("\(node.opType) of shapes \(left.shape) and \(right.shape) does not broadcast")
@@ -79,8 +79,14 @@ extension GraphImporter {
             guard operation == .add || operation == .subtract else {
                 throw NodeProblem("\(node.opType) of two tensors computed from the input is not linear; not supported")
             }
-            guard a.source == b.source, a.shape == b.shape else {
-                throw NodeProblem("\(node.opType) of two different computed tensors (a residual connection) is not supported yet")
+            guard a.shape == b.shape else {
+                throw NodeProblem("\(node.opType) of computed tensors of shapes \(a.shape) and \(b.shape) would broadcast; not supported")
+            }
+            guard a.source == b.source else {
+                // A residual connection: both branches become values of the graph, joined here.
+                let inputs = [importer.materialize(a), importer.materialize(b)]
+                let sum = importer.append(SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs)
+                return .computed(ComputedValue(source: sum, sourceCount: a.elementCount, shape: a.shape, map: .identity))
             }
             let (ma, ba) = a.map.denseForm(inputCount: a.sourceCount)
             let (mb, bb) = b.map.denseForm(inputCount: b.sourceCount)

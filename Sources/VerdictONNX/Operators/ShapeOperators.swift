@@ -117,7 +117,10 @@ extension GraphImporter {
             let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
             return [.constant(ConstantTensor(shape: shape, values: values))]
         },
-        "Concat": { _, node in
+        "Concat": { importer, node in
+            if node.inputs.contains(where: { if case .computed? = $0 { return true } else { return false } }) {
+                return [try concatenateComputed(node, importer: &importer)]
+            }
             let parts = try (0..<node.inputs.count).map { try node.constantInput($0, role: "input") }
             guard let first = parts.first else { throw NodeProblem("Concat of nothing") }
             var axis = node.integer("axis", default: 0)
@@ -136,6 +139,50 @@ extension GraphImporter {
             return [.constant(ConstantTensor(shape: shape, values: values))]
         },
     ]
+
+    /// Concat with at least one computed input: a ``SelectLayer`` over the computed inputs,
+    /// constants held as fills.
+    static func concatenateComputed(_ node: OperatorNode, importer: inout GraphImporter) throws -> ImportedValue {
+        let parts = try (0..<node.inputs.count).map { try node.input($0) }
+        let rank = parts[0].shape.count
+        var axis = node.integer("axis", default: 0)
+        if axis < 0 { axis += rank }
+        guard (0..<rank).contains(axis), parts.allSatisfy({ $0.shape.count == rank }) else { throw NodeProblem("Concat axis \(axis) for rank \(rank)") }
+        for part in parts where part.shape.enumerated().contains(where: { $0.offset != axis && $0.element != parts[0].shape[$0.offset] }) {
+            throw NodeProblem("Concat of shapes \(parts.map(\.shape)) along axis \(axis)")
+        }
+        let outer = parts[0].shape[..<axis].reduce(1, *)
+        var inputs: [ValueID] = [], counts: [Int] = [], sources: [Int] = [], fill: [Double] = []
+        var offsets: [Int?] = []
+        for part in parts {
+            if case .computed(let value) = part {
+                offsets.append(counts.reduce(0, +))
+                inputs.append(importer.materialize(value))
+                counts.append(value.elementCount)
+            } else {
+                offsets.append(nil)
+            }
+        }
+        for o in 0..<outer {
+            for (part, offset) in zip(parts, offsets) {
+                let chunk = part.shape[axis...].reduce(1, *)
+                for k in 0..<chunk {
+                    if let offset {
+                        sources.append(offset + o * chunk + k)
+                        fill.append(0)
+                    } else if case .constant(let tensor) = part {
+                        sources.append(-1)
+                        fill.append(tensor.values[o * chunk + k])
+                    }
+                }
+            }
+        }
+        var shape = parts[0].shape
+        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+        let layer = SelectLayer(name: "Concat", inputCounts: counts, sources: sources, fill: fill, outputShape: TensorShape(shape))
+        let id = importer.append(layer, inputs: inputs)
+        return .computed(ComputedValue(source: id, sourceCount: sources.count, shape: shape, map: .identity))
+    }
 
     static func constant(_ value: ImportedValue, role: String) throws -> ConstantTensor {
         guard case .constant(let tensor) = value else { throw NodeProblem("the \(role) must be constant") }

@@ -1,0 +1,112 @@
+/// A 1-D or 2-D convolution (ONNX `Conv`, with stride, padding, dilation and groups), kept as
+/// a convolution: a `3x32x32 → 16x16x16` layer holds its 768 weights, never the 4096 x 3072
+/// matrix they stand for. Average pooling is the same map with fixed weights `1 / taps`
+/// (``Kind/averagePool``).
+public struct ConvLayer: Layer {
+    public enum Kind: String, Sendable {
+        case convolution = "Conv"
+        case averagePool = "AveragePool"
+    }
+
+    public let kind: Kind
+    public let geometry: WindowGeometry
+    public let outputChannels: Int
+    public let groups: Int
+    /// `[outputChannels, channels / groups, kernel height, kernel width]`, row-major.
+    public let weights: [Double]
+    public let bias: [Double]
+    public let floatWeights: [Float]
+    public let floatBias: [Float]
+    public let outputShape: TensorShape
+
+    /// `outputShape` is the ONNX shape (`[1, C, H, W]` or `[1, C, L]`); its element count must
+    /// be `outputChannels · outputHeight · outputWidth`.
+    public init(kind: Kind = .convolution, geometry: WindowGeometry, outputChannels: Int, groups: Int, weights: [Double], bias: [Double], outputShape: TensorShape) {
+        precondition(groups > 0 && geometry.channels % groups == 0 && outputChannels % groups == 0, "groups must divide the channels")
+        precondition(weights.count == outputChannels * (geometry.channels / groups) * geometry.taps, "convolution weights of the wrong size")
+        precondition(bias.count == outputChannels, "one bias per output channel")
+        precondition(outputShape.elementCount == outputChannels * geometry.outputPlane, "output shape \(outputShape) does not fit the convolution")
+        self.kind = kind
+        self.geometry = geometry
+        self.outputChannels = outputChannels
+        self.groups = groups
+        self.weights = weights
+        self.bias = bias
+        self.floatWeights = weights.map { Float($0) }
+        self.floatBias = bias.map { Float($0) }
+        self.outputShape = outputShape
+    }
+
+    public var operatorName: String { kind.rawValue }
+    public var inputCount: Int { geometry.channels * geometry.inputPlane }
+    public var outputCount: Int { outputChannels * geometry.outputPlane }
+    public var parameterCount: Int { kind == .convolution ? weights.count + bias.count : 0 }
+    public var inputChannelsPerGroup: Int { geometry.channels / groups }
+    public var outputChannelsPerGroup: Int { outputChannels / groups }
+    /// The most products summed into one output, and into one entry of a transposed product:
+    /// what the rounding allowances of the bound engines count.
+    public var fanIn: Int { inputChannelsPerGroup * geometry.taps }
+    public var fanOut: Int { outputChannelsPerGroup * geometry.taps }
+
+    public func problemWithInputs(_ shapes: [TensorShape]) -> String? {
+        guard shapes.count == 1 else { return "\(operatorName) takes one input, got \(shapes.count)" }
+        guard shapes[0].elementCount == inputCount else {
+            return "\(operatorName) expects \(inputCount) inputs (\(geometry.channels) channels of \(geometry.height)x\(geometry.width)), got shape \(shapes[0])"
+        }
+        return nil
+    }
+
+    public func evaluate(_ inputs: [[Double]]) -> [Double] { apply(inputs[0], weights: weights, bias: bias) }
+    public func evaluate(_ inputs: [[Float]]) -> [Float] { apply(inputs[0], weights: floatWeights, bias: floatBias) }
+
+    /// The convolution of `input` with other weights of this layer's shape (for example
+    /// `|W|`, for rounding allowances); `bias` nil adds none.
+    public func apply<T: BinaryFloatingPoint>(_ input: [T], weights: [T], bias: [T]?) -> [T] {
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        var output = [T](repeating: 0, count: outputCount)
+        output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { x in
+                weights.withUnsafeBufferPointer { w in
+                    for co in 0..<outputChannels {
+                        let group = co / outputChannelsPerGroup
+                        let o = out.baseAddress! + co * outPlane
+                        if let bias { for p in 0..<outPlane { o[p] = bias[co] } }
+                        for local in 0..<inputChannelsPerGroup {
+                            let ci = group * inputChannelsPerGroup + local
+                            let kernel = w.baseAddress! + (co * inputChannelsPerGroup + local) * taps
+                            let plane = x.baseAddress! + ci * inPlane
+                            g.forEachTap { op, ip, tap in o[op] += kernel[tap] * plane[ip] }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// `Wᵀ c`: how a linear function `c · y` of the outputs reads the inputs (a transposed
+    /// convolution). Zero entries of `c` cost nothing, so unit rows stay cheap.
+    public func applyTransposed(_ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>) {
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        weights.withUnsafeBufferPointer { w in
+            for co in 0..<outputChannels {
+                let c = coefficients + co * outPlane
+                var any = false
+                for p in 0..<outPlane where c[p] != 0 { any = true; break }
+                if !any { continue }
+                let group = co / outputChannelsPerGroup
+                for local in 0..<inputChannelsPerGroup {
+                    let ci = group * inputChannelsPerGroup + local
+                    let kernel = w.baseAddress! + (co * inputChannelsPerGroup + local) * taps
+                    let plane = result + ci * inPlane
+                    g.forEachTap { op, ip, tap in plane[ip] += c[op] * kernel[tap] }
+                }
+            }
+        }
+    }
+
+    public var description: String {
+        let g = geometry
+        return "\(operatorName) \(g.channels)x\(g.height)x\(g.width) → \(outputChannels)x\(g.outputHeight)x\(g.outputWidth) (kernel \(g.kernel[0])x\(g.kernel[1]), stride \(g.stride[0])x\(g.stride[1]))"
+    }
+}

@@ -1,0 +1,71 @@
+/// Where a sliding window (a convolution's kernel, a pooling window) reads a `[1, C, H, W]`
+/// tensor: kernel, stride, dilation and padding on the two spatial axes. A 1-D tensor
+/// `[1, C, L]` is taken as `H = 1`, so one geometry serves 1-D and 2-D operators.
+public struct WindowGeometry: Hashable, Sendable {
+    public let channels: Int
+    /// Input height and width.
+    public let height: Int
+    public let width: Int
+    public let kernel: [Int]
+    public let stride: [Int]
+    public let dilation: [Int]
+    /// Padding before and after each spatial axis.
+    public let padBegin: [Int]
+    public let padEnd: [Int]
+    public let outputHeight: Int
+    public let outputWidth: Int
+
+    /// Fails (nil) when the window does not fit: a kernel wider than the padded input, or a
+    /// non-positive stride or dilation.
+    public init?(channels: Int, height: Int, width: Int, kernel: [Int], stride: [Int], dilation: [Int], padBegin: [Int], padEnd: [Int]) {
+        let lists = [kernel, stride, dilation, padBegin, padEnd]
+        guard channels > 0, height > 0, width > 0, lists.allSatisfy({ $0.count == 2 }) else { return nil }
+        guard kernel.allSatisfy({ $0 > 0 }), stride.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }),
+              (padBegin + padEnd).allSatisfy({ $0 >= 0 && $0 < 1 << 20 }), kernel.allSatisfy({ $0 < 1 << 20 }) else { return nil }
+        let spanH = dilation[0] * (kernel[0] - 1) + 1, spanW = dilation[1] * (kernel[1] - 1) + 1
+        let paddedH = height + padBegin[0] + padEnd[0], paddedW = width + padBegin[1] + padEnd[1]
+        guard paddedH >= spanH, paddedW >= spanW else { return nil }
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.padBegin = padBegin
+        self.padEnd = padEnd
+        outputHeight = (paddedH - spanH) / stride[0] + 1
+        outputWidth = (paddedW - spanW) / stride[1] + 1
+    }
+
+    public var inputPlane: Int { height * width }
+    public var outputPlane: Int { outputHeight * outputWidth }
+    public var taps: Int { kernel[0] * kernel[1] }
+
+    /// The input row read by kernel row `kh` at output row `oh`, or nil in the padding.
+    @inline(__always) public func inputRow(_ oh: Int, _ kh: Int) -> Int? {
+        let row = oh * stride[0] - padBegin[0] + kh * dilation[0]
+        return row >= 0 && row < height ? row : nil
+    }
+
+    /// The input column read by kernel column `kw` at output column `ow`, or nil in the padding.
+    @inline(__always) public func inputColumn(_ ow: Int, _ kw: Int) -> Int? {
+        let column = ow * stride[1] - padBegin[1] + kw * dilation[1]
+        return column >= 0 && column < width ? column : nil
+    }
+
+    /// Calls `body(outputOffset, inputOffset, tap)` for every (output position, kernel tap)
+    /// pair that reads inside the input, within one channel plane (offsets are in-plane).
+    @inline(__always) public func forEachTap(_ body: (Int, Int, Int) -> Void) {
+        for oh in 0..<outputHeight {
+            for kh in 0..<kernel[0] {
+                guard let ih = inputRow(oh, kh) else { continue }
+                for ow in 0..<outputWidth {
+                    for kw in 0..<kernel[1] {
+                        guard let iw = inputColumn(ow, kw) else { continue }
+                        body(oh * outputWidth + ow, ih * width + iw, kh * kernel[1] + kw)
+                    }
+                }
+            }
+        }
+    }
+}
