@@ -62,11 +62,10 @@ struct BoundsCommand: ParsableCommand {
             throw ValidationError(
                 "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
         }
-        let boundNetwork = try BoundNetwork(model)
-        let engine = try devices.engine(for: boundNetwork)
+        let engine = try devices.engine(for: model)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in
-            BoundTask(subproblem: Subproblem(box: item.box, network: boundNetwork), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
+            BoundTask(subproblem: Subproblem(box: item.box, layout: engine.layout), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
         }
         var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate)
         options.intermediateIterations = intermediateIterations

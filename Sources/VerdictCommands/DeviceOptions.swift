@@ -1,5 +1,6 @@
 import ArgumentParser
 import VerdictBounds
+import VerdictCore
 import VerdictOpenCL
 
 /// `--device` and `--precision`: where bounds are computed, shared by every command that
@@ -13,7 +14,7 @@ struct DeviceOptions: ParsableArguments {
 
     /// The engine these options pick for `network`; `automatic` is what `--precision auto`
     /// stands for in the calling command.
-    func engine(for network: BoundNetwork, automatic: DevicePrecision = .auto) throws -> any BoundEngine {
+    func engine(for network: Network, automatic: DevicePrecision = .auto) throws -> any BoundEngine {
         try EngineSelection.engine(for: network, choice: device, precision: precision == .auto ? automatic : precision)
     }
 }

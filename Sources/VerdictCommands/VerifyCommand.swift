@@ -193,7 +193,7 @@ struct VerifyCommand: ParsableCommand {
             // boxes lose more to float's rounding allowance (up to 20 % on ACAS Xu), so it
             // keeps double.
             let split = options.resolvedSplitMode(inputCount: model.inputCount)
-            let boundEngine = try devices.engine(for: BoundNetwork(model), automatic: split == .relu ? .float : .auto)
+            let boundEngine = try devices.engine(for: model, automatic: split == .relu ? .float : .auto)
             engineName = boundEngine.name
             logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
             result = verifier.verify(engine: boundEngine)

@@ -1,3 +1,4 @@
+import VerdictCore
 import VerdictBounds
 
 /// Where bounds are computed: `auto` (a GPU, else any OpenCL device, else the CPU engine),
@@ -28,6 +29,21 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
 }
 
 public enum EngineSelection {
+    /// The engine for an imported network: a chain of dense layers goes to the engines above
+    /// (OpenCL or the CPU); any other graph (convolutions, pooling, residual joins) to the
+    /// graph engine on the CPU, which has no OpenCL version yet: an explicit OpenCL choice
+    /// for such a network is an error.
+    public static func engine(for network: Network, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {
+        if let chain = try? BoundNetwork(network) { return try engine(for: chain, choice: choice, precision: precision) }
+        let graph = try GraphBoundNetwork(network)
+        if case .opencl = choice {
+            throw OpenCLError(
+                call: "device selection", code: -1001,
+                detail: "this network is not a chain of dense layers, and the OpenCL engine does not bound graphs of operators yet; use --device cpu or auto")
+        }
+        return GraphBoundEngine(graph: graph)
+    }
+
     /// The engine for `choice`. An explicit OpenCL choice that cannot be met is an error;
     /// `auto` falls back to the CPU engine when no OpenCL device works.
     public static func engine(for network: BoundNetwork, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {

@@ -14,14 +14,17 @@ public struct Verifier {
     public let property: Property
     public let options: VerificationOptions
     private let checker: WitnessChecker
-    private let boundNetwork: BoundNetwork
+    /// The merged dense chain, where the network is one: the Z3 encodings read it.
+    private let boundNetwork: BoundNetwork?
+    private let gradient: NetworkGradient
 
     public init(network: Network, property: Property, options: VerificationOptions) throws {
         self.network = network
         self.property = property
         self.options = options
         checker = try WitnessChecker(network: network, property: property)
-        boundNetwork = try BoundNetwork(network)
+        boundNetwork = try? BoundNetwork(network)
+        gradient = try boundNetwork.map { NetworkGradient(network: $0) } ?? NetworkGradient(network)
     }
 
     /// Attacks, then branch and bound on `engine` (which must be built for this network).
@@ -35,7 +38,8 @@ public struct Verifier {
         var unknownReason: String?
         for caseIndex in property.cases.indices {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
-            let search = BranchAndBound(engine: engine, options: options, confirmation: WitnessConfirmation(checker: checker), pool: pool)
+            let search = BranchAndBound(
+                engine: engine, options: options, confirmation: WitnessConfirmation(checker: checker), gradient: gradient, exact: boundNetwork, pool: pool)
             let outcome = search.verify(caseIndex: caseIndex)
             statistics.merge(search.statistics)
             switch outcome {
@@ -57,6 +61,12 @@ public struct Verifier {
     /// the older research tool, for small networks and as the tests' oracle.
     public func verifyWithZ3() -> VerificationResult {
         var statistics = SearchStatistics()
+        guard let boundNetwork else {
+            return VerificationResult(
+                answer: .unknown, witness: nil,
+                reason: "--engine z3 encodes chains of dense layers and ReLUs; this network has other operators (use --engine bab)",
+                statistics: statistics)
+        }
         let confirmation = WitnessConfirmation(checker: checker)
         let pool = Z3LeafPool(workers: 1)
         defer { pool.shutDown() }
@@ -116,7 +126,7 @@ public struct Verifier {
         defer { statistics.attackSeconds += seconds(since: start) }
         var generator = SeededGenerator(seed: options.seed)
         let attack = GradientAttack(
-            gradient: NetworkGradient(network: boundNetwork), confirmation: WitnessConfirmation(checker: checker), samples: options.attackSamples,
+            gradient: gradient, confirmation: WitnessConfirmation(checker: checker), samples: options.attackSamples,
             restarts: options.attackRestarts, steps: options.attackSteps, deadline: options.deadline)
         for caseIndex in property.cases.indices {
             if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }

@@ -133,14 +133,14 @@ final class ParityTests: XCTestCase {
             let box = InputBox(lower: [-0.5, -0.5, -0.5], upper: [0.5, 0.5, 0.5])
             for stageCount in 2...3 {
                 let cutCPU = try cpu.truncated(stageCount: stageCount), cutDevice = try device.truncated(stageCount: stageCount)
-                XCTAssertEqual(cutDevice.network.outputCount, 12)
-                XCTAssertEqual(cutDevice.network.reluLayerCount, stageCount - 1)
+                XCTAssertEqual(cutDevice.layout.outputCount, 12)
+                XCTAssertEqual(cutDevice.layout.reluLayerCount, stageCount - 1)
                 // Lower and upper bound of every neuron of the cut layer.
                 let region = OutputRegion(disjuncts: (0..<12).flatMap { j in
                     [-1.0, 1.0].map { [LinearConstraint(terms: [.init(index: j, coefficient: $0)], bound: RealInterval(exactly: 0))] }
                 })
                 let objectives = Objectives(region: region, outputCount: 12)
-                let tasks = [BoundTask(subproblem: Subproblem(box: box, network: cutCPU.network), objectives: objectives)]
+                let tasks = [BoundTask(subproblem: Subproblem(box: box, layout: cutCPU.layout), objectives: objectives)]
                 let options = BoundOptions(method: .alphaCrown, iterations: 5)
                 let expected = try cutCPU.bound(tasks, options: options)
                 assertClose(expected, try cutDevice.bound(tasks, options: options), "cut after stage \(stageCount - 1)", objectives: objectives)

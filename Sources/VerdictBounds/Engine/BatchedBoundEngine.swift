@@ -12,12 +12,14 @@ import VerdictCore
 /// ``BoundOptions/intermediateIterations`` asks (otherwise CROWN's adaptive slopes).
 public struct BatchedBoundEngine: BoundEngine {
     public let network: BoundNetwork
+    public let layout: ActivationLayout
     public let name: String
     let products: any WeightProducts
     let allowance = RoundingAllowance.double
 
     public init(network: BoundNetwork, products: any WeightProducts, name: String) {
         self.network = network
+        self.layout = network.layout
         self.products = products
         self.name = name
     }

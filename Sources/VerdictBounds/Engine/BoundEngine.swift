@@ -16,9 +16,11 @@ public struct BoundTask: Sendable {
 public protocol BoundEngine: Sendable {
     /// A short name for messages, for example `cpu` or `opencl:0`.
     var name: String { get }
-    var network: BoundNetwork { get }
+    /// The inputs, outputs and ReLU layers of the network it bounds.
+    var layout: ActivationLayout { get }
     func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds]
-    /// The same engine (device, arithmetic) for the network cut after stage `stageCount - 1`,
-    /// whose outputs are that layer's pre-activations: how intermediate bounds are refined.
+    /// The same engine (device, arithmetic) for the network cut at the pre-activations of ReLU
+    /// layer `stageCount - 1` (its outputs; its ReLU layers the `stageCount - 1` before): how
+    /// intermediate bounds are refined.
     func truncated(stageCount: Int) throws -> any BoundEngine
 }

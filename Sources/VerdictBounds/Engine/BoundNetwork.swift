@@ -73,6 +73,16 @@ public struct BoundNetwork: Sendable {
                     pending = (affine.weights, affine.bias)
                 }
                 width = affine.outputCount
+            case let scaling as ScaleShiftLayer:
+                var diagonal = Matrix(rows: scaling.scale.count, columns: scaling.scale.count)
+                for j in scaling.scale.indices { diagonal[j, j] = scaling.scale[j] }
+                let affine = AffineLayer(weights: diagonal, bias: scaling.shift)
+                if let (matrix, bias) = pending {
+                    pending = (affine.weights.multiplied(by: matrix), zip(affine.weights.multiplied(by: bias), affine.bias).map(+))
+                } else {
+                    pending = (affine.weights, affine.bias)
+                }
+                width = affine.outputCount
             case is ReLULayer:
                 let (matrix, bias) = pending ?? (Matrix.identity(width), Array(repeating: 0, count: width))
                 stages.append(AffineStage(weights: matrix, bias: bias))

@@ -12,6 +12,7 @@ public struct CPUBoundEngine: BoundEngine {
 
     public var name: String { engine.name }
     public var network: BoundNetwork { engine.network }
+    public var layout: ActivationLayout { engine.layout }
 
     public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
         try engine.bound(tasks, options: options)

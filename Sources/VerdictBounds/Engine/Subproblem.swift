@@ -62,12 +62,16 @@ public struct Subproblem: Sendable {
     /// Warm start for α-CROWN and β-CROWN, from a parent's result.
     public var warmStart: OptimizedRelaxation?
 
-    public init(box: InputBox, network: BoundNetwork) {
+    public init(box: InputBox, layout: ActivationLayout) {
         self.box = box
-        self.phases = (0..<network.reluLayerCount).map { Array(repeating: .free, count: network.reluWidth($0)) }
+        self.phases = layout.reluWidths.map { Array(repeating: .free, count: $0) }
         self.parentBounds = nil
         self.reusableLayers = 0
         self.warmStart = nil
+    }
+
+    public init(box: InputBox, network: BoundNetwork) {
+        self.init(box: box, layout: network.layout)
     }
 
     /// The child with one more ReLU fixed, inheriting what the parent learned: the parent's

@@ -17,7 +17,7 @@ struct GradientAttack {
         let item = confirmation.checker.property.cases[caseIndex]
         let box = item.innerBox
         guard box.isNonEmpty else { return nil }
-        let margin = UnsafeMargin(region: item.unsafe, outputCount: gradient.network.outputCount)
+        let margin = UnsafeMargin(region: item.unsafe, outputCount: gradient.outputCount)
         let widths = box.widths
         func randomPoint() -> [Double] {
             (0..<box.dimension).map { widths[$0] > 0 ? Double.random(in: box.lower[$0]...box.upper[$0], using: &generator) : box.lower[$0] }

@@ -1,13 +1,58 @@
 import VerdictBounds
+import VerdictCore
 
-/// Forward evaluation and input gradients of the bound network in `Double`, for attacks and
-/// the input-split heuristic. Nothing here decides an answer: candidates it finds go through
-/// the ``WitnessChecker`` on the imported network.
+/// Forward evaluation and input gradients in `Double`, for attacks and the input-split
+/// heuristic: on the merged dense chain where the network is one (the fast path), else over
+/// the graph with each operator's pullback. Nothing here decides an answer: candidates it
+/// finds go through the ``WitnessChecker`` on the imported network.
 struct NetworkGradient: Sendable {
-    let network: BoundNetwork
+    enum Form: Sendable {
+        case chain(BoundNetwork)
+        case graph(GraphBoundNetwork)
+    }
 
-    /// Pre-activations of every stage (the last one: the outputs).
+    let form: Form
+
+    init(network: BoundNetwork) { form = .chain(network) }
+    init(graph: GraphBoundNetwork) { form = .graph(graph) }
+
+    /// The chain form where the network has one, else the graph form.
+    init(_ network: Network) throws {
+        if let chain = try? BoundNetwork(network) { form = .chain(chain) } else { form = .graph(try GraphBoundNetwork(network)) }
+    }
+
+    var outputCount: Int {
+        switch form {
+        case .chain(let network): return network.outputCount
+        case .graph(let graph): return graph.layout.outputCount
+        }
+    }
+
+    /// The values a gradient needs (the chain's pre-activations, or every value of the
+    /// graph); the last one is the outputs.
     func forward(_ input: [Double]) -> [[Double]] {
+        switch form {
+        case .chain(let network): return Self.chainForward(network, input)
+        case .graph(let graph):
+            // Indexed by value; the outputs repeated at the end.
+            var values = graph.values(at: input)
+            values.append(values[graph.outputValue.valueIndex])
+            return values
+        }
+    }
+
+    /// The outputs at `input`.
+    func outputs(_ input: [Double]) -> [Double] { forward(input).last! }
+
+    /// Gradient of `coefficients · y` with respect to the input, given the forward pass.
+    func gradient(of coefficients: [Double], forward values: [[Double]]) -> [Double] {
+        switch form {
+        case .chain(let network): return Self.chainGradient(network, coefficients, values)
+        case .graph(let graph): return graph.gradient(of: coefficients, values: values)
+        }
+    }
+
+    private static func chainForward(_ network: BoundNetwork, _ input: [Double]) -> [[Double]] {
         var values = input
         var stages: [[Double]] = []
         for (index, stage) in network.stages.enumerated() {
@@ -27,11 +72,7 @@ struct NetworkGradient: Sendable {
         return stages
     }
 
-    /// The outputs at `input`.
-    func outputs(_ input: [Double]) -> [Double] { forward(input).last! }
-
-    /// Gradient of `coefficients · y` with respect to the input, given the forward pass.
-    func gradient(of coefficients: [Double], forward stages: [[Double]]) -> [Double] {
+    private static func chainGradient(_ network: BoundNetwork, _ coefficients: [Double], _ stages: [[Double]]) -> [Double] {
         var upstream = coefficients
         for index in stride(from: network.stages.count - 1, through: 0, by: -1) {
             let stage = network.stages[index]

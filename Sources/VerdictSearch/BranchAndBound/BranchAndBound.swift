@@ -22,22 +22,25 @@ final class BranchAndBound {
     let options: VerificationOptions
     let confirmation: WitnessConfirmation
     let gradient: NetworkGradient
+    /// The dense chain Z3 leaves encode; nil for other graphs, which get no Z3 leaves yet.
+    let exact: BoundNetwork?
     let pool: Z3LeafPool?
     var statistics = SearchStatistics()
     private var generator: SeededGenerator
     /// Open subproblems and queued Z3 leaves together stop the run past this estimate.
     private let memoryLimitBytes = 8 << 30
 
-    init(engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, pool: Z3LeafPool?) {
+    init(engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient, exact: BoundNetwork?, pool: Z3LeafPool?) {
         self.engine = engine
         self.options = options
         self.confirmation = confirmation
-        self.gradient = NetworkGradient(network: engine.network)
-        self.pool = pool
+        self.gradient = gradient
+        self.exact = exact
+        self.pool = exact == nil ? nil : pool
         generator = SeededGenerator(seed: options.seed &+ 0x5EED)
     }
 
-    private var network: BoundNetwork { engine.network }
+    private var network: ActivationLayout { engine.layout }
 
     private var boundOptions: BoundOptions {
         let deadline = options.deadline
@@ -147,10 +150,10 @@ final class BranchAndBound {
         }
 
         func sendToZ3(_ node: OpenSubproblem) {
-            guard let pool else { return }
+            guard let pool, let exact else { return }
             statistics.z3Leaves += 1
             let query = ReluNetworkQuery(
-                network: network, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
+                network: exact, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
             // The leaf count so far names the job.
             let id = statistics.z3Leaves
             inFlight[id] = node
@@ -215,7 +218,7 @@ final class BranchAndBound {
 
         // The root.
         let root = Child(
-            subproblem: Subproblem(box: item.box, network: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
+            subproblem: Subproblem(box: item.box, layout: network), region: item.unsafe, objectives: objectives, depth: 0, z3UnstableLimit: .max)
         do {
             var result = try bound([root], isRoot: true)[0]
             if mode == .relu && options.refineLayers > 0 && !result.isProved {

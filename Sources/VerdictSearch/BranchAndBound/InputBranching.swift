@@ -17,7 +17,7 @@ enum InputBranching {
             let best = splittable.max { coefficients[$0].magnitude * widths[$0] < coefficients[$1].magnitude * widths[$1] }!
             if coefficients[best] != 0 { return best }
         }
-        let margin = UnsafeMargin(region: node.region, outputCount: gradient.network.outputCount)
+        let margin = UnsafeMargin(region: node.region, outputCount: gradient.outputCount)
         let stages = gradient.forward(box.center)
         if let row = node.objectives.weakestRow(lower: node.bounds.lower, refuted: node.bounds.refutedDisjuncts) ?? margin.evaluate(stages.last!).row {
             let direction = gradient.gradient(of: margin.rowCoefficients(row), forward: stages)

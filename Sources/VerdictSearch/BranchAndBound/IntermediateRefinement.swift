@@ -52,7 +52,7 @@ struct IntermediateRefinement {
     }
 
     /// The last ReLU layer refined.
-    var lastLayer: Int { min(layers, engine.network.reluLayerCount - 1) }
+    var lastLayer: Int { min(layers, engine.layout.reluLayerCount - 1) }
 
     /// Returns `initial` with layers `1...lastLayer` tightened. Between layers, `rebound(bounds, k)`
     /// must bound every layer after `k` of the whole network anew, taking layers `0...k` from
@@ -84,8 +84,8 @@ struct IntermediateRefinement {
 
     private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> LayerBounds {
         let engine = try self.engine.truncated(stageCount: layer + 1)
-        let cut = engine.network
-        var root = Subproblem(box: box, network: cut)
+        let cut = engine.layout
+        var root = Subproblem(box: box, layout: cut)
         root.parentBounds = LayerBounds(lower: Array(bounds.lower.prefix(layer)), upper: Array(bounds.upper.prefix(layer)))
         root.reusableLayers = layer
 

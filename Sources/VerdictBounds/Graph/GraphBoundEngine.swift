@@ -1,0 +1,187 @@
+import Foundation
+import VerdictCore
+
+/// IBP and CROWN over a graph of operators, on the CPU in `Double` with the rounding
+/// allowances of each operator's rule: the engine for networks that are not chains of dense
+/// layers (convolutions, pooling, residual connections).
+///
+/// One subproblem at a time, node by node in topological order: interval bounds for every
+/// value; for each ReLU layer, the pre-activation bounds of its unstable free neurons
+/// tightened by a CROWN pass from that value (rows in parallel chunks), then its relaxation;
+/// at the end CROWN passes for the objective rows (`c` and `-c`). A child takes its parent's
+/// pre-activation bounds below its split's layer as they are and intersects the rest with
+/// them. α and β are not optimized yet: `alpha-crown` and `beta-crown` bound as CROWN does
+/// (sound, looser), and split constraints enter through the fixed ReLU phases.
+public struct GraphBoundEngine: BoundEngine {
+    public let graph: GraphBoundNetwork
+    public let name: String
+    /// Rows per CROWN pass chunk: bounds the memory of one pass (rows x widest value).
+    let chunk = 32
+
+    public init(graph: GraphBoundNetwork, name: String = "cpu-graph") {
+        self.graph = graph
+        self.name = name
+    }
+
+    public var layout: ActivationLayout { graph.layout }
+
+    public func truncated(stageCount: Int) throws -> any BoundEngine {
+        GraphBoundEngine(graph: graph.truncated(stageCount: stageCount), name: name)
+    }
+
+    public func bound(_ tasks: [BoundTask], options: BoundOptions) throws -> [SubproblemBounds] {
+        for task in tasks {
+            guard task.subproblem.box.dimension == layout.inputCount, task.objectives.outputCount == layout.outputCount,
+                  task.subproblem.phases.map(\.count) == layout.reluWidths else {
+                throw BoundEngineError.invalidInput("a subproblem or objectives that do not fit the network")
+            }
+        }
+        var results = [Result<SubproblemBounds, Error>?](repeating: nil, count: tasks.count)
+        // Several subproblems: one per core. One: its rows' chunks spread over the cores.
+        let acrossTasks = options.parallel && tasks.count > 1
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(tasks.count, parallel: acrossTasks) { index in
+                base[index] = Result { try bound(tasks[index], options: options, parallelRows: options.parallel && !acrossTasks) }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+
+    private func bound(_ task: BoundTask, options: BoundOptions, parallelRows: Bool) throws -> SubproblemBounds {
+        let subproblem = task.subproblem, objectives = task.objectives
+        var state = GraphState(network: graph, box: subproblem.box)
+        let pass = GraphBackwardPass(network: graph)
+        for index in 0..<graph.nodeLimit {
+            if options.isStopped { throw BoundEngineError.cancelled }
+            let node = graph.network.nodes[index], rule = graph.operators[index]
+            if let layer = graph.reluLayerOfNode[index] {
+                let value = node.inputs[0]
+                state.bounds[value.valueIndex] = preActivationBounds(
+                    layer, value: value, subproblem: subproblem, state: state, options: options, pass: pass, parallel: parallelRows)
+            }
+            let inputs = node.inputs.map { state.bounds[$0.valueIndex]! }
+            switch rule.relax(inputs, phases: graph.reluLayerOfNode[index].map { subproblem.phases[$0] }) {
+            case .infeasible:
+                return infeasible(objectives, state: state, box: subproblem.box)
+            case .relaxed(let relaxation):
+                state.relaxations[index] = relaxation
+                if let lines = relaxation as? ReLUOperator.Lines {
+                    state.bounds[node.inputs[0].valueIndex] = lines.bounds
+                    state.preActivations.append(lines.bounds)
+                }
+            case .linear:
+                state.weightedMagnitudes[index] = rule.weightedMagnitude(inputs)
+            }
+            state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! })
+        }
+        return objectiveBounds(objectives, state: state, options: options, pass: pass, parallel: parallelRows)
+    }
+
+    /// Bounds of ReLU layer `layer`'s input: the parent's where the child inherits them, else
+    /// interval bounds intersected with the parent's and tightened by CROWN.
+    private func preActivationBounds(
+        _ layer: Int, value: ValueID, subproblem: Subproblem, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool
+    ) -> ValueBounds {
+        if let inherited = subproblem.inheritedBounds(layer) { return ValueBounds(lower: inherited.lower, upper: inherited.upper) }
+        var bounds = state.bounds[value.valueIndex]!
+        if let parent = subproblem.parentBounds, layer < parent.lower.count {
+            for j in bounds.lower.indices {
+                bounds.lower[j] = max(bounds.lower[j], parent.lower[layer][j])
+                bounds.upper[j] = min(bounds.upper[j], parent.upper[layer][j])
+            }
+        }
+        // The first linear layer after the input: interval bounds are CROWN's already.
+        guard options.method != .ibp, !isAffineOfInput(value) else { return bounds }
+        let targets = bounds.lower.indices.filter { subproblem.phases[layer][$0] == .free && bounds.lower[$0] < 0 && bounds.upper[$0] > 0 }
+        guard !targets.isEmpty else { return bounds }
+        // Rows e_j (lower bounds) and -e_j (upper bounds, negated).
+        let rows = targets.flatMap { [($0, 1.0), ($0, -1.0)] }
+        let width = bounds.lower.count
+        let lower = chunkedPass(rows.count, parallel: parallel) { range in
+            var block = RowBlock(rows: range.count, width: width)
+            for (offset, row) in range.enumerated() { block.values[offset * block.width + rows[row].0] = rows[row].1 }
+            return pass.run(from: value, rows: block, constants: Array(repeating: 0, count: range.count), state: state, keepReluCoefficients: false).lower
+        }
+        for (row, (j, sign)) in rows.enumerated() {
+            if sign > 0 { bounds.lower[j] = max(bounds.lower[j], lower[row]) } else { bounds.upper[j] = min(bounds.upper[j], -lower[row]) }
+        }
+        return bounds
+    }
+
+    /// Whether `value` is a linear function of the input with no ReLU in between (its interval
+    /// bounds are as tight as CROWN's).
+    private func isAffineOfInput(_ value: ValueID) -> Bool {
+        guard let node = graph.producer(value) else { return true }
+        let layer = graph.network.nodes[node].layer
+        guard layer is AffineLayer || layer is ConvLayer else { return false }
+        return graph.network.nodes[node].inputs == [.input]
+    }
+
+    /// `body` on chunks of `count` rows (in parallel when asked), results in order.
+    private func chunkedPass(_ count: Int, parallel: Bool, _ body: @Sendable (Range<Int>) -> [Double]) -> [Double] {
+        let chunks = stride(from: 0, to: count, by: chunk).map { $0..<min($0 + chunk, count) }
+        var parts = [[Double]](repeating: [], count: chunks.count)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(chunks.count, parallel: parallel) { base[$0] = body(chunks[$0]) }
+        }
+        return parts.flatMap { $0 }
+    }
+
+    /// CROWN bounds of the objective rows (lower from `c`, upper from `-c`), intersected with
+    /// the interval ones, with the witness candidate and branching coefficients of the row
+    /// closest to refuting the weakest disjunct.
+    private func objectiveBounds(_ objectives: Objectives, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool) -> SubproblemBounds {
+        let outputs = graph.outputValue, width = objectives.outputCount, count = objectives.rowCount
+        let output = state.bounds[outputs.valueIndex]!
+        var lower: [Double] = [], upper: [Double] = []
+        let gamma = Rounding.double.gamma(width + 2)
+        for row in 0..<count {
+            var low = objectives.constants[row], high = low, magnitude = low.magnitude
+            for o in 0..<width {
+                let c = objectives.coefficients[row * width + o]
+                low += c * (c >= 0 ? output.lower[o] : output.upper[o])
+                high += c * (c >= 0 ? output.upper[o] : output.lower[o])
+                magnitude += c.magnitude * max(output.lower[o].magnitude, output.upper[o].magnitude)
+            }
+            lower.append(Rounding.double.lowered(low, by: gamma * magnitude))
+            upper.append(-Rounding.double.lowered(-high, by: gamma * magnitude))
+        }
+        var result = SubproblemBounds(
+            lower: lower, upper: upper, refutedDisjuncts: [], isInfeasible: false, layerBounds: state.layerBounds, relaxation: nil,
+            witnessCandidate: state.bounds[0]!.lower.indices.map { state.bounds[0]!.lower[$0] / 2 + state.bounds[0]!.upper[$0] / 2 })
+        if options.method != .ibp && count > 0 {
+            let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
+            let crown = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: true)
+            for row in 0..<count { result.lower[row] = max(result.lower[row], crown.lower[row]) }
+            if !options.objectiveLowerBoundsOnly {
+                let negated = RowBlock(rows: count, width: width, values: objectives.coefficients.map { -$0 })
+                let upperPass = pass.run(from: outputs, rows: negated, constants: objectives.constants.map { -$0 }, state: state, keepReluCoefficients: false)
+                for row in 0..<count { result.upper[row] = min(result.upper[row], -upperPass.lower[row]) }
+            }
+            if let weakest = (0..<count).min(by: { crown.lower[$0] < crown.lower[$1] }) { result.witnessCandidate = crown.corners[weakest] }
+            let refuted = objectives.refuted(byLowerBounds: result.lower)
+            if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
+                result.branchingCoefficients = crown.reluCoefficients[row]
+                result.inputCoefficients = crown.inputCoefficients[row]
+            }
+        }
+        if options.objectiveLowerBoundsOnly { result.upper = Array(repeating: .infinity, count: count) }
+        result.refutedDisjuncts = objectives.refuted(byLowerBounds: result.lower)
+        return result
+    }
+
+    private func infeasible(_ objectives: Objectives, state: GraphState, box: InputBox) -> SubproblemBounds {
+        var bounds = state.layerBounds
+        // Layers not reached keep empty bounds of the right width.
+        for layer in bounds.lower.count..<layout.reluLayerCount {
+            bounds.lower.append(Array(repeating: 0, count: layout.reluWidth(layer)))
+            bounds.upper.append(Array(repeating: 0, count: layout.reluWidth(layer)))
+        }
+        return SubproblemBounds(
+            lower: Array(repeating: .infinity, count: objectives.rowCount), upper: Array(repeating: -.infinity, count: objectives.rowCount),
+            refutedDisjuncts: Array(repeating: true, count: objectives.disjunctCount), isInfeasible: true, layerBounds: bounds,
+            relaxation: nil, witnessCandidate: box.center)
+    }
+}

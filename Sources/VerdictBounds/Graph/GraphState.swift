@@ -1,0 +1,117 @@
+import VerdictCore
+
+/// What the graph engine knows about one subproblem while it bounds it: bounds of every value
+/// computed so far, each piecewise-linear node's relaxation and each linear node's magnitude
+/// factors (the context its backward step needs).
+struct GraphState {
+    var bounds: [ValueBounds?]
+    var relaxations: [(any OperatorRelaxation)?]
+    var weightedMagnitudes: [[Double]?]
+    /// Pre-activation bounds of each ReLU layer, with the split phases applied.
+    var preActivations: [ValueBounds] = []
+
+    init(network: GraphBoundNetwork, box: InputBox) {
+        bounds = Array(repeating: nil, count: network.network.nodes.count + 1)
+        bounds[0] = ValueBounds(lower: box.lower, upper: box.upper)
+        relaxations = Array(repeating: nil, count: network.network.nodes.count)
+        weightedMagnitudes = relaxations.map { _ in nil }
+    }
+
+    func context(_ node: Int, in network: GraphBoundNetwork) -> OperatorContext {
+        OperatorContext(
+            inputBounds: network.network.nodes[node].inputs.map { bounds[$0.valueIndex]! }, relaxation: relaxations[node],
+            weightedMagnitude: weightedMagnitudes[node])
+    }
+
+    var layerBounds: LayerBounds { LayerBounds(lower: preActivations.map(\.lower), upper: preActivations.map(\.upper)) }
+}
+
+/// Linear bounds carried back over the graph: rows over one value, passed through each node
+/// in reverse topological order, summed where a value feeds several nodes (a residual
+/// branch), and concretized over the input box. The rounding allowance of each step comes
+/// from its operator; the sums at branch points and the final constant add their own.
+struct GraphBackwardPass {
+    let network: GraphBoundNetwork
+
+    struct Result {
+        var lower: [Double]
+        /// Per row, the box corner minimizing its linear bound.
+        var corners: [[Double]]
+        /// Per row and ReLU layer, the coefficients over the layer's activations (when kept).
+        var reluCoefficients: [[[Double]]]
+        /// Per row, the coefficients over the inputs.
+        var inputCoefficients: [[Double]]
+    }
+
+    /// Lower bounds of `rows · value + constants` over the subproblem of `state`.
+    func run(from value: ValueID, rows: RowBlock, constants initial: [Double], state: GraphState, keepReluCoefficients: Bool) -> Result {
+        let count = rows.rows
+        var constants = initial
+        var constantMagnitude = initial.map(\.magnitude)
+        var errors = [Double](repeating: 0, count: count)
+        var steps = 1
+        var kept = [[[Double]]](repeating: [], count: count)
+        if keepReluCoefficients {
+            kept = (0..<count).map { _ in network.layout.reluWidths.map { [Double](repeating: 0, count: $0) } }
+        }
+        var pending: [Int: RowBlock] = [value.valueIndex: rows]
+        let unit = Rounding.double.unitRoundoff
+        if let top = network.producer(value) {
+            for node in stride(from: top, through: 0, by: -1) {
+                guard let block = pending.removeValue(forKey: node + 1) else { continue }
+                if keepReluCoefficients, let layer = network.reluLayerOfNode[node] {
+                    for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
+                }
+                let step = network.operators[node].backward(block, context: state.context(node, in: network))
+                steps += 1
+                for r in 0..<count {
+                    constants[r] += step.constants[r]
+                    constantMagnitude[r] += step.constantMagnitude[r]
+                    errors[r] += step.errors[r]
+                }
+                for (input, part) in zip(network.network.nodes[node].inputs, step.inputs) {
+                    guard let part else { continue }
+                    guard var existing = pending[input.valueIndex] else {
+                        pending[input.valueIndex] = part
+                        continue
+                    }
+                    // Two branches meet: their sum is rounded once per entry, times |v| <= m.
+                    let magnitude = state.bounds[input.valueIndex]!.magnitude
+                    for r in 0..<count {
+                        var error = 0.0
+                        for j in 0..<existing.width {
+                            let sum = existing.values[r * existing.width + j] + part.values[r * existing.width + j]
+                            existing.values[r * existing.width + j] = sum
+                            error += sum.magnitude * magnitude[j]
+                        }
+                        errors[r] += 2 * unit * error
+                    }
+                    pending[input.valueIndex] = existing
+                }
+            }
+        }
+        let inputs = network.network.inputCount
+        let input = pending[0] ?? RowBlock(rows: count, width: inputs)
+        let box = state.bounds[0]!
+        let constantGamma = Rounding.double.gamma(steps + 2), concreteGamma = Rounding.double.gamma(inputs + 2)
+        var result = Result(lower: [], corners: [], reluCoefficients: kept, inputCoefficients: [])
+        for r in 0..<count {
+            var corner = [Double](repeating: 0, count: inputs)
+            var sum = 0.0, magnitude = 0.0
+            for j in 0..<inputs {
+                let c = input.values[r * inputs + j]
+                let x = c >= 0 ? box.lower[j] : box.upper[j]
+                corner[j] = c == 0 ? box.lower[j] / 2 + box.upper[j] / 2 : x
+                let term = c * x
+                sum += term
+                magnitude += term.magnitude
+            }
+            let total = constants[r] + sum
+            let error = errors[r] + concreteGamma * (magnitude + constants[r].magnitude) + constantGamma * constantMagnitude[r]
+            result.lower.append(Rounding.double.lowered(total, by: error))
+            result.corners.append(corner)
+            result.inputCoefficients.append(Array(input.values[(r * inputs)..<((r + 1) * inputs)]))
+        }
+        return result
+    }
+}

@@ -1,0 +1,75 @@
+import VerdictCore
+
+/// A convolution (or average pool) kept structured: intervals by convolving the bounds with
+/// the weights' positive and negative parts, rows passed back by the transposed convolution,
+/// which touches only the receptive field of each non-zero coefficient.
+struct ConvOperator: BoundOperator {
+    let conv: ConvLayer
+    let positiveWeights: [Double]
+    let negativeWeights: [Double]
+    let absoluteWeights: [Double]
+
+    init(_ conv: ConvLayer) {
+        self.conv = conv
+        positiveWeights = conv.weights.map { max($0, 0) }
+        negativeWeights = conv.weights.map { min($0, 0) }
+        absoluteWeights = conv.weights.map(\.magnitude)
+    }
+
+    var layer: any Layer { conv }
+
+    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+        let x = inputs[0]
+        let low = zip(conv.apply(x.lower, weights: positiveWeights, bias: conv.bias), conv.apply(x.upper, weights: negativeWeights, bias: nil)).map(+)
+        let high = zip(conv.apply(x.upper, weights: positiveWeights, bias: conv.bias), conv.apply(x.lower, weights: negativeWeights, bias: nil)).map(+)
+        let magnitudes = weightedMagnitude(inputs)!
+        // Each output sums fanIn products, the bias and the two partial sums.
+        let gamma = Rounding.double.gamma(conv.fanIn + 3)
+        var result = ValueBounds(lower: low, upper: high)
+        let plane = conv.geometry.outputPlane
+        for o in low.indices {
+            (result.lower[o], result.upper[o]) = Rounding.widened(low[o], high[o], error: gamma * (conv.bias[o / plane].magnitude + magnitudes[o]))
+        }
+        return result
+    }
+
+    func weightedMagnitude(_ inputs: [ValueBounds]) -> [Double]? {
+        let factor = 1 + 2 * Rounding.double.gamma(conv.fanIn + 1)
+        return conv.apply(inputs[0].magnitude, weights: absoluteWeights, bias: nil).map { $0 * factor }
+    }
+
+    func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        let inputs = conv.inputCount, outputs = conv.outputCount, plane = conv.geometry.outputPlane
+        var step = BackwardStep(inputs: [RowBlock(rows: rows.rows, width: inputs)], rows: rows.rows)
+        let productGamma = Rounding.double.gamma(conv.fanOut + 2), biasGamma = Rounding.double.gamma(outputs + 1)
+        let magnitudes = context.weightedMagnitude!
+        rows.values.withUnsafeBufferPointer { a in
+            step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+                for r in 0..<rows.rows {
+                    let row = a.baseAddress! + r * outputs
+                    var constant = 0.0, constantMagnitude = 0.0, product = 0.0
+                    for o in 0..<outputs where row[o] != 0 {
+                        let term = row[o] * conv.bias[o / plane]
+                        constant += term
+                        constantMagnitude += term.magnitude
+                        product += row[o].magnitude * magnitudes[o]
+                    }
+                    guard product > 0 || constantMagnitude > 0 else { continue }
+                    conv.applyTransposed(row, into: out.baseAddress! + r * inputs)
+                    step.constants[r] = constant
+                    step.constantMagnitude[r] = constantMagnitude
+                    step.errors[r] = productGamma * product + biasGamma * constantMagnitude
+                }
+            }
+        }
+        return step
+    }
+
+    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
+        var result = [Double](repeating: 0, count: conv.inputCount)
+        upstream.withUnsafeBufferPointer { u in
+            result.withUnsafeMutableBufferPointer { out in conv.applyTransposed(u.baseAddress!, into: out.baseAddress!) }
+        }
+        return [result]
+    }
+}

@@ -1,0 +1,65 @@
+import VerdictCore
+
+/// `max(0, x)`: exact intervals; the triangle relaxation of ``ReluRelaxation`` (with the
+/// split phases applied) for rows passed back.
+struct ReLUOperator: BoundOperator {
+    let relu: ReLULayer
+
+    init(_ relu: ReLULayer) { self.relu = relu }
+
+    var layer: any Layer { relu }
+
+    /// The relaxation and the pre-activation bounds with the phases applied.
+    struct Lines: OperatorRelaxation {
+        var lines: ReluRelaxation
+        var bounds: ValueBounds
+    }
+
+    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+        ValueBounds(lower: inputs[0].lower.map { max(0, $0) }, upper: inputs[0].upper.map { max(0, $0) })
+    }
+
+    func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult {
+        var lower = inputs[0].lower, upper = inputs[0].upper
+        let phases = phases ?? Array(repeating: .free, count: lower.count)
+        guard let lines = ReluRelaxation(lower: &lower, upper: &upper, phases: phases) else { return .infeasible }
+        return .relaxed(Lines(lines: lines, bounds: ValueBounds(lower: lower, upper: upper)))
+    }
+
+    func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        let relaxation = (context.relaxation as! Lines).lines
+        let width = rows.width, unit = Rounding.double.unitRoundoff
+        let interceptGamma = Rounding.double.gamma(width + 1)
+        var step = BackwardStep(inputs: [rows], rows: rows.rows)
+        step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows.rows {
+                var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
+                let base = r * width
+                for j in 0..<width {
+                    let a = out[base + j]
+                    if a == 0 { continue }
+                    let b: Double
+                    if a >= 0 {
+                        b = a * relaxation.lowerSlope[j]
+                    } else {
+                        b = a * relaxation.upperSlope[j]
+                        let term = a * relaxation.upperIntercept[j]
+                        intercept += term
+                        interceptMagnitude += term.magnitude
+                    }
+                    // The product's rounding, times |z| <= m.
+                    error += 2 * unit * b.magnitude * relaxation.preActivationMagnitude[j]
+                    out[base + j] = b
+                }
+                step.constants[r] = intercept
+                step.constantMagnitude[r] = interceptMagnitude
+                step.errors[r] = error + interceptGamma * interceptMagnitude
+            }
+        }
+        return step
+    }
+
+    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
+        [zip(upstream, inputs[0]).map { $1 > 0 ? $0 : 0 }]
+    }
+}

@@ -1,0 +1,152 @@
+import VerdictBounds
+import VerdictCore
+import VerdictTestSupport
+import XCTest
+
+/// Property-based tests of the graph engine on random small convolutional and residual
+/// networks (``RandomGraphs``): its bounds hold on sampled points, with and without splits;
+/// on dense chains it agrees with the chain engine; its gradients match finite differences.
+final class GraphBoundSoundnessTests: XCTestCase {
+    private struct Scenario {
+        let network: Network
+        let graph: GraphBoundNetwork
+        let box: InputBox
+        let objectives: Objectives
+    }
+
+    private func scenario(_ generator: inout SeededGenerator) throws -> Scenario {
+        let network = try RandomGraphs.convolutional(generator: &generator)
+        let inputs = network.inputCount
+        let center = (0..<inputs).map { _ in Double.random(in: -1...1, using: &generator) }
+        let radius = (0..<inputs).map { _ in Double.random(in: 0...0.3, using: &generator) }
+        let box = InputBox(lower: zip(center, radius).map(-), upper: zip(center, radius).map(+))
+        let region = OutputRegion(disjuncts: (0..<Int.random(in: 1...2, using: &generator)).map { _ in
+            [LinearConstraint(
+                terms: (0..<network.outputCount).map { LinearConstraint.Term(index: $0, coefficient: Double(Int.random(in: -2...2, using: &generator))) },
+                bound: RealInterval(exactly: Double.random(in: -1...1, using: &generator)))]
+        })
+        return Scenario(network: network, graph: try GraphBoundNetwork(network), box: box, objectives: Objectives(region: region, outputCount: network.outputCount))
+    }
+
+    private func samples(in box: InputBox, count: Int, _ generator: inout SeededGenerator) -> [[Double]] {
+        (0..<count).map { index in
+            (0..<box.dimension).map { j in
+                index % 5 == 0 ? (Bool.random(using: &generator) ? box.lower[j] : box.upper[j]) : Double.random(in: box.lower[j]...box.upper[j], using: &generator)
+            }
+        }
+    }
+
+    /// The pre-activations of each ReLU layer (the ReLU nodes' inputs) at a point.
+    private func preActivations(_ network: Network, _ values: [[Double]]) -> [[Double]] {
+        network.nodes.filter { $0.layer is ReLULayer }.map { values[$0.inputs[0].valueIndex] }
+    }
+
+    private func assertContains(_ result: SubproblemBounds, _ scenario: Scenario, point: [Double], message: String) throws {
+        let values = try scenario.network.evaluateAll(point)
+        let rows = scenario.objectives.values(at: values[scenario.network.output.valueIndex])
+        for (row, value) in rows.enumerated() {
+            XCTAssertLessThanOrEqual(result.lower[row], value, "\(message): row \(row) lower bound above a sampled value")
+            XCTAssertGreaterThanOrEqual(result.upper[row], value, "\(message): row \(row) upper bound below a sampled value")
+        }
+        for (layer, z) in preActivations(scenario.network, values).enumerated() {
+            for j in z.indices {
+                XCTAssertLessThanOrEqual(result.layerBounds.lower[layer][j], z[j], "\(message): layer \(layer) neuron \(j)")
+                XCTAssertGreaterThanOrEqual(result.layerBounds.upper[layer][j], z[j], "\(message): layer \(layer) neuron \(j)")
+            }
+        }
+    }
+
+    func testBoundsHoldOnSampledPointsOfRandomGraphs() throws {
+        var generator = SeededGenerator(seed: 17)
+        var crownTighter = 0, rows = 0
+        for index in 0..<60 {
+            let scenario = try scenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
+            let ibp = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .ibp)).first)
+            let crown = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .crown)).first)
+            XCTAssertFalse(crown.isInfeasible)
+            for point in samples(in: scenario.box, count: 200, &generator) {
+                try assertContains(ibp, scenario, point: point, message: "graph \(index) ibp")
+                try assertContains(crown, scenario, point: point, message: "graph \(index) crown")
+            }
+            for row in crown.lower.indices {
+                XCTAssertGreaterThanOrEqual(crown.lower[row], ibp.lower[row], "CROWN is intersected with IBP")
+                rows += 1
+                if crown.lower[row] > ibp.lower[row] + 1e-9 { crownTighter += 1 }
+            }
+        }
+        // CROWN must actually do something on these graphs.
+        XCTAssertGreaterThan(crownTighter, rows / 4, "CROWN tighter than IBP on \(crownTighter) of \(rows) rows")
+    }
+
+    /// A child with ReLUs split holds on the points of its region (the box with the splits).
+    func testSplitSubproblemsHoldOnTheirRegion() throws {
+        var generator = SeededGenerator(seed: 23)
+        var checked = 0
+        for index in 0..<60 {
+            let scenario = try scenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let root = Subproblem(box: scenario.box, layout: engine.layout)
+            let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions()).first)
+            guard let (layer, neuron) = parent.layerBounds.firstUnstable else { continue }
+            for phase in [ReluPhase.active, .inactive] {
+                let child = root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: parent)
+                let result = try XCTUnwrap(engine.bound([BoundTask(subproblem: child, objectives: scenario.objectives)], options: BoundOptions()).first)
+                if result.isInfeasible { continue }
+                for point in samples(in: scenario.box, count: 300, &generator) {
+                    let values = try scenario.network.evaluateAll(point)
+                    guard child.splitsHold(preActivations: preActivations(scenario.network, values)) else { continue }
+                    try assertContains(result, scenario, point: point, message: "graph \(index) split \(phase)")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 1000)
+    }
+
+    /// On a dense chain the graph engine computes CROWN as the chain engine does.
+    func testGraphEngineAgreesWithTheChainEngineOnDenseNetworks() throws {
+        var generator = SeededGenerator(seed: 5)
+        for _ in 0..<30 {
+            let network = try RandomNetworks.multilayerPerceptron(widths: [3, 8, 8, 2], generator: &generator)
+            let chain = try BoundNetwork(network)
+            let box = InputBox(lower: [-0.5, -0.2, 0], upper: [0.1, 0.4, 0.3])
+            let objectives = Objectives(
+                region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))]]),
+                outputCount: 2)
+            let graph = GraphBoundEngine(graph: try GraphBoundNetwork(network))
+            let reference = CPUBoundEngine(network: chain)
+            let a = try graph.bound([BoundTask(subproblem: Subproblem(box: box, layout: graph.layout), objectives: objectives)], options: BoundOptions())[0]
+            let b = try reference.bound([BoundTask(subproblem: Subproblem(box: box, network: chain), objectives: objectives)], options: BoundOptions())[0]
+            XCTAssertEqual(a.lower[0], b.lower[0], accuracy: 1e-9 * max(1, b.lower[0].magnitude))
+            XCTAssertEqual(a.upper[0], b.upper[0], accuracy: 1e-9 * max(1, b.upper[0].magnitude))
+            XCTAssertEqual(a.layerBounds.unstableCountByLayer, b.layerBounds.unstableCountByLayer)
+        }
+    }
+
+    func testGradientsMatchFiniteDifferences() throws {
+        var generator = SeededGenerator(seed: 9)
+        var matched = 0, compared = 0
+        for _ in 0..<20 {
+            let network = try RandomGraphs.convolutional(generator: &generator)
+            let graph = try GraphBoundNetwork(network)
+            let point = (0..<network.inputCount).map { _ in Double.random(in: -1...1, using: &generator) }
+            let coefficients = (0..<network.outputCount).map { _ in Double.random(in: -1...1, using: &generator) }
+            let gradient = graph.gradient(of: coefficients, values: graph.values(at: point))
+            func value(_ x: [Double]) throws -> Double { zip(coefficients, try network.evaluate(x)).map(*).reduce(0, +) }
+            for i in point.indices {
+                let h = 1e-6
+                var up = point, down = point
+                up[i] += h
+                down[i] -= h
+                let estimate = (try value(up) - value(down)) / (2 * h)
+                compared += 1
+                // A kink (a ReLU or a max switching within h) is rare at random points.
+                if (estimate - gradient[i]).magnitude < 1e-4 * max(1, estimate.magnitude) { matched += 1 }
+            }
+        }
+        XCTAssertGreaterThan(compared, 100)
+        XCTAssertGreaterThanOrEqual(Double(matched), 0.97 * Double(compared), "\(matched) of \(compared) partial derivatives match")
+    }
+}

@@ -1,0 +1,127 @@
+import VerdictCore
+
+/// Random small graphs of operators for property-based tests: convolutions (strides,
+/// padding, dilation, groups), ReLUs, a residual join, pooling, padding, an elementwise
+/// scaling and a dense head, on a `[1, C, H, W]` input.
+public enum RandomGraphs {
+    public static func convolutional(generator g: inout SeededGenerator) throws -> Network {
+        var builder = Builder(generator: g)
+        let channels = Int.random(in: 1...2, using: &builder.generator)
+        let shape = [1, channels, Int.random(in: 4...6, using: &builder.generator), Int.random(in: 4...6, using: &builder.generator)]
+        builder.shapes = [shape]
+        var x = ValueID.input
+        x = builder.conv(x, outputChannels: Int.random(in: 2...3, using: &builder.generator), random: true)
+        x = builder.relu(x)
+        if Bool.random(using: &builder.generator) {
+            // A residual block: relu(x + conv(relu(conv(x)))) with shape-keeping convolutions.
+            let inner = builder.relu(builder.conv(x, outputChannels: builder.channels(of: x), random: false))
+            x = builder.relu(builder.add(x, builder.conv(inner, outputChannels: builder.channels(of: x), random: false)))
+        }
+        switch Int.random(in: 0...3, using: &builder.generator) {
+        case 0: x = builder.maxPool(x)
+        case 1: x = builder.averagePool(x)
+        case 2: x = builder.pad(x)
+        default: x = builder.relu(builder.scaleShift(x))
+        }
+        x = builder.dense(x, outputs: Int.random(in: 3...6, using: &builder.generator))
+        x = builder.relu(x)
+        x = builder.dense(x, outputs: Int.random(in: 1...3, using: &builder.generator))
+        g = builder.generator
+        return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
+    }
+
+    struct Builder {
+        var generator: SeededGenerator
+        var nodes: [Network.Node] = []
+        /// Shape of each value, the input first.
+        var shapes: [[Int]] = []
+
+        init(generator: SeededGenerator) { self.generator = generator }
+
+        func channels(of value: ValueID) -> Int { shapes[value.valueIndex][1] }
+
+        mutating func weight(_ scale: Double) -> Double { Double(Float(Double.random(in: -scale...scale, using: &generator))) }
+
+        mutating func append(_ layer: any Layer, _ inputs: [ValueID]) -> ValueID {
+            nodes.append(Network.Node(layer: layer, inputs: inputs))
+            shapes.append(layer.outputShape.dimensions)
+            return .node(nodes.count - 1)
+        }
+
+        /// A random convolution, or (`random` false) a 3x3 one with padding 1 that keeps the shape.
+        mutating func conv(_ x: ValueID, outputChannels: Int, random: Bool) -> ValueID {
+            let shape = shapes[x.valueIndex]
+            var geometry: WindowGeometry?
+            var groups = 1
+            while geometry == nil {
+                let kernel = random ? [Int.random(in: 1...3, using: &generator), Int.random(in: 1...3, using: &generator)] : [3, 3]
+                let stride = random ? [Int.random(in: 1...2, using: &generator), Int.random(in: 1...2, using: &generator)] : [1, 1]
+                let dilation = random ? [1, Int.random(in: 1...2, using: &generator)] : [1, 1]
+                let pad = random ? (0..<4).map { _ in Int.random(in: 0...1, using: &generator) } : [1, 1, 1, 1]
+                geometry = WindowGeometry(
+                    channels: shape[1], height: shape[2], width: shape[3], kernel: kernel, stride: stride, dilation: dilation,
+                    padBegin: Array(pad[..<2]), padEnd: Array(pad[2...]))
+            }
+            if random && shape[1] == 2 && outputChannels % 2 == 0 && Bool.random(using: &generator) { groups = 2 }
+            let g = geometry!
+            let fanIn = shape[1] / groups * g.taps
+            let weights = (0..<(outputChannels * fanIn)).map { _ in weight(1.5 / Double(fanIn).squareRoot()) }
+            let bias = (0..<outputChannels).map { _ in weight(0.3) }
+            return append(ConvLayer(
+                geometry: g, outputChannels: outputChannels, groups: groups, weights: weights, bias: bias,
+                outputShape: TensorShape([1, outputChannels, g.outputHeight, g.outputWidth])), [x])
+        }
+
+        mutating func relu(_ x: ValueID) -> ValueID { append(ReLULayer(shape: TensorShape(shapes[x.valueIndex])), [x]) }
+
+        mutating func add(_ a: ValueID, _ b: ValueID) -> ValueID {
+            append(SumLayer(outputShape: TensorShape(shapes[a.valueIndex]), subtracting: Bool.random(using: &generator)), [a, b])
+        }
+
+        mutating func window(_ x: ValueID) -> WindowGeometry {
+            let shape = shapes[x.valueIndex]
+            let kernel = [min(2, shape[2]), min(2, shape[3])]
+            return WindowGeometry(channels: shape[1], height: shape[2], width: shape[3], kernel: kernel, stride: [1, Int.random(in: 1...2, using: &generator)], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0])!
+        }
+
+        mutating func maxPool(_ x: ValueID) -> ValueID {
+            let g = window(x)
+            return append(MaxPoolLayer(geometry: g, outputShape: TensorShape([1, g.channels, g.outputHeight, g.outputWidth])), [x])
+        }
+
+        mutating func averagePool(_ x: ValueID) -> ValueID {
+            let g = window(x)
+            return append(ConvLayer(
+                kind: .averagePool, geometry: g, outputChannels: g.channels, groups: g.channels,
+                weights: Array(repeating: 1 / Double(g.taps), count: g.channels * g.taps), bias: Array(repeating: 0, count: g.channels),
+                outputShape: TensorShape([1, g.channels, g.outputHeight, g.outputWidth])), [x])
+        }
+
+        /// One row of zeros (or another constant) on top of each channel.
+        mutating func pad(_ x: ValueID) -> ValueID {
+            let shape = shapes[x.valueIndex]
+            let fill = weight(1)
+            var sources: [Int] = []
+            for c in 0..<shape[1] {
+                for h in 0...shape[2] { for w in 0..<shape[3] { sources.append(h == 0 ? -1 : (c * shape[2] + h - 1) * shape[3] + w) } }
+            }
+            return append(SelectLayer(
+                name: "Pad", inputCounts: [shape.reduce(1, *)], sources: sources, fill: sources.map { $0 < 0 ? fill : 0 },
+                outputShape: TensorShape([1, shape[1], shape[2] + 1, shape[3]])), [x])
+        }
+
+        mutating func scaleShift(_ x: ValueID) -> ValueID {
+            let count = shapes[x.valueIndex].reduce(1, *)
+            return append(ScaleShiftLayer(
+                scale: (0..<count).map { _ in weight(2) }, shift: (0..<count).map { _ in weight(0.5) },
+                outputShape: TensorShape(shapes[x.valueIndex])), [x])
+        }
+
+        mutating func dense(_ x: ValueID, outputs: Int) -> ValueID {
+            let inputs = shapes[x.valueIndex].reduce(1, *)
+            let values = (0..<(outputs * inputs)).map { _ in weight(1.5 / Double(inputs).squareRoot()) }
+            let bias = (0..<outputs).map { _ in weight(0.5) }
+            return append(AffineLayer(weights: Matrix(rows: outputs, columns: inputs, values: values), bias: bias), [x])
+        }
+    }
+}
