@@ -4,10 +4,11 @@ import VerdictCore
 /// padding, dilation, groups), ReLUs, a residual join, pooling, padding, an elementwise
 /// scaling and a dense head, on a `[1, C, H, W]` input.
 public enum RandomGraphs {
-    public static func convolutional(generator g: inout SeededGenerator) throws -> Network {
+    /// `sides` bounds the input's height and width; `channels` its channels.
+    public static func convolutional(generator g: inout SeededGenerator, sides: ClosedRange<Int> = 4...6, channels: ClosedRange<Int> = 1...2) throws -> Network {
         var builder = Builder(generator: g)
-        let channels = Int.random(in: 1...2, using: &builder.generator)
-        let shape = [1, channels, Int.random(in: 4...6, using: &builder.generator), Int.random(in: 4...6, using: &builder.generator)]
+        let channels = Int.random(in: channels, using: &builder.generator)
+        let shape = [1, channels, Int.random(in: sides, using: &builder.generator), Int.random(in: sides, using: &builder.generator)]
         builder.shapes = [shape]
         var x = ValueID.input
         x = builder.conv(x, outputChannels: Int.random(in: 2...3, using: &builder.generator), random: true)

@@ -34,6 +34,15 @@ public struct WitnessChecker: Sendable {
         public var problem: String?
 
         public var isConfirmed: Bool { problem == nil }
+
+        public init(input: [Double], outputs: [Double], floatOutputs: [Float], caseIndex: Int? = nil, disjunctIndex: Int? = nil, problem: String? = nil) {
+            self.input = input
+            self.outputs = outputs
+            self.floatOutputs = floatOutputs
+            self.caseIndex = caseIndex
+            self.disjunctIndex = disjunctIndex
+            self.problem = problem
+        }
     }
 
     public func check(_ input: [Double]) throws -> Report {

@@ -22,21 +22,21 @@ final class BranchAndBound {
     let options: VerificationOptions
     let confirmation: WitnessConfirmation
     let gradient: NetworkGradient
-    /// The dense chain Z3 leaves encode; nil for other graphs, which get no Z3 leaves yet.
-    let exact: BoundNetwork?
+    /// The imported network, which Z3 leaves encode exactly.
+    let exact: Network
     let pool: Z3LeafPool?
     var statistics = SearchStatistics()
     private var generator: SeededGenerator
     /// Open subproblems and queued Z3 leaves together stop the run past this estimate.
     private let memoryLimitBytes = 8 << 30
 
-    init(engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient, exact: BoundNetwork?, pool: Z3LeafPool?) {
+    init(engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient, exact: Network, pool: Z3LeafPool?) {
         self.engine = engine
         self.options = options
         self.confirmation = confirmation
         self.gradient = gradient
         self.exact = exact
-        self.pool = exact == nil ? nil : pool
+        self.pool = pool
         generator = SeededGenerator(seed: options.seed &+ 0x5EED)
     }
 
@@ -150,9 +150,9 @@ final class BranchAndBound {
         }
 
         func sendToZ3(_ node: OpenSubproblem) {
-            guard let pool, let exact else { return }
+            guard let pool else { return }
             statistics.z3Leaves += 1
-            let query = ReluNetworkQuery(
+            let query = NetworkQuery(
                 network: exact, box: node.subproblem.box, phases: node.subproblem.phases, layerBounds: node.bounds.layerBounds, unsafe: node.region)
             // The leaf count so far names the job.
             let id = statistics.z3Leaves
@@ -456,7 +456,7 @@ final class BranchAndBound {
 
     /// Z3 found a model but it does not survive rounding: ask for a point with some room inside
     /// the unsafe region, which usually does.
-    private func witnessWithMargin(_ query: ReluNetworkQuery, caseIndex: Int) -> WitnessChecker.Report? {
+    private func witnessWithMargin(_ query: NetworkQuery, caseIndex: Int) -> WitnessChecker.Report? {
         var strict = query
         let scale = query.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1
         strict.margin = 1e-6 * max(scale, 1)

@@ -9,7 +9,7 @@ import VerdictZ3
 /// is thread-safe), so a deadline is met within Z3's reaction time.
 final class Z3LeafPool: @unchecked Sendable {
     struct Job: Sendable {
-        let query: ReluNetworkQuery
+        let query: NetworkQuery
         let timeoutSeconds: Double
         /// The branch-and-bound subproblem the leaf came from (nil for whole-network queries).
         let node: OpenSubproblem?
@@ -19,7 +19,7 @@ final class Z3LeafPool: @unchecked Sendable {
 
     struct Finished: Sendable {
         let job: Job
-        let outcome: ReluNetworkQuery.Outcome
+        let outcome: NetworkQuery.Outcome
         let seconds: Double
     }
 
@@ -104,7 +104,7 @@ final class Z3LeafPool: @unchecked Sendable {
             condition.unlock()
 
             let start = ContinuousClock.now
-            let outcome: ReluNetworkQuery.Outcome
+            let outcome: NetworkQuery.Outcome
             if alreadyCancelled {
                 outcome = .unknown(reason: "cancelled")
             } else {

@@ -60,22 +60,19 @@ public struct ConvLayer: Layer {
     public func evaluate(_ inputs: [[Float]]) -> [Float] { apply(inputs[0], weights: floatWeights, bias: floatBias) }
 
     /// The convolution of `input` with other weights of this layer's shape (for example
-    /// `|W|`, for rounding allowances); `bias` nil adds none.
+    /// `|W|`, for rounding allowances); `bias` nil adds none. Loops run kernel tap by kernel
+    /// tap over whole output rows, so the innermost loop is a strided `axpy`.
     public func apply<T: BinaryFloatingPoint>(_ input: [T], weights: [T], bias: [T]?) -> [T] {
-        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane
         var output = [T](repeating: 0, count: outputCount)
         output.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { x in
                 weights.withUnsafeBufferPointer { w in
                     for co in 0..<outputChannels {
-                        let group = co / outputChannelsPerGroup
                         let o = out.baseAddress! + co * outPlane
                         if let bias { for p in 0..<outPlane { o[p] = bias[co] } }
-                        for local in 0..<inputChannelsPerGroup {
-                            let ci = group * inputChannelsPerGroup + local
-                            let kernel = w.baseAddress! + (co * inputChannelsPerGroup + local) * taps
-                            let plane = x.baseAddress! + ci * inPlane
-                            g.forEachTap { op, ip, tap in o[op] += kernel[tap] * plane[ip] }
+                        forEachKernel(of: co) { ci, kernel in
+                            g.accumulate(kernel: w.baseAddress! + kernel, input: x.baseAddress! + ci * inPlane, output: o)
                         }
                     }
                 }
@@ -85,23 +82,28 @@ public struct ConvLayer: Layer {
     }
 
     /// `Wᵀ c`: how a linear function `c · y` of the outputs reads the inputs (a transposed
-    /// convolution). Zero entries of `c` cost nothing, so unit rows stay cheap.
+    /// convolution). Output channels whose coefficients are all zero cost nothing, so unit
+    /// rows stay cheap.
     public func applyTransposed(_ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>) {
-        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane
         weights.withUnsafeBufferPointer { w in
             for co in 0..<outputChannels {
                 let c = coefficients + co * outPlane
                 var any = false
                 for p in 0..<outPlane where c[p] != 0 { any = true; break }
                 if !any { continue }
-                let group = co / outputChannelsPerGroup
-                for local in 0..<inputChannelsPerGroup {
-                    let ci = group * inputChannelsPerGroup + local
-                    let kernel = w.baseAddress! + (co * inputChannelsPerGroup + local) * taps
-                    let plane = result + ci * inPlane
-                    g.forEachTap { op, ip, tap in plane[ip] += c[op] * kernel[tap] }
+                forEachKernel(of: co) { ci, kernel in
+                    g.scatter(kernel: w.baseAddress! + kernel, coefficients: c, into: result + ci * inPlane)
                 }
             }
+        }
+    }
+
+    /// Calls `body(inputChannel, kernelOffset)` for each input channel output channel `co` reads.
+    @inline(__always) func forEachKernel(of co: Int, _ body: (Int, Int) -> Void) {
+        let group = co / outputChannelsPerGroup
+        for local in 0..<inputChannelsPerGroup {
+            body(group * inputChannelsPerGroup + local, (co * inputChannelsPerGroup + local) * geometry.taps)
         }
     }
 

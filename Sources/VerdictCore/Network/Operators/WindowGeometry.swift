@@ -53,6 +53,18 @@ public struct WindowGeometry: Hashable, Sendable {
         return column >= 0 && column < width ? column : nil
     }
 
+    /// The output columns whose kernel column `kw` reads inside the input: input column
+    /// `ow · stride + columnOffset(kw)` for each of them.
+    public func columnRange(_ kw: Int) -> Range<Int> {
+        let offset = columnOffset(kw)
+        // ow · s + offset >= 0 and <= width - 1.
+        let first = offset >= 0 ? 0 : (-offset + stride[1] - 1) / stride[1]
+        let last = width - 1 - offset < 0 ? -1 : min((width - 1 - offset) / stride[1], outputWidth - 1)
+        return first <= last ? first..<(last + 1) : 0..<0
+    }
+
+    public func columnOffset(_ kw: Int) -> Int { kw * dilation[1] - padBegin[1] }
+
     /// Calls `body(outputOffset, inputOffset, tap)` for every (output position, kernel tap)
     /// pair that reads inside the input, within one channel plane (offsets are in-plane).
     @inline(__always) public func forEachTap(_ body: (Int, Int, Int) -> Void) {
@@ -64,6 +76,42 @@ public struct WindowGeometry: Hashable, Sendable {
                         guard let iw = inputColumn(ow, kw) else { continue }
                         body(oh * outputWidth + ow, ih * width + iw, kh * kernel[1] + kw)
                     }
+                }
+            }
+        }
+    }
+
+    /// `output[op] += kernel[tap] · input[ip]` over every (output, tap) pair of one channel
+    /// plane: the convolution of one input plane into one output plane.
+    @inline(__always) public func accumulate<T: BinaryFloatingPoint>(kernel: UnsafePointer<T>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
+        for kh in 0..<self.kernel[0] {
+            for kw in 0..<self.kernel[1] {
+                let w = kernel[kh * self.kernel[1] + kw]
+                if w == 0 { continue }
+                let columns = columnRange(kw), offset = columnOffset(kw), step = stride[1]
+                if columns.isEmpty { continue }
+                for oh in 0..<outputHeight {
+                    guard let ih = inputRow(oh, kh) else { continue }
+                    let out = output + oh * outputWidth, row = input + ih * width + offset
+                    for ow in columns { out[ow] += w * row[ow * step] }
+                }
+            }
+        }
+    }
+
+    /// The transpose of ``accumulate(kernel:input:output:)``: `input[ip] += kernel[tap] ·
+    /// coefficients[op]`.
+    @inline(__always) public func scatter(kernel: UnsafePointer<Double>, coefficients: UnsafePointer<Double>, into input: UnsafeMutablePointer<Double>) {
+        for kh in 0..<self.kernel[0] {
+            for kw in 0..<self.kernel[1] {
+                let w = kernel[kh * self.kernel[1] + kw]
+                if w == 0 { continue }
+                let columns = columnRange(kw), offset = columnOffset(kw), step = stride[1]
+                if columns.isEmpty { continue }
+                for oh in 0..<outputHeight {
+                    guard let ih = inputRow(oh, kh) else { continue }
+                    let c = coefficients + oh * outputWidth, row = input + ih * width + offset
+                    for ow in columns { row[ow * step] += w * c[ow] }
                 }
             }
         }

@@ -1,0 +1,74 @@
+import VerdictBounds
+import VerdictCore
+import VerdictSearch
+import VerdictTestSupport
+import XCTest
+
+/// Branch and bound on the graph engine against the whole-network Z3 encoding, on random
+/// small convolutional networks with residual joins, max and average pools, padding and
+/// scalings: the two must never disagree, and every `sat` witness must pass the checker.
+final class GraphDifferentialTests: XCTestCase {
+    private func randomProblem(_ generator: inout SeededGenerator) throws -> (Network, Property) {
+        let network = try RandomGraphs.convolutional(generator: &generator, sides: 3...3, channels: 1...1)
+        let inputs = network.inputCount, outputs = network.outputCount
+        let center = (0..<inputs).map { _ in Double(Float(Double.random(in: -1...1, using: &generator))) }
+        let radius = Double(Float(Double.random(in: 0.02...0.15, using: &generator)))
+        let box = InputBox(lower: center.map { Double(Float($0 - radius)) }, upper: center.map { Double(Float($0 + radius)) })
+        // One disjunct per output: "y_k >= t_k", thresholds near the sampled maximum.
+        var disjuncts: [[LinearConstraint]] = []
+        for k in 0..<outputs {
+            var values: [Double] = []
+            for _ in 0..<64 {
+                let point = (0..<inputs).map { Double.random(in: box.lower[$0]...box.upper[$0], using: &generator) }
+                values.append(try network.evaluate(point)[k])
+            }
+            let spread = values.max()! - values.min()! + 1e-3
+            let threshold = Double(Float(values.max()! + Double.random(in: -0.1...0.6, using: &generator) * spread))
+            disjuncts.append([LinearConstraint(terms: [.init(index: k, coefficient: -1)], bound: RealInterval(exactly: -threshold))])
+        }
+        return (network, Property(inputCount: inputs, outputCount: outputs, cases: [.init(box: box, unsafe: OutputRegion(disjuncts: disjuncts))]))
+    }
+
+    func testBranchAndBoundOnGraphsAgreesWithWholeNetworkZ3() throws {
+        var generator = SeededGenerator(seed: 20261130)
+        var answers: [Answer: Int] = [:]
+        var oracleUnknown = 0
+        let count = 40
+        for index in 0..<count {
+            let (network, property) = try randomProblem(&generator)
+            var oracleOptions = VerificationOptions()
+            oracleOptions.deadline = Deadline(seconds: 10)
+            let oracle = try Verifier(network: network, property: property, options: oracleOptions).verifyWithZ3()
+            guard oracle.answer == .sat || oracle.answer == .unsat else {
+                oracleUnknown += 1
+                continue
+            }
+            var options = VerificationOptions()
+            options.splitMode = index % 3 == 0 ? .input : .relu
+            options.branching = BranchingHeuristic.allCases[(index / 3) % BranchingHeuristic.allCases.count]
+            options.method = [BoundMethod.crown, .ibp][(index / 2) % 2]
+            options.batchSize = [1, 4, 16][index % 3]
+            options.z3LeafUnstable = [0, 3][(index / 4) % 2]
+            options.seed = UInt64(index)
+            if index % 2 == 0 {
+                options.attackSamples = 0
+                options.attackRestarts = 0
+            }
+            options.deadline = Deadline(seconds: 60)
+            let engine = GraphBoundEngine(graph: try GraphBoundNetwork(network))
+            let result = try Verifier(network: network, property: property, options: options).verify(engine: engine)
+            let layers = network.nodes.map(\.layer.operatorName).joined(separator: " ")
+            let setting = "problem \(index) (\(layers)): split \(options.splitMode), \(options.branching), K=\(options.z3LeafUnstable)"
+            XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
+            answers[result.answer, default: 0] += 1
+            for witness in [result.witness, oracle.witness].compactMap({ $0 }) {
+                let recheck = try WitnessChecker(network: network, property: property).check(witness.input)
+                XCTAssertTrue(recheck.isConfirmed, "\(setting): witness not confirmed: \(recheck.problem ?? "")")
+            }
+        }
+        print("graph differential: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(oracleUnknown) oracle unknown")
+        XCTAssertGreaterThan(answers[.sat, default: 0], count / 6)
+        XCTAssertGreaterThan(answers[.unsat, default: 0], count / 6)
+        XCTAssertLessThan(oracleUnknown, count / 10)
+    }
+}
