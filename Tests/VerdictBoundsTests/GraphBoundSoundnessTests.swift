@@ -58,51 +58,102 @@ final class GraphBoundSoundnessTests: XCTestCase {
 
     func testBoundsHoldOnSampledPointsOfRandomGraphs() throws {
         var generator = SeededGenerator(seed: 17)
-        var crownTighter = 0, rows = 0
+        var crownTighter = 0, alphaTighter = 0, rows = 0
         for index in 0..<60 {
             let scenario = try scenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
             let ibp = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .ibp)).first)
             let crown = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .crown)).first)
+            let alpha = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .alphaCrown, iterations: 10)).first)
             XCTAssertFalse(crown.isInfeasible)
             for point in samples(in: scenario.box, count: 200, &generator) {
                 try assertContains(ibp, scenario, point: point, message: "graph \(index) ibp")
                 try assertContains(crown, scenario, point: point, message: "graph \(index) crown")
+                try assertContains(alpha, scenario, point: point, message: "graph \(index) alpha-crown")
             }
             for row in crown.lower.indices {
                 XCTAssertGreaterThanOrEqual(crown.lower[row], ibp.lower[row], "CROWN is intersected with IBP")
+                XCTAssertGreaterThanOrEqual(alpha.lower[row], crown.lower[row], "α-CROWN keeps its best iterate, CROWN's slopes the first")
                 rows += 1
                 if crown.lower[row] > ibp.lower[row] + 1e-9 { crownTighter += 1 }
+                if alpha.lower[row] > crown.lower[row] + 1e-9 { alphaTighter += 1 }
             }
         }
-        // CROWN must actually do something on these graphs.
+        // CROWN and α must actually do something on these graphs.
         XCTAssertGreaterThan(crownTighter, rows / 4, "CROWN tighter than IBP on \(crownTighter) of \(rows) rows")
+        XCTAssertGreaterThan(alphaTighter, rows / 10, "α-CROWN tighter than CROWN on \(alphaTighter) of \(rows) rows")
     }
 
-    /// A child with ReLUs split holds on the points of its region (the box with the splits).
+    /// Subproblems with ReLUs split (three levels deep, β-CROWN or CROWN) hold on the points of
+    /// their region (the box with the splits).
     func testSplitSubproblemsHoldOnTheirRegion() throws {
         var generator = SeededGenerator(seed: 23)
-        var checked = 0
+        var checked = 0, withBeta = 0
         for index in 0..<60 {
+            let scenario = try scenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let options = BoundOptions(method: index % 2 == 0 ? .betaCrown : .crown, iterations: 10)
+            var node = Subproblem(box: scenario.box, layout: engine.layout)
+            var bounds = try XCTUnwrap(engine.bound([BoundTask(subproblem: node, objectives: scenario.objectives)], options: options).first)
+            for depth in 0..<3 {
+                guard let (layer, neuron) = bounds.layerBounds.firstUnstable else { break }
+                let phase: ReluPhase = Bool.random(using: &generator) ? .active : .inactive
+                let child = node.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: bounds)
+                let result = try XCTUnwrap(engine.bound([BoundTask(subproblem: child, objectives: scenario.objectives)], options: options).first)
+                if result.isInfeasible { break }
+                if result.relaxation?.beta.contains(where: { $0.contains { $0 > 0 } }) == true { withBeta += 1 }
+                for point in samples(in: scenario.box, count: 300, &generator) {
+                    let values = try scenario.network.evaluateAll(point)
+                    guard child.splitsHold(preActivations: preActivations(scenario.network, values)) else { continue }
+                    try assertContains(result, scenario, point: point, message: "graph \(index) depth \(depth) split \(phase)")
+                    checked += 1
+                }
+                (node, bounds) = (child, result)
+            }
+        }
+        XCTAssertGreaterThan(checked, 1000)
+        // β must be used, or this test says nothing about it.
+        XCTAssertGreaterThan(withBeta, 5)
+    }
+
+    /// Any α in [0, 1] and β >= 0 gives a sound bound on a split subproblem's region (set
+    /// directly through a branching trial's warm start, not found by the optimizer).
+    func testArbitrarySlopesAndMultipliersAreSound() throws {
+        var generator = SeededGenerator(seed: 29)
+        var checked = 0, higherThanCROWN = 0
+        for index in 0..<40 {
             let scenario = try scenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let root = Subproblem(box: scenario.box, layout: engine.layout)
             let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions()).first)
             guard let (layer, neuron) = parent.layerBounds.firstUnstable else { continue }
-            for phase in [ReluPhase.active, .inactive] {
-                let child = root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: parent)
-                let result = try XCTUnwrap(engine.bound([BoundTask(subproblem: child, objectives: scenario.objectives)], options: BoundOptions()).first)
-                if result.isInfeasible { continue }
-                for point in samples(in: scenario.box, count: 300, &generator) {
-                    let values = try scenario.network.evaluateAll(point)
-                    guard child.splitsHold(preActivations: preActivations(scenario.network, values)) else { continue }
-                    try assertContains(result, scenario, point: point, message: "graph \(index) split \(phase)")
-                    checked += 1
+            var child = root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: index % 2 == 0 ? .active : .inactive), parent: parent)
+            let count = engine.layout.reluCount, rows = scenario.objectives.rowCount
+            child.warmStart = OptimizedRelaxation(
+                alpha: (0..<rows).map { _ in (0..<count).map { _ in Double.random(in: 0...1, using: &generator) } },
+                beta: (0..<rows).map { _ in (0..<count).map { _ in Double.random(in: 0...3, using: &generator) } })
+            var trial = BoundOptions(method: .crown)
+            trial.objectiveLowerBoundsOnly = true
+            let result = try XCTUnwrap(engine.bound([BoundTask(subproblem: child, objectives: scenario.objectives)], options: trial).first)
+            let crown = try XCTUnwrap(engine.bound([BoundTask(subproblem: Subproblem(box: child.box, layout: engine.layout).splitting(
+                ReluSplit(layer: layer, neuron: neuron, phase: index % 2 == 0 ? .active : .inactive), parent: parent), objectives: scenario.objectives)],
+                options: BoundOptions()).first)
+            if result.isInfeasible { continue }
+            for row in result.lower.indices where result.lower[row] > crown.lower[row] + 1e-9 { higherThanCROWN += 1 }
+            for point in samples(in: scenario.box, count: 300, &generator) {
+                let values = try scenario.network.evaluateAll(point)
+                guard child.splitsHold(preActivations: preActivations(scenario.network, values)) else { continue }
+                let rowValues = scenario.objectives.values(at: values[scenario.network.output.valueIndex])
+                for (row, value) in rowValues.enumerated() {
+                    XCTAssertLessThanOrEqual(result.lower[row], value, "graph \(index) row \(row): a bound with random α and β above a sampled value")
                 }
+                checked += 1
             }
         }
         XCTAssertGreaterThan(checked, 1000)
+        // Random β sometimes beats CROWN: the multipliers reach the bound.
+        XCTAssertGreaterThan(higherThanCROWN, 0)
     }
 
     /// On a dense chain the graph engine computes CROWN as the chain engine does.

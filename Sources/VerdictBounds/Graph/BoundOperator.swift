@@ -54,6 +54,10 @@ public struct OperatorContext {
     /// `|W|·m` for a linear operator with weights, `m` the magnitude of its input: the factor
     /// that turns the rounding of products by `W` into an allowance.
     public var weightedMagnitude: [Double]?
+    /// Per row of the block: optimized lower slopes (α) of a ReLU's unstable neurons, and
+    /// multipliers (β >= 0) of its split constraints; nil for CROWN's slopes and no β.
+    public var alpha: [[Double]]? = nil
+    public var beta: [[Double]]? = nil
 }
 
 /// The lines that bound a piecewise-linear operator over one subproblem.

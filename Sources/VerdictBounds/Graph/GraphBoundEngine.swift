@@ -10,8 +10,9 @@ import VerdictCore
 /// tightened by a CROWN pass from that value (rows in parallel chunks), then its relaxation;
 /// at the end CROWN passes for the objective rows (`c` and `-c`). A child takes its parent's
 /// pre-activation bounds below its split's layer as they are and intersects the rest with
-/// them. α and β are not optimized yet: `alpha-crown` and `beta-crown` bound as CROWN does
-/// (sound, looser), and split constraints enter through the fixed ReLU phases.
+/// them. `alpha-crown` and `beta-crown` optimize α (and β) for the objective rows
+/// (``GraphRelaxationOptimizer``), warm-started from the parent; intermediate layers keep
+/// CROWN's slopes.
 public struct GraphBoundEngine: BoundEngine {
     public let graph: GraphBoundNetwork
     public let name: String
@@ -75,7 +76,7 @@ public struct GraphBoundEngine: BoundEngine {
             }
             state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! })
         }
-        return objectiveBounds(objectives, state: state, options: options, pass: pass, parallel: parallelRows)
+        return objectiveBounds(objectives, state: state, options: options, pass: pass, warmStart: subproblem.warmStart)
     }
 
     /// Bounds of ReLU layer `layer`'s input: the parent's where the child inherits them, else
@@ -132,7 +133,9 @@ public struct GraphBoundEngine: BoundEngine {
     /// CROWN bounds of the objective rows (lower from `c`, upper from `-c`), intersected with
     /// the interval ones, with the witness candidate and branching coefficients of the row
     /// closest to refuting the weakest disjunct.
-    private func objectiveBounds(_ objectives: Objectives, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool) -> SubproblemBounds {
+    private func objectiveBounds(
+        _ objectives: Objectives, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, warmStart: OptimizedRelaxation?
+    ) -> SubproblemBounds {
         let outputs = graph.outputValue, width = objectives.outputCount, count = objectives.rowCount
         let output = state.bounds[outputs.valueIndex]!
         var lower: [Double] = [], upper: [Double] = []
@@ -154,13 +157,35 @@ public struct GraphBoundEngine: BoundEngine {
         if options.method != .ibp && count > 0 {
             let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
             let crown = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: true)
-            for row in 0..<count { result.lower[row] = max(result.lower[row], crown.lower[row]) }
+            var best = crown
+            if (options.method == .alphaCrown || options.method == .betaCrown) && !options.objectiveLowerBoundsOnly && options.iterations > 0 {
+                let optimizer = GraphRelaxationOptimizer(network: graph, pass: pass, options: options)
+                let optimized = optimizer.optimize(block, constants: objectives.constants, from: outputs, state: state, initial: crown, warmStart: warmStart)
+                best = optimized.result
+                result.relaxation = OptimizedRelaxation(
+                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [])
+            } else if let warmStart, options.objectiveLowerBoundsOnly {
+                // A branching trial: one pass at the parent's α and β.
+                let layout = graph.layout
+                func perLayer(_ flat: [Double]) -> [[Double]] {
+                    var offset = 0
+                    return layout.reluWidths.map { width in defer { offset += width }; return Array(flat[offset..<(offset + width)]) }
+                }
+                if warmStart.alpha.count == count, warmStart.alpha.allSatisfy({ $0.count == layout.reluCount }) {
+                    let parameters = GraphBackwardPass.Parameters(
+                        alpha: warmStart.alpha.map(perLayer),
+                        beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil)
+                    let trial = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: false, parameters: parameters)
+                    for row in 0..<count where trial.lower[row] > best.lower[row] { best.lower[row] = trial.lower[row] }
+                }
+            }
+            for row in 0..<count { result.lower[row] = max(result.lower[row], best.lower[row]) }
             if !options.objectiveLowerBoundsOnly {
                 let negated = RowBlock(rows: count, width: width, values: objectives.coefficients.map { -$0 })
                 let upperPass = pass.run(from: outputs, rows: negated, constants: objectives.constants.map { -$0 }, state: state, keepReluCoefficients: false)
                 for row in 0..<count { result.upper[row] = min(result.upper[row], -upperPass.lower[row]) }
             }
-            if let weakest = (0..<count).min(by: { crown.lower[$0] < crown.lower[$1] }) { result.witnessCandidate = crown.corners[weakest] }
+            if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
             let refuted = objectives.refuted(byLowerBounds: result.lower)
             if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
                 result.branchingCoefficients = crown.reluCoefficients[row]

@@ -33,18 +33,28 @@ struct GraphState {
 struct GraphBackwardPass {
     let network: GraphBoundNetwork
 
+    /// Per row, per ReLU layer: α (lower slopes) and β (split multipliers).
+    struct Parameters {
+        var alpha: [[[Double]]]
+        var beta: [[[Double]]]?
+    }
+
     struct Result {
         var lower: [Double]
         /// Per row, the box corner minimizing its linear bound.
         var corners: [[Double]]
         /// Per row and ReLU layer, the coefficients over the layer's activations (when kept).
         var reluCoefficients: [[[Double]]]
+        /// The rows reaching each piecewise-linear node's output (when kept), by node.
+        var relaxedRows: [Int: RowBlock] = [:]
         /// Per row, the coefficients over the inputs.
         var inputCoefficients: [[Double]]
     }
 
     /// Lower bounds of `rows · value + constants` over the subproblem of `state`.
-    func run(from value: ValueID, rows: RowBlock, constants initial: [Double], state: GraphState, keepReluCoefficients: Bool) -> Result {
+    func run(
+        from value: ValueID, rows: RowBlock, constants initial: [Double], state: GraphState, keepReluCoefficients: Bool, parameters: Parameters? = nil
+    ) -> Result {
         let count = rows.rows
         var constants = initial
         var constantMagnitude = initial.map(\.magnitude)
@@ -54,15 +64,22 @@ struct GraphBackwardPass {
         if keepReluCoefficients {
             kept = (0..<count).map { _ in network.layout.reluWidths.map { [Double](repeating: 0, count: $0) } }
         }
+        var relaxedRows: [Int: RowBlock] = [:]
         var pending: [Int: RowBlock] = [value.valueIndex: rows]
         let unit = Rounding.double.unitRoundoff
         if let top = network.producer(value) {
             for node in stride(from: top, through: 0, by: -1) {
                 guard let block = pending.removeValue(forKey: node + 1) else { continue }
-                if keepReluCoefficients, let layer = network.reluLayerOfNode[node] {
-                    for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
+                var context = state.context(node, in: network)
+                if keepReluCoefficients && state.relaxations[node] != nil { relaxedRows[node] = block }
+                if let layer = network.reluLayerOfNode[node] {
+                    if keepReluCoefficients {
+                        for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
+                    }
+                    context.alpha = parameters?.alpha.map { $0[layer] }
+                    context.beta = parameters?.beta?.map { $0[layer] }
                 }
-                let step = network.operators[node].backward(block, context: state.context(node, in: network))
+                let step = network.operators[node].backward(block, context: context)
                 steps += 1
                 for r in 0..<count {
                     constants[r] += step.constants[r]
@@ -94,7 +111,7 @@ struct GraphBackwardPass {
         let input = pending[0] ?? RowBlock(rows: count, width: inputs)
         let box = state.bounds[0]!
         let constantGamma = Rounding.double.gamma(steps + 2), concreteGamma = Rounding.double.gamma(inputs + 2)
-        var result = Result(lower: [], corners: [], reluCoefficients: kept, inputCoefficients: [])
+        var result = Result(lower: [], corners: [], reluCoefficients: kept, relaxedRows: relaxedRows, inputCoefficients: [])
         for r in 0..<count {
             var corner = [Double](repeating: 0, count: inputs)
             var sum = 0.0, magnitude = 0.0

@@ -35,20 +35,27 @@ struct ReLUOperator: BoundOperator {
             for r in 0..<rows.rows {
                 var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
                 let base = r * width
+                let alpha = context.alpha?[r], beta = context.beta?[r]
                 for j in 0..<width {
                     let a = out[base + j]
-                    if a == 0 { continue }
-                    let b: Double
-                    if a >= 0 {
-                        b = a * relaxation.lowerSlope[j]
-                    } else {
+                    var b = 0.0
+                    if a > 0 {
+                        b = a * (relaxation.isUnstable[j] ? alpha?[j] ?? relaxation.lowerSlope[j] : relaxation.lowerSlope[j])
+                    } else if a < 0 {
                         b = a * relaxation.upperSlope[j]
                         let term = a * relaxation.upperIntercept[j]
                         intercept += term
                         interceptMagnitude += term.magnitude
                     }
-                    // The product's rounding, times |z| <= m.
-                    error += 2 * unit * b.magnitude * relaxation.preActivationMagnitude[j]
+                    // β-CROWN: the split constraint sign·z >= 0 times β >= 0, subtracted.
+                    var betaTerm = 0.0
+                    if let beta, relaxation.splitSign[j] != 0, beta[j] != 0 {
+                        betaTerm = beta[j] * relaxation.splitSign[j]
+                        b -= betaTerm
+                    }
+                    if b == 0 && a == 0 { continue }
+                    // The product's and the subtraction's rounding, times |z| <= m.
+                    error += 2 * unit * (b.magnitude + betaTerm.magnitude) * relaxation.preActivationMagnitude[j]
                     out[base + j] = b
                 }
                 step.constants[r] = intercept
