@@ -6,9 +6,9 @@ Prints one line per instance (answer, expected, seconds, subproblems, Z3 leaves)
 correct, wrong, unanswered (unknown or timed-out) and the total time. A wrong answer (sat where
 unsat is known or the other way round) is a release-blocking bug: the script exits 1.
 
-    benchmarks/verify-suite.py FOLDER [--timeout SECONDS] [--match TEXT] [--limit N] [-- VERIFY-FLAGS...]
+    benchmarks/verify-suite.py FOLDER [--timeout SECONDS | --timeout-cap SECONDS] [--match TEXT] [--limit N] [-- VERIFY-FLAGS...]
 
---timeout overrides the CSV's per-instance timeouts; --match keeps instances whose network or
+--timeout overrides the CSV's per-instance timeouts, --timeout-cap caps them; --match keeps instances whose network or
 property name contains TEXT; flags after `--` go to `verdict verify` (for example
 `-- --split relu --branching fsb`).
 """
@@ -31,11 +31,13 @@ def main():
     if "--" in arguments:
         extra = arguments[arguments.index("--") + 1:]
         arguments = arguments[:arguments.index("--")]
-    timeout, match, limit, folder = None, None, None, None
+    timeout, cap, match, limit, folder = None, None, None, None, None
     while arguments:
         flag = arguments.pop(0)
         if flag == "--timeout":
             timeout = float(arguments.pop(0))
+        elif flag == "--timeout-cap":
+            cap = float(arguments.pop(0))
         elif flag == "--match":
             match = arguments.pop(0)
         elif flag == "--limit":
@@ -53,7 +55,7 @@ def main():
     total = 0.0
     rows = [r for r in instances(folder) if match is None or match in r[0] or match in r[1]]
     for onnx, vnnlib, csv_timeout, expected in rows[:limit]:
-        limit_seconds = timeout if timeout is not None else csv_timeout
+        limit_seconds = timeout if timeout is not None else csv_timeout if cap is None else min(csv_timeout, cap)
         command = [VERDICT, "verify", os.path.join(folder, vnnlib), "--network", os.path.join(folder, onnx),
                    "--timeout", str(limit_seconds), "--json"] + extra
         start = time.time()
