@@ -1,13 +1,15 @@
 // swift-tools-version:6.0
 // Verdict: a complete verifier for ReLU neural networks.
 //
-// Targets follow the layers of the design; each layer imports only the ones below it:
-//   VerdictCore (network IR, exact evaluation, properties, witness checking)
-//   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing)
-//   ← VerdictBounds (bound engines, CPU reference) ← VerdictOpenCL (OpenCL runtime and engine)
-//   ← VerdictZ3 (solver binding, exact network encoding)
-//   ← VerdictSearch (attacks, branch and bound, Z3 leaves)
-//   ← VerdictCommands (the `verdict` command tree) ← verdict (the executable)
+// Targets follow the layers of the design; each layer imports only the ones before it:
+//   VerdictCore (network IR with one file per operator, exact evaluation, properties, witnesses)
+//   ← VerdictONNX (ONNX import), VerdictVNNLIB (VNN-LIB parsing and writing),
+//     VerdictBounds (the bound engines' interface, the dense chain engine and the graph
+//     engine on the CPU, one bound rule per operator)
+//   ← VerdictOpenCL (OpenCL runtime and the OpenCL engine; Bounds),
+//     VerdictZ3 (solver binding, exact encoding of the core network; Bounds for phases and bounds)
+//   ← VerdictSearch (attacks, branch and bound, Z3 leaves; Bounds and Z3, never OpenCL)
+//   ← VerdictCommands (the `verdict` command tree; picks the engine) ← verdict (the executable)
 import PackageDescription
 
 let package = Package(

@@ -19,6 +19,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(object["parameters"] as? Int, 64 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10)
     }
 
+    /// A residual network shows as a graph (a node reading two values); asking the OpenCL
+    /// engine, which bounds only chains of dense layers, for it is a clear error.
+    func testGraphNetworksShowAsGraphsAndRefuseTheOpenCLEngine() throws {
+        let folder = try TestPaths.sharedFolder("../vnncomp2022/sri_resnet_a")
+        let network = folder.appendingPathComponent("onnx/resnet_3b2_bn_mixup_adv_4.0_bs128_lr-1.onnx").path
+        let info = try run(["info", network])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("layers (a graph)"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("Add of two [1, 32, 8, 8]"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("node 2, node 5"), info.stdout)
+        let property = folder.appendingPathComponent("vnnlib/cifar10_spec_idx_1551_eps_0.00198.vnnlib").path
+        let refused = try run(["bounds", property, "--network", network, "--device", "opencl"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("does not bound graphs of operators yet"), refused.stderr)
+    }
+
     func testEvalPredictsTheLabelOfEachExampleInput() throws {
         // The properties name the label of each input; the network classifies them correctly.
         for index in 0..<3 {
