@@ -62,6 +62,8 @@ public struct ConvLayer: Layer {
     /// The convolution of `input` with other weights of this layer's shape (for example
     /// `|W|`, for rounding allowances); `bias` nil adds none. Loops run kernel tap by kernel
     /// tap over whole output rows, so the innermost loop is a strided `axpy`.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public func apply<T: BinaryFloatingPoint>(_ input: [T], weights: [T], bias: [T]?) -> [T] {
         let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane
         var output = [T](repeating: 0, count: outputCount)

@@ -83,6 +83,8 @@ public struct WindowGeometry: Hashable, Sendable {
 
     /// `output[op] += kernel[tap] · input[ip]` over every (output, tap) pair of one channel
     /// plane: the convolution of one input plane into one output plane.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     @inline(__always) public func accumulate<T: BinaryFloatingPoint>(kernel: UnsafePointer<T>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
         for kh in 0..<self.kernel[0] {
             for kw in 0..<self.kernel[1] {
