@@ -152,21 +152,27 @@ struct BackwardPass {
         corners.reserveCapacity(rowCount)
         for row in 0..<rowCount {
             let box = states[rows.owner[row]].box
-            var corner = [Double](repeating: 0, count: inputWidth)
-            var sum = 0.0, magnitude = 0.0
-            for j in 0..<inputWidth {
-                let coefficient = next[row * inputWidth + j]
-                let value = coefficient >= 0 ? box.lower[j] : box.upper[j]
-                corner[j] = coefficient == 0 ? box.lower[j] / 2 + box.upper[j] / 2 : value
-                let term = coefficient * value
-                sum += term
-                magnitude += term.magnitude
-            }
+            let (sum, magnitude, corner) = Self.minimizingCorner(next[(row * inputWidth)..<((row + 1) * inputWidth)], lower: box.lower, upper: box.upper)
             let total = constants[row] + sum
             let error = errors[row] + concreteGamma * (magnitude + constants[row].magnitude) + constantError[row]
             lower[row] = allowance.lowered(total, by: error)
             corners.append(corner)
         }
         return (lower, corners)
+    }
+
+    /// `min over the box of c·x`, computed at the minimizing corner (the box's center where a
+    /// coefficient is zero): the sum, `Σ|c_j·x_j|` for its rounding allowance, and the corner.
+    static func minimizingCorner(_ coefficients: ArraySlice<Double>, lower: [Double], upper: [Double]) -> (sum: Double, magnitude: Double, corner: [Double]) {
+        var corner = [Double](repeating: 0, count: lower.count)
+        var sum = 0.0, magnitude = 0.0
+        for (j, coefficient) in zip(lower.indices, coefficients) {
+            let value = coefficient >= 0 ? lower[j] : upper[j]
+            corner[j] = coefficient == 0 ? lower[j] / 2 + upper[j] / 2 : value
+            let term = coefficient * value
+            sum += term
+            magnitude += term.magnitude
+        }
+        return (sum, magnitude, corner)
     }
 }

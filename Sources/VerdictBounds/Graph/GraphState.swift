@@ -113,16 +113,7 @@ struct GraphBackwardPass {
         let constantGamma = Rounding.double.gamma(steps + 2), concreteGamma = Rounding.double.gamma(inputs + 2)
         var result = Result(lower: [], corners: [], reluCoefficients: kept, relaxedRows: relaxedRows, inputCoefficients: [])
         for r in 0..<count {
-            var corner = [Double](repeating: 0, count: inputs)
-            var sum = 0.0, magnitude = 0.0
-            for j in 0..<inputs {
-                let c = input.values[r * inputs + j]
-                let x = c >= 0 ? box.lower[j] : box.upper[j]
-                corner[j] = c == 0 ? box.lower[j] / 2 + box.upper[j] / 2 : x
-                let term = c * x
-                sum += term
-                magnitude += term.magnitude
-            }
+            let (sum, magnitude, corner) = BackwardPass.minimizingCorner(input.values[(r * inputs)..<((r + 1) * inputs)], lower: box.lower, upper: box.upper)
             let total = constants[r] + sum
             let error = errors[r] + concreteGamma * (magnitude + constants[r].magnitude) + constantGamma * constantMagnitude[r]
             result.lower.append(Rounding.double.lowered(total, by: error))

@@ -205,23 +205,27 @@ extension GraphImporter {
         let rank = shape.count
         var strides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-        let outputShape = permutation.map { shape[$0] }
-        let count = shape.reduce(1, *)
-        var sources = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: rank)
-        for flat in 0..<count {
-            var source = 0
-            for axis in 0..<rank { source += index[axis] * strides[permutation[axis]] }
-            sources[flat] = source
-            var axis = rank - 1
+        return multiIndices(permutation.map { shape[$0] }).map { index in
+            (0..<rank).reduce(0) { $0 + index[$1] * strides[permutation[$1]] }
+        }
+    }
+
+    /// Every multi-index of a tensor of `shape`, in row-major order.
+    static func multiIndices(_ shape: [Int]) -> [[Int]] {
+        var result: [[Int]] = []
+        result.reserveCapacity(shape.reduce(1, *))
+        var index = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<shape.reduce(1, *) {
+            result.append(index)
+            var axis = shape.count - 1
             while axis >= 0 {
                 index[axis] += 1
-                if index[axis] < outputShape[axis] { break }
+                if index[axis] < shape[axis] { break }
                 index[axis] = 0
                 axis -= 1
             }
         }
-        return sources
+        return result
     }
 
     static func transposed(_ tensor: ConstantTensor, permutation: [Int]) -> ConstantTensor {

@@ -151,24 +151,14 @@ extension GraphImporter {
         let rank = shape.count
         var strides = [Int](repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-        var sources = [Int](repeating: -1, count: output.reduce(1, *))
-        var index = [Int](repeating: 0, count: rank)
-        for flat in sources.indices {
+        return multiIndices(output).map { index in
             var source = 0
             for axis in 0..<rank {
                 let at = index[axis] - begin[axis]
-                if at < 0 || at >= shape[axis] { source = -1; break }
+                if at < 0 || at >= shape[axis] { return -1 }
                 source += at * strides[axis]
             }
-            sources[flat] = source
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < output[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            return source
         }
-        return sources
     }
 }

@@ -81,41 +81,43 @@ public struct WindowGeometry: Hashable, Sendable {
         }
     }
 
+    /// Calls `body(tap, columns, step, outputRow, inputRow)` for every kernel tap and output
+    /// row it reads inside the input: output `outputRow + ow` reads input `inputRow + ow·step`
+    /// for each `ow` in `columns`. The convolution loops of both directions run over this.
+    @inline(__always) func forEachTapRow(_ body: (Int, Range<Int>, Int, Int, Int) -> Void) {
+        for kh in 0..<kernel[0] {
+            for kw in 0..<kernel[1] {
+                let columns = columnRange(kw), offset = columnOffset(kw)
+                if columns.isEmpty { continue }
+                for oh in 0..<outputHeight {
+                    guard let ih = inputRow(oh, kh) else { continue }
+                    body(kh * kernel[1] + kw, columns, stride[1], oh * outputWidth, ih * width + offset)
+                }
+            }
+        }
+    }
+
     /// `output[op] += kernel[tap] · input[ip]` over every (output, tap) pair of one channel
     /// plane: the convolution of one input plane into one output plane.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     @inline(__always) public func accumulate<T: BinaryFloatingPoint>(kernel: UnsafePointer<T>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
-        for kh in 0..<self.kernel[0] {
-            for kw in 0..<self.kernel[1] {
-                let w = kernel[kh * self.kernel[1] + kw]
-                if w == 0 { continue }
-                let columns = columnRange(kw), offset = columnOffset(kw), step = stride[1]
-                if columns.isEmpty { continue }
-                for oh in 0..<outputHeight {
-                    guard let ih = inputRow(oh, kh) else { continue }
-                    let out = output + oh * outputWidth, row = input + ih * width + offset
-                    for ow in columns { out[ow] += w * row[ow * step] }
-                }
-            }
+        forEachTapRow { tap, columns, step, outputRow, inputRow in
+            let w = kernel[tap]
+            if w == 0 { return }
+            let out = output + outputRow, row = input + inputRow
+            for ow in columns { out[ow] += w * row[ow * step] }
         }
     }
 
     /// The transpose of ``accumulate(kernel:input:output:)``: `input[ip] += kernel[tap] ·
     /// coefficients[op]`.
     @inline(__always) public func scatter(kernel: UnsafePointer<Double>, coefficients: UnsafePointer<Double>, into input: UnsafeMutablePointer<Double>) {
-        for kh in 0..<self.kernel[0] {
-            for kw in 0..<self.kernel[1] {
-                let w = kernel[kh * self.kernel[1] + kw]
-                if w == 0 { continue }
-                let columns = columnRange(kw), offset = columnOffset(kw), step = stride[1]
-                if columns.isEmpty { continue }
-                for oh in 0..<outputHeight {
-                    guard let ih = inputRow(oh, kh) else { continue }
-                    let c = coefficients + oh * outputWidth, row = input + ih * width + offset
-                    for ow in columns { row[ow * step] += w * c[ow] }
-                }
-            }
+        forEachTapRow { tap, columns, step, outputRow, inputRow in
+            let w = kernel[tap]
+            if w == 0 { return }
+            let c = coefficients + outputRow, row = input + inputRow
+            for ow in columns { row[ow * step] += w * c[ow] }
         }
     }
 }
