@@ -115,6 +115,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "PGD steps per restart.")
     var attackSteps = 100
 
+    @Option(help: "The share of the time left (with --timeout) the first attack may spend, above 0 and at most 1.")
+    var attackTimeShare = 0.2
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -131,6 +134,7 @@ struct VerifyCommand: ParsableCommand {
         guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
         guard z3Workers >= 1 else { throw ValidationError("--z3-workers must be at least 1") }
         guard attackSamples >= 0, attackRestarts >= 0, attackSteps >= 0 else { throw ValidationError("attack counts must be at least 0") }
+        guard attackTimeShare > 0, attackTimeShare <= 1 else { throw ValidationError("--attack-time-share must be above 0 and at most 1") }
         if let resultFile {
             let folder = URL(fileURLWithPath: resultFile).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
@@ -169,6 +173,7 @@ struct VerifyCommand: ParsableCommand {
         options.attackSamples = attackSamples
         options.attackRestarts = attackRestarts
         options.attackSteps = attackSteps
+        options.attackTimeShare = attackTimeShare
         options.deadline = deadline
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits

@@ -93,6 +93,10 @@ public struct VerificationOptions: Sendable {
     public var attackSamples = 2048
     public var attackRestarts = 20
     public var attackSteps = 100
+    /// The first attack's share of the time left (with a deadline). Without one, the attack on
+    /// the 11,364-ReLU residual network of `sri_resnet_a` took the whole 30 s limit of 10 of
+    /// 13 instances (its sat witnesses come within 16 s), leaving no time to bound.
+    public var attackTimeShare = 0.2
     /// FSB: how many BaBSR-best candidates are tried.
     public var fsbCandidates = 4
     /// `--split auto` chooses input splitting up to this many inputs.

@@ -131,7 +131,7 @@ public struct Verifier {
         var generator = SeededGenerator(seed: options.seed)
         let attack = GradientAttack(
             gradient: gradient, confirmation: confirmation, samples: options.attackSamples,
-            restarts: options.attackRestarts, steps: options.attackSteps, deadline: options.deadline)
+            restarts: options.attackRestarts, steps: options.attackSteps, deadline: options.deadline.share(options.attackTimeShare))
         for caseIndex in property.cases.indices {
             if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }
         }

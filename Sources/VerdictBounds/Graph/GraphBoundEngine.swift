@@ -100,6 +100,9 @@ public struct GraphBoundEngine: BoundEngine {
         let rows = targets.flatMap { [($0, 1.0), ($0, -1.0)] }
         let width = bounds.lower.count
         let lower = chunkedPass(rows.count, parallel: parallel) { range in
+            // Past the deadline the remaining chunks bound nothing (a sound -∞); the caller
+            // stops at the next node.
+            if options.isStopped { return Array(repeating: -.infinity, count: range.count) }
             var block = RowBlock(rows: range.count, width: width)
             for (offset, row) in range.enumerated() { block.values[offset * block.width + rows[row].0] = rows[row].1 }
             return pass.run(from: value, rows: block, constants: Array(repeating: 0, count: range.count), state: state, keepReluCoefficients: false).lower
