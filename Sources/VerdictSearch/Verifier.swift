@@ -99,8 +99,8 @@ public struct Verifier {
     /// Interval bounds of every ReLU layer's input over the case's box; nil where the network
     /// has no interval rule.
     private func intervalBounds(_ item: Property.Case) -> LayerBounds? {
-        guard let graph = try? GraphBoundNetwork(network) else { return nil }
-        let engine = GraphBoundEngine(graph: graph)
+        // The graph engine the witness confirmation already holds.
+        guard let engine = confirmation.intervals else { return nil }
         let task = BoundTask(subproblem: Subproblem(box: item.box, layout: engine.layout), objectives: Objectives(region: item.unsafe, outputCount: network.outputCount))
         return try? engine.bound([task], options: BoundOptions(method: .ibp, parallel: false)).first?.layerBounds
     }

@@ -73,8 +73,9 @@ public protocol OperatorRelaxation: Sendable {}
 /// protocol, and one line in ``BoundOperators/all``.
 public protocol BoundOperator: Sendable {
     var layer: any Layer { get }
-    /// Sound bounds of the output from bounds of the inputs.
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds
+    /// Sound bounds of the output from bounds of the inputs; `weightedMagnitude` is this
+    /// operator's ``weightedMagnitude(_:)`` of the same inputs where the caller has it.
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds
     /// `|W|·m` for the input magnitudes `m` (rounded up), where the backward step needs it.
     func weightedMagnitude(_ inputs: [ValueBounds]) -> [Double]?
     /// The relaxation over input bounds (`phases` for split ReLUs); nil for linear operators.

@@ -74,7 +74,8 @@ public struct GraphBoundEngine: BoundEngine {
             case .linear:
                 state.weightedMagnitudes[index] = rule.weightedMagnitude(inputs)
             }
-            state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! })
+            // A linear node's inputs are as its magnitude factors saw them: they are reused.
+            state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! }, weightedMagnitude: state.weightedMagnitudes[index])
         }
         return objectiveBounds(objectives, state: state, options: options, pass: pass, warmStart: subproblem.warmStart)
     }

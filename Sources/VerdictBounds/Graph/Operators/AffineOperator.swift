@@ -13,9 +13,9 @@ struct AffineOperator: BoundOperator {
 
     var layer: any Layer { affine }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0], n = affine.inputCount, weights = affine.weights.values
-        let magnitudes = weightedMagnitude(inputs)!
+        let magnitudes = weightedMagnitude ?? self.weightedMagnitude(inputs)!
         let gamma = Rounding.double.gamma(n + 1)
         var result = ValueBounds(lower: affine.bias, upper: affine.bias)
         for o in 0..<affine.outputCount {

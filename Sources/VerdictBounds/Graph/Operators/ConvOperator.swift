@@ -18,11 +18,11 @@ struct ConvOperator: BoundOperator {
 
     var layer: any Layer { conv }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0]
         let low = zip(conv.apply(x.lower, weights: positiveWeights, bias: conv.bias), conv.apply(x.upper, weights: negativeWeights, bias: nil)).map(+)
         let high = zip(conv.apply(x.upper, weights: positiveWeights, bias: conv.bias), conv.apply(x.lower, weights: negativeWeights, bias: nil)).map(+)
-        let magnitudes = weightedMagnitude(inputs)!
+        let magnitudes = weightedMagnitude ?? self.weightedMagnitude(inputs)!
         // Each output sums fanIn products, the bias and the two partial sums.
         let gamma = Rounding.double.gamma(conv.fanIn + 3)
         var result = ValueBounds(lower: low, upper: high)

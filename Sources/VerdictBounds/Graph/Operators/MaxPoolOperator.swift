@@ -28,7 +28,7 @@ struct MaxPoolOperator: BoundOperator {
         var upperBound: [Double]
     }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0]
         return ValueBounds(
             lower: windows.map { $0.map { x.lower[$0] }.max() ?? -.infinity },

@@ -15,7 +15,7 @@ struct ReLUOperator: BoundOperator {
         var bounds: ValueBounds
     }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         ValueBounds(lower: inputs[0].lower.map { max(0, $0) }, upper: inputs[0].upper.map { max(0, $0) })
     }
 

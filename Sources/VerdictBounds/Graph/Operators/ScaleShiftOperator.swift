@@ -8,7 +8,7 @@ struct ScaleShiftOperator: BoundOperator {
 
     var layer: any Layer { scaleShift }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0], gamma = Rounding.double.gamma(2)
         var result = x
         for j in x.lower.indices {

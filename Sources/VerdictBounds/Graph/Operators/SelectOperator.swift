@@ -24,7 +24,7 @@ struct SelectOperator: BoundOperator {
 
     var layer: any Layer { select }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         var result = ValueBounds(lower: select.fill, upper: select.fill)
         for (o, origin) in origin.enumerated() {
             guard let origin else { continue }

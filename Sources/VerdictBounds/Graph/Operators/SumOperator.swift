@@ -9,7 +9,7 @@ struct SumOperator: BoundOperator {
 
     var layer: any Layer { sum }
 
-    func interval(_ inputs: [ValueBounds]) -> ValueBounds {
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let a = inputs[0], b = inputs[1], sign = sum.secondSign
         var result = a
         let unit = Rounding.double.unitRoundoff
