@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
@@ -10,10 +11,6 @@ import VerdictVNNLIB
 #if canImport(Glibc)
 import Glibc
 #endif
-
-extension SplitMode: ExpressibleByArgument {}
-extension BranchingHeuristic: ExpressibleByArgument {}
-extension ChildIntermediateBounds: ExpressibleByArgument {}
 
 /// Which solver answers `verify`.
 enum VerifyEngine: String, ExpressibleByArgument, CaseIterable {
@@ -53,88 +50,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "bab (attacks, branch and bound, Z3 leaves) or z3 (the whole network in Z3; small networks).")
     var engine: VerifyEngine = .bab
 
-    @Option(help: "What branch and bound splits: relu, input (bisect the box) or auto (input for at most 10 inputs).")
-    var split: SplitMode = .auto
-
-    @Option(help: "How the ReLU to split is chosen: babsr, fsb, widest or random.")
-    var branching: BranchingHeuristic = .babsr
-
-    @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
-    var fsbCandidates = 4
-
-    @Option(help: "Subproblems split per step; their children are bounded together.")
-    var batch = 64
-
-    @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown (default: beta-crown when splitting ReLUs, alpha-crown when splitting inputs).")
-    var method: BoundMethod?
-
-    @Option(help: "α/β gradient steps per bound computation (default: 20 when splitting ReLUs, 10 when splitting inputs).")
-    var iterations: Int?
-
-    @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
-    var intermediateIterations = 20
-
-    @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
-    var childIntermediate: ChildIntermediateBounds = .recompute
-
-    @Option(help: "ReLU splitting: tighten the bounds of ReLU layers 1 to N before the search, each unstable neuron's bound by a branch and bound of its own (0: off).")
-    var refineLayers = 0
-
-    @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens, at most.")
-    var refineSplits = 8
-
-    @Option(help: "The share of the time left (with --timeout) that --refine-layers may spend, between 0 and 1.")
-    var refineTimeShare = 0.25
+    @OptionGroup(title: "Search") var search: SearchFlags
 
     @OptionGroup var devices: DeviceOptions
-
-    @Option(help: "Stop with unknown when more subproblems than this are open.")
-    var maxSubproblems = 500_000
-
-    @Option(help: "Send a subproblem with at most K unstable ReLUs to Z3 (negative: no Z3 leaves).")
-    var z3LeafUnstable = 10
-
-    @Option(help: "Send a subproblem split more than D times to Z3.")
-    var z3LeafDepth = 60
-
-    @Option(help: "Seconds Z3 may spend on one leaf before the leaf is split further.")
-    var z3LeafTimeout = 10.0
-
-    @Option(help: "Threads solving Z3 leaves beside the bound computation.")
-    var z3Workers = 1
-
-    @Option(help: "Seed of sampling, attack restarts and random branching.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Random samples before PGD (0 with --attack-restarts 0 skips the attack).")
-    var attackSamples = 2048
-
-    @Option(help: "PGD restarts.")
-    var attackRestarts = 20
-
-    @Option(help: "PGD steps per restart.")
-    var attackSteps = 100
-
-    @Option(help: "The share of the time left (with --timeout) the first attack may spend, above 0 and at most 1.")
-    var attackTimeShare = 0.2
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
-        guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
-        guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
-        guard refineTimeShare > 0, refineTimeShare <= 1 else { throw ValidationError("--refine-time-share must be above 0 and at most 1") }
-        if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
-        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
-        guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
-        guard z3LeafDepth >= 0 else { throw ValidationError("--z3-leaf-depth must be at least 0") }
-        guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
-        guard z3Workers >= 1 else { throw ValidationError("--z3-workers must be at least 1") }
-        guard attackSamples >= 0, attackRestarts >= 0, attackSteps >= 0 else { throw ValidationError("attack counts must be at least 0") }
-        guard attackTimeShare > 0, attackTimeShare <= 1 else { throw ValidationError("--attack-time-share must be above 0 and at most 1") }
         if let resultFile {
             let folder = URL(fileURLWithPath: resultFile).deletingLastPathComponent().path
             var isFolder: ObjCBool = false
@@ -146,8 +69,19 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let start = ContinuousClock.now
-        let deadline = Deadline(seconds: timeout, from: start)
         let logger = global.logger("verdict.verify")
+        let (model, parsed) = try loadInputs()
+        let options = verificationOptions(deadline: Deadline(seconds: timeout, from: start), logger: logger)
+        let verifier = try Verifier(network: model, property: parsed, options: options)
+        let (result, engineName) = try answer(verifier, model: model, options: options, logger: logger)
+        let elapsed = milliseconds(since: start) / 1000
+        if let resultFile { try writeResultFile(result, to: resultFile) }
+        printAnswer(result)
+        try printSummary(result, engineName: engineName, seconds: elapsed)
+    }
+
+    /// The network and the property, checked against each other.
+    private func loadInputs() throws -> (Network, Property) {
         let path = network.firstIndex(of: "=").map { String(network[network.index(after: $0)...]) } ?? network
         let model = try ONNXImporter.load(path: path).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
@@ -155,70 +89,57 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError(
                 "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(path) has \(model.inputCount) and \(model.outputCount)")
         }
-        var options = VerificationOptions()
-        options.splitMode = split
-        options.branching = branching
-        options.fsbCandidates = fsbCandidates
-        options.batchSize = batch
-        options.method = method
-        options.iterations = iterations
-        options.rootIntermediateIterations = intermediateIterations
-        options.childIntermediateBounds = childIntermediate
-        options.maxSubproblems = maxSubproblems
-        options.z3LeafUnstable = z3LeafUnstable
-        options.z3LeafDepth = z3LeafDepth
-        options.z3LeafTimeout = z3LeafTimeout
-        options.z3Workers = z3Workers
-        options.seed = seed
-        options.attackSamples = attackSamples
-        options.attackRestarts = attackRestarts
-        options.attackSteps = attackSteps
-        options.attackTimeShare = attackTimeShare
+        return (model, parsed)
+    }
+
+    /// The search flags' options, with the deadline and (with `-v`) progress logged.
+    private func verificationOptions(deadline: Deadline, logger: Logger) -> VerificationOptions {
+        var options = search.options
         options.deadline = deadline
-        options.refineLayers = refineLayers
-        options.refineSplits = refineSplits
-        options.refineTimeShare = refineTimeShare
-        if global.verbose {
-            let progressLogger = logger
-            options.progress = { progress in
-                let weakest = progress.weakestBound.map { String(format: "%.4g", $0) } ?? "none"
-                progressLogger.debug(
-                    "\(String(format: "%.1f", progress.seconds)) s: \(progress.subproblems) subproblems bounded, \(progress.open) open, weakest bound \(weakest)")
-            }
+        guard global.verbose else { return options }
+        options.progress = { progress in
+            let weakest = progress.weakestBound.map { String(format: "%.4g", $0) } ?? "none"
+            logger.debug(
+                "\(String(format: "%.1f", progress.seconds)) s: \(progress.subproblems) subproblems bounded, \(progress.open) open, weakest bound \(weakest)")
         }
-        let verifier = try Verifier(network: model, property: parsed, options: options)
-        let result: VerificationResult
-        var engineName = "z3"
-        switch engine {
-        case .z3:
-            result = verifier.verifyWithZ3()
-        case .bab:
-            // ReLU splitting bounds many small children: float's throughput (1.3-1.5x on
-            // MNIST-FC) outweighs its slightly looser bounds there; input splitting's narrow
-            // boxes lose more to float's rounding allowance (up to 20 % on ACAS Xu), so it
-            // keeps double.
-            let split = options.resolvedSplitMode(inputCount: model.inputCount)
-            let boundEngine = try devices.engine(for: model, automatic: split == .relu ? .float : .auto)
-            engineName = boundEngine.name
-            logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
-            result = verifier.verify(engine: boundEngine)
-            let statistics = result.statistics
-            if !statistics.rootUnstableBeforeRefinement.isEmpty {
-                logger.debug("""
-                    root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
-                    (\(String(format: "%.2f", statistics.refinementSeconds)) s)
-                    """)
-            } else if !statistics.rootUnstableByLayer.isEmpty {
-                logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
-            }
-        }
-        let elapsed = milliseconds(since: start) / 1000
-        if let resultFile { try writeResultFile(result, to: resultFile) }
+        return options
+    }
+
+    /// The answer from the chosen solver, and the name of the engine that found it.
+    private func answer(_ verifier: Verifier, model: Network, options: VerificationOptions, logger: Logger) throws -> (VerificationResult, String) {
+        guard engine == .bab else { return (verifier.verifyWithZ3(), "z3") }
+        let split = options.resolvedSplitMode(inputCount: model.inputCount)
+        let boundEngine = try devices.engine(for: model, automatic: options.automaticPrecision(inputCount: model.inputCount))
+        logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
+        let result = verifier.verify(engine: boundEngine)
         let statistics = result.statistics
+        if !statistics.rootUnstableBeforeRefinement.isEmpty {
+            logger.debug("""
+                root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
+                (\(String(format: "%.2f", statistics.refinementSeconds)) s)
+                """)
+        } else if !statistics.rootUnstableByLayer.isEmpty {
+            logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
+        }
+        return (result, boundEngine.name)
+    }
+
+    /// The answer on stdout: a line and the witness, or one JSON object.
+    private func printAnswer(_ result: VerificationResult) {
         // `+ 0` turns -0.0 into 0.0 for printing.
         let inputs = result.witness?.input.map { $0 + 0 } ?? [], outputs = result.witness?.outputs.map { $0 + 0 } ?? []
-        let witness: Any = result.witness == nil ? NSNull() : ["inputs": inputs, "outputs": outputs]
+        guard !json else { return }
+        print(result.answer.rawValue)
+        for (index, value) in inputs.enumerated() { print("X_\(index) = \(value)") }
+        for (index, value) in outputs.enumerated() { print("Y_\(index) = \(value)") }
+    }
+
+    /// The statistics: the JSON object on stdout with `--json`, and a summary on stderr.
+    private func printSummary(_ result: VerificationResult, engineName: String, seconds elapsed: Double) throws {
+        let statistics = result.statistics
         if json {
+            let inputs = result.witness?.input.map { $0 + 0 } ?? [], outputs = result.witness?.outputs.map { $0 + 0 } ?? []
+            let witness: Any = result.witness == nil ? NSNull() : ["inputs": inputs, "outputs": outputs]
             try printJSON([
                 "answer": result.answer.rawValue, "witness": witness, "seconds": elapsed, "reason": result.reason, "engine": engineName,
                 "phases": ["attack": statistics.attackSeconds, "bounds": statistics.boundSeconds, "z3": statistics.z3Seconds],
@@ -226,10 +147,6 @@ struct VerifyCommand: ParsableCommand {
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
                 "root_unstable_by_layer": statistics.rootUnstableByLayer, "refinement_seconds": statistics.refinementSeconds,
             ])
-        } else {
-            print(result.answer.rawValue)
-            for (index, value) in inputs.enumerated() { print("X_\(index) = \(value)") }
-            for (index, value) in outputs.enumerated() { print("Y_\(index) = \(value)") }
         }
         let phases = String(format: "attack %.2f s, bounds %.2f s, z3 %.2f s", statistics.attackSeconds, statistics.boundSeconds, statistics.z3Seconds)
         FileHandle.standardError.write(Data("""

@@ -2,16 +2,6 @@ import Synchronization
 import VerdictBounds
 import VerdictCore
 
-/// The arithmetic of the device.
-public enum DevicePrecision: String, Sendable, CaseIterable {
-    /// Double where the device has `cl_khr_fp64` (bounds as tight as the CPU engine's), else float.
-    case auto
-    /// Float: fastest, but its rounding allowance (γ_n with u = 2^-24) loosens bounds of
-    /// ill-conditioned layers noticeably (up to about 20 % on ACAS Xu sub-boxes).
-    case float
-    case double
-}
-
 /// Which matrix-product kernel to use: by default the tiled local-memory kernel on GPUs and
 /// the register-blocked vector kernel elsewhere; tests force each on any device.
 public enum KernelLayout: Sendable {

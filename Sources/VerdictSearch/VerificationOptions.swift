@@ -46,8 +46,13 @@ public enum ChildIntermediateBounds: String, CaseIterable, Sendable {
     case reuse
 }
 
-/// Everything that tunes a verification run; the command line maps onto it one to one.
+/// Every knob of a verification run, with its default and why, in one place: `verdict verify`
+/// takes its flags' defaults from here (``VerificationOptions/defaults``), and library users
+/// set the same fields.
 public struct VerificationOptions: Sendable {
+    /// The defaults, as the command line shows them.
+    public static let defaults = VerificationOptions()
+
     public var splitMode: SplitMode = .auto
     public var branching: BranchingHeuristic = .babsr
     public var inputBranching: InputBranchingHeuristic = .improvement
@@ -79,6 +84,9 @@ public struct VerificationOptions: Sendable {
     public var childIntermediateBounds: ChildIntermediateBounds = .recompute
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
+    /// Beyond this estimate of the bytes that open subproblems and waiting Z3 leaves hold, the
+    /// run stops with `unknown`: 8 GiB leaves room for the engine and Z3 on a 16 GiB machine.
+    public var memoryLimitBytes = 8 << 30
     /// A subproblem with at most this many unstable ReLUs goes to Z3; negative disables Z3 leaves.
     public var z3LeafUnstable = 10
     /// A subproblem split more than this many times goes to Z3.
@@ -93,6 +101,12 @@ public struct VerificationOptions: Sendable {
     public var attackSamples = 2048
     public var attackRestarts = 20
     public var attackSteps = 100
+    /// During branch and bound, a short PGD of this many steps starts from the bound
+    /// engine's candidates of the first ``searchAttackNodes`` nodes of each batch (0: none).
+    /// Short, because it runs every batch; it finds counterexamples the first attack missed
+    /// in corners the bounds point at.
+    public var searchAttackSteps = 20
+    public var searchAttackNodes = 2
     /// The first attack's share of the time left (with a deadline). Without one, the attack on
     /// the 11,364-ReLU residual network of `sri_resnet_a` took the whole 30 s limit of 10 of
     /// 13 instances (its sat witnesses come within 16 s), leaving no time to bound.
@@ -105,6 +119,14 @@ public struct VerificationOptions: Sendable {
     /// Called from the search's thread every ``progressInterval`` seconds of branch and bound.
     public var progress: (@Sendable (SearchProgress) -> Void)?
     public var progressInterval = 5.0
+
+    /// The OpenCL arithmetic `--precision auto` means. ReLU splitting bounds many small
+    /// children: float's throughput (1.3-1.5x on MNIST-FC) outweighs its slightly looser
+    /// bounds there; input splitting's narrow boxes lose more to float's rounding allowance
+    /// (up to 20 % on ACAS Xu), so it keeps double where the device has it.
+    public func automaticPrecision(inputCount: Int) -> DevicePrecision {
+        resolvedSplitMode(inputCount: inputCount) == .relu ? .float : .auto
+    }
 
     public init() {}
 

@@ -38,8 +38,8 @@ public struct Verifier {
         for caseIndex in property.cases.indices {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
             let search = BranchAndBound(
-                engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: network, pool: pool)
-            let outcome = search.verify(caseIndex: caseIndex)
+                caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: network, pool: pool)
+            let outcome = search.run()
             statistics.merge(search.statistics)
             switch outcome {
             case .sat(let report):

@@ -13,8 +13,14 @@ final class Z3LeafPool: @unchecked Sendable {
         let timeoutSeconds: Double
         /// The branch-and-bound subproblem the leaf came from (nil for whole-network queries).
         let node: OpenSubproblem?
-        /// The submitter's name for the job.
-        var id = 0
+        /// Unique over the pool's life (every case of a run shares one pool), set by ``submit(_:)``.
+        fileprivate(set) var id = 0
+
+        init(query: NetworkQuery, timeoutSeconds: Double, node: OpenSubproblem?) {
+            self.query = query
+            self.timeoutSeconds = timeoutSeconds
+            self.node = node
+        }
     }
 
     struct Finished: Sendable {
@@ -28,6 +34,7 @@ final class Z3LeafPool: @unchecked Sendable {
     private var finished: [Finished] = []
     private var running: [ObjectIdentifier: Z3Solver] = [:]
     private var busy = 0
+    private var nextID = 0
     private var cancelled = false
     private var stopped = false
 
@@ -40,11 +47,17 @@ final class Z3LeafPool: @unchecked Sendable {
         }
     }
 
-    func submit(_ job: Job) {
+    /// Queues `job`; returns its id, which its ``Finished`` carries.
+    @discardableResult
+    func submit(_ job: Job) -> Int {
         condition.lock()
+        defer { condition.unlock() }
+        nextID += 1
+        var job = job
+        job.id = nextID
         waiting.append(job)
         condition.signal()
-        condition.unlock()
+        return job.id
     }
 
     /// Jobs submitted and not yet taken back with ``takeFinished()``.

@@ -1,0 +1,138 @@
+import ArgumentParser
+import VerdictBounds
+import VerdictSearch
+
+extension SplitMode: ExpressibleByArgument {}
+extension BranchingHeuristic: ExpressibleByArgument {}
+extension InputBranchingHeuristic: ExpressibleByArgument {}
+extension ChildIntermediateBounds: ExpressibleByArgument {}
+
+/// `verdict verify`'s search flags: one per field of ``VerificationOptions``, whose defaults
+/// they show (`VerificationOptions.defaults`), so a default changes in one place only.
+struct SearchFlags: ParsableArguments {
+    private static let defaults = VerificationOptions.defaults
+
+    @Option(help: "What branch and bound splits: relu, input (bisect the box) or auto (input for at most \(defaults.inputSplitDimensionLimit) inputs).")
+    var split = defaults.splitMode
+
+    @Option(help: "How the ReLU to split is chosen: babsr, fsb, widest or random.")
+    var branching = defaults.branching
+
+    @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
+    var fsbCandidates = defaults.fsbCandidates
+
+    @Option(help: "How the input dimension to bisect is chosen: improvement (bound both halves of every dimension), coefficients or gradient.")
+    var inputBranching = defaults.inputBranching
+
+    @Option(help: "Subproblems split per step; their children are bounded together.")
+    var batch = defaults.batchSize
+
+    @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown (default: beta-crown when splitting ReLUs, alpha-crown when splitting inputs).")
+    var method: BoundMethod?
+
+    @Option(help: "α/β gradient steps per bound computation (default: 20 when splitting ReLUs, 10 when splitting inputs).")
+    var iterations: Int?
+
+    @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
+    var intermediateIterations = defaults.rootIntermediateIterations
+
+    @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
+    var childIntermediate = defaults.childIntermediateBounds
+
+    @Option(help: "ReLU splitting: tighten the bounds of ReLU layers 1 to N before the search, each unstable neuron's bound by a branch and bound of its own (0: off).")
+    var refineLayers = defaults.refineLayers
+
+    @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens, at most.")
+    var refineSplits = defaults.refineSplits
+
+    @Option(help: "The share of the time left (with --timeout) that --refine-layers may spend, between 0 and 1.")
+    var refineTimeShare = defaults.refineTimeShare
+
+    @Option(help: "Stop with unknown when more subproblems than this are open.")
+    var maxSubproblems = defaults.maxSubproblems
+
+    @Option(help: "Stop with unknown when the open subproblems and waiting Z3 leaves need more than this many GiB (an estimate).")
+    var maxMemory = Double(defaults.memoryLimitBytes) / Double(1 << 30)
+
+    @Option(help: "Send a subproblem with at most K unstable ReLUs to Z3 (negative: no Z3 leaves).")
+    var z3LeafUnstable = defaults.z3LeafUnstable
+
+    @Option(help: "Send a subproblem split more than D times to Z3.")
+    var z3LeafDepth = defaults.z3LeafDepth
+
+    @Option(help: "Seconds Z3 may spend on one leaf before the leaf is split further.")
+    var z3LeafTimeout = defaults.z3LeafTimeout
+
+    @Option(help: "Threads solving Z3 leaves beside the bound computation.")
+    var z3Workers = defaults.z3Workers
+
+    @Option(help: "Seed of sampling, attack restarts and random branching.")
+    var seed = defaults.seed
+
+    @Option(help: "Random samples before PGD (0 with --attack-restarts 0 skips the attack).")
+    var attackSamples = defaults.attackSamples
+
+    @Option(help: "PGD restarts.")
+    var attackRestarts = defaults.attackRestarts
+
+    @Option(help: "PGD steps per restart.")
+    var attackSteps = defaults.attackSteps
+
+    @Option(help: "The share of the time left (with --timeout) the first attack may spend, above 0 and at most 1.")
+    var attackTimeShare = defaults.attackTimeShare
+
+    @Option(help: "PGD steps from the bound engine's candidates during branch and bound (0: none).")
+    var searchAttackSteps = defaults.searchAttackSteps
+
+    @Option(help: "Nodes of each batch whose candidates --search-attack-steps starts from.")
+    var searchAttackNodes = defaults.searchAttackNodes
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
+        guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
+        guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
+        guard refineTimeShare > 0, refineTimeShare <= 1 else { throw ValidationError("--refine-time-share must be above 0 and at most 1") }
+        if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
+        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
+        guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
+        guard maxMemory > 0, maxMemory < 1_048_576 else { throw ValidationError("--max-memory must be a positive number of GiB") }
+        guard z3LeafDepth >= 0 else { throw ValidationError("--z3-leaf-depth must be at least 0") }
+        guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
+        guard z3Workers >= 1 else { throw ValidationError("--z3-workers must be at least 1") }
+        guard attackSamples >= 0, attackRestarts >= 0, attackSteps >= 0 else { throw ValidationError("attack counts must be at least 0") }
+        guard attackTimeShare > 0, attackTimeShare <= 1 else { throw ValidationError("--attack-time-share must be above 0 and at most 1") }
+        guard searchAttackSteps >= 0, searchAttackNodes >= 0 else { throw ValidationError("--search-attack-steps and --search-attack-nodes must be at least 0") }
+    }
+
+    /// The options these flags set (the deadline and progress callback are the command's).
+    var options: VerificationOptions {
+        var options = VerificationOptions()
+        options.splitMode = split
+        options.branching = branching
+        options.fsbCandidates = fsbCandidates
+        options.inputBranching = inputBranching
+        options.batchSize = batch
+        options.method = method
+        options.iterations = iterations
+        options.rootIntermediateIterations = intermediateIterations
+        options.childIntermediateBounds = childIntermediate
+        options.refineLayers = refineLayers
+        options.refineSplits = refineSplits
+        options.refineTimeShare = refineTimeShare
+        options.maxSubproblems = maxSubproblems
+        options.memoryLimitBytes = Int(maxMemory * Double(1 << 30))
+        options.z3LeafUnstable = z3LeafUnstable
+        options.z3LeafDepth = z3LeafDepth
+        options.z3LeafTimeout = z3LeafTimeout
+        options.z3Workers = z3Workers
+        options.seed = seed
+        options.attackSamples = attackSamples
+        options.attackRestarts = attackRestarts
+        options.attackSteps = attackSteps
+        options.attackTimeShare = attackTimeShare
+        options.searchAttackSteps = searchAttackSteps
+        options.searchAttackNodes = searchAttackNodes
+        return options
+    }
+}

@@ -1,0 +1,54 @@
+import VerdictBounds
+import VerdictCore
+
+/// A subproblem made by a split, waiting to be bounded.
+struct Child {
+    var subproblem: Subproblem
+    var region: OutputRegion
+    var objectives: Objectives
+    var depth: Int
+    var z3UnstableLimit: Int
+
+    /// The root of a case: its whole box and unsafe region.
+    static func root(_ item: Property.Case, layout: ActivationLayout) -> Child {
+        Child(
+            subproblem: Subproblem(box: item.box, layout: layout), region: item.unsafe,
+            objectives: Objectives(region: item.unsafe, outputCount: layout.outputCount), depth: 0, z3UnstableLimit: .max)
+    }
+
+    var task: BoundTask { BoundTask(subproblem: subproblem, objectives: objectives) }
+}
+
+extension OpenSubproblem {
+    /// A child of this node made from `subproblem` (what ``childBase(_:)`` keeps of it).
+    func child(_ subproblem: Subproblem) -> Child {
+        let (base, region, objectives) = childBase(subproblem)
+        return Child(subproblem: base, region: region, objectives: objectives, depth: depth + 1, z3UnstableLimit: z3UnstableLimit)
+    }
+
+    /// Both phases of one ReLU. `reusingEveryLayer` keeps all the parent's intermediate
+    /// bounds (see ``ChildIntermediateBounds``).
+    func reluChildren(layer: Int, neuron: Int, reusingEveryLayer: Bool) -> [Child] {
+        [ReluPhase.active, .inactive].map { phase in
+            let split = ReluSplit(layer: layer, neuron: neuron, phase: phase)
+            return child(subproblem.splitting(split, parent: bounds, reusingEveryLayer: reusingEveryLayer))
+        }
+    }
+
+    /// The two halves of the box along `dimension`. The parent's bounds hold on each half:
+    /// they are intersected, not reused as they are.
+    func inputChildren(dimension: Int) -> [Child] {
+        let box = subproblem.box
+        let middle = box.lower[dimension] / 2 + box.upper[dimension] / 2
+        var lowerHalf = subproblem, upperHalf = subproblem
+        lowerHalf.box.upper[dimension] = middle
+        upperHalf.box.lower[dimension] = middle
+        return [lowerHalf, upperHalf].map { half in
+            var half = half
+            half.parentBounds = bounds.layerBounds
+            half.reusableLayers = 0
+            half.warmStart = bounds.relaxation
+            return child(half)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import VerdictBounds
+import VerdictCore
+
+/// Filtered smart branching: the best few unstable ReLUs of each node by the BaBSR score are
+/// each tried by a quick bound of both children; the split whose worse child is best wins (a
+/// refuted child counts as +infinity). Quick, as in α,β-CROWN: each trial keeps all of the
+/// parent's intermediate bounds (the split only clamps its own neuron) and evaluates the
+/// objective rows once at the parent's α and β.
+struct FSBSplitPolicy: SplitPolicy {
+    /// BaBSR-best candidates tried per node.
+    let candidates: Int
+    let reusingEveryLayer: Bool
+    private var generator = SeededGenerator(seed: 0)
+
+    init(candidates: Int, reusingEveryLayer: Bool) {
+        self.candidates = candidates
+        self.reusingEveryLayer = reusingEveryLayer
+    }
+
+    mutating func split(_ nodes: [OpenSubproblem], bounder: any ChildBounder) throws -> SplitBatch {
+        let ranked = nodes.map { ReluBranching.candidates($0, heuristic: .babsr, limit: candidates, generator: &generator) }
+        var trials: [Child] = []
+        for (node, options) in zip(nodes, ranked) where options.count > 1 {
+            for candidate in options { trials += node.reluChildren(layer: candidate.layer, neuron: candidate.neuron, reusingEveryLayer: true) }
+        }
+        let results = trials.isEmpty ? [] : try bounder.quickBound(trials)
+        var batch = SplitBatch(), next = 0
+        for (node, options) in zip(nodes, ranked) {
+            var chosen = options.first
+            if options.count > 1 {
+                chosen = Self.best(options, trials: trials[next..<(next + 2 * options.count)], results: results[next..<(next + 2 * options.count)])
+                next += 2 * options.count
+            }
+            guard let chosen else {
+                batch.unsplittable.append(node)
+                continue
+            }
+            batch.children += node.reluChildren(layer: chosen.layer, neuron: chosen.neuron, reusingEveryLayer: reusingEveryLayer)
+        }
+        return batch
+    }
+
+    /// The candidate whose worse child scores best; each candidate has two consecutive trials.
+    private static func best(_ options: [ReluBranching.Candidate], trials: ArraySlice<Child>, results: ArraySlice<SubproblemBounds>) -> ReluBranching.Candidate? {
+        var best: (score: Double, candidate: ReluBranching.Candidate)?
+        for (offset, candidate) in options.enumerated() {
+            let first = trials.startIndex + 2 * offset
+            let score = (first..<(first + 2)).map { index in
+                results[index].isProved ? Double.infinity : OpenSubproblem.priority(trials[index].objectives, bounds: results[index])
+            }.min()!
+            if best.map({ score > $0.score }) ?? true { best = (score, candidate) }
+        }
+        return best?.candidate
+    }
+}
