@@ -586,8 +586,11 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 // Rounded down to the device type: a bound that refutes there refutes exactly.
                 let bounds = try uploadRounded(lower, towardsPositive: false, into: context)
                 let rowDisjuncts = try context.buffer(int32s: disjunctOfRow), strict = try context.buffer(int32s: isStrict)
-                try state.refutedDisjuncts.setArguments([.int(rows), .buffer(bounds), .buffer(rowDisjuncts), .buffer(strict), .buffer(refuted)])
-                try context.run(state.refutedDisjuncts, globalSize: rows)
+                // clSetKernelArg does not retain buffers: they must outlive the launch.
+                try withExtendedLifetime((bounds, rowDisjuncts, strict)) {
+                    try state.refutedDisjuncts.setArguments([.int(rows), .buffer(bounds), .buffer(rowDisjuncts), .buffer(strict), .buffer(refuted)])
+                    try context.run(state.refutedDisjuncts, globalSize: rows)
+                }
             }
             return try context.read(refuted, count: disjunctCount, as: Int32.self).map { $0 != 0 }
         }

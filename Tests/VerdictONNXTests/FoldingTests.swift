@@ -57,7 +57,37 @@ final class FoldingTests: XCTestCase {
         gemm.node("Gemm", ["r", "w2"], ["y"], attributes: [ModelBuilder.integer("transB", 1)])
         gemm.model.opsetImport[0].version = 11
         models.append(("gemm", gemm))
+        models.append(("batchnorm-conv", batchNormConvolutions()))
         return models
+    }
+
+    /// BatchNormalization before an unpadded convolution (folded into it), after a padded
+    /// grouped convolution (folded), and after a convolution whose output has a second reader
+    /// (kept standalone), with a residual Add.
+    private func batchNormConvolutions() -> ModelBuilder {
+        var model = ModelBuilder(inputShape: [1, 2, 5, 5], outputShape: [1, 4, 3, 3])
+        func batchNorm(_ name: String, channels: Int) -> [String] {
+            model.initializer("\(name)_scale", shape: [channels], values: randomFloats(channels, in: 0.5...2, seed: &seed))
+            model.initializer("\(name)_bias", shape: [channels], values: randomFloats(channels, seed: &seed))
+            model.initializer("\(name)_mean", shape: [channels], values: randomFloats(channels, seed: &seed))
+            model.initializer("\(name)_var", shape: [channels], values: randomFloats(channels, in: 0.5...2, seed: &seed))
+            return ["\(name)_scale", "\(name)_bias", "\(name)_mean", "\(name)_var"]
+        }
+        model.initializer("w1", shape: [4, 2, 3, 3], values: randomFloats(72, seed: &seed))
+        model.initializer("b1", shape: [4], values: randomFloats(4, seed: &seed))
+        model.initializer("w2", shape: [4, 2, 3, 3], values: randomFloats(72, seed: &seed))
+        model.initializer("w3", shape: [4, 4, 1, 1], values: randomFloats(16, seed: &seed))
+        model.node("BatchNormalization", ["x"] + batchNorm("bn0", channels: 2), ["n0"])
+        model.node("Conv", ["n0", "w1", "b1"], ["c1"])  // 4x3x3, no padding: bn0 folds in
+        model.node("Conv", ["c1", "w2"], ["c2"], attributes: [ModelBuilder.integers("pads", [1, 1, 1, 1]), ModelBuilder.integer("group", 2)])
+        model.node("BatchNormalization", ["c2"] + batchNorm("bn2", channels: 4), ["n2"])  // folds into c2
+        model.node("Relu", ["n2"], ["r2"])
+        model.node("Conv", ["r2", "w3"], ["c3"])
+        model.node("BatchNormalization", ["c3"] + batchNorm("bn3", channels: 4), ["n3"])  // c3 has a second reader: stays
+        model.node("Relu", ["c3"], ["r3"])
+        model.node("Add", ["n3", "r3"], ["s"])
+        model.node("Add", ["s", "c1"], ["y"])
+        return model
     }
 
     func testFoldedModelsAgreeWithONNXRuntime() throws {
@@ -92,5 +122,7 @@ final class FoldingTests: XCTestCase {
         let gemm = try ONNXImporter.load(data: models[2].1.serialized()).network
         XCTAssertEqual(gemm.nodes.map(\.layer.operatorName), ["Affine", "ReLU", "Affine"])
         XCTAssertEqual(gemm.outputShape, TensorShape([1, 2]))
+        let convolutions = try ONNXImporter.load(data: models[3].1.serialized()).network
+        XCTAssertEqual(convolutions.nodes.map(\.layer.operatorName), ["Conv", "Conv", "ReLU", "Conv", "ReLU", "ScaleShift", "Add", "Add"])
     }
 }

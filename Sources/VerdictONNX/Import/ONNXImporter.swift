@@ -88,10 +88,11 @@ public enum ONNXImporter {
         guard case .computed(let outputValue) = result else {
             throw ONNXImportError(file: file, place: "graph output '\(output.name)'", message: "the output does not depend on the input")
         }
-        let outputID = importer.materialize(outputValue)
+        let materialized = importer.materialize(outputValue)
+        let (nodes, outputID) = ScaleShiftFusion.fused(importer.nodes, output: materialized)
         let network: Network
         do {
-            network = try Network(inputShape: TensorShape(inputShape), nodes: importer.nodes, output: outputID)
+            network = try Network(inputShape: TensorShape(inputShape), nodes: nodes, output: outputID)
         } catch {
             throw ONNXImportError(file: file, message: "\(error)")
         }
