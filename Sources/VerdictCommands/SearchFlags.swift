@@ -36,6 +36,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
     var intermediateIterations = defaults.rootIntermediateIterations
 
+    @Option(help: "The share of the time left (with --timeout) that --intermediate-iterations may spend at the root, above 0 and at most 1.")
+    var intermediateTimeShare = defaults.rootIntermediateTimeShare
+
     @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
     var childIntermediate = defaults.childIntermediateBounds
 
@@ -95,6 +98,7 @@ struct SearchFlags: ParsableArguments {
         guard refineTimeShare > 0, refineTimeShare <= 1 else { throw ValidationError("--refine-time-share must be above 0 and at most 1") }
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
         guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
+        guard intermediateTimeShare > 0, intermediateTimeShare <= 1 else { throw ValidationError("--intermediate-time-share must be above 0 and at most 1") }
         guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
         guard maxMemory > 0, maxMemory < 1_048_576 else { throw ValidationError("--max-memory must be a positive number of GiB") }
         guard z3LeafDepth >= 0 else { throw ValidationError("--z3-leaf-depth must be at least 0") }
@@ -116,6 +120,7 @@ struct SearchFlags: ParsableArguments {
         options.method = method
         options.iterations = iterations
         options.rootIntermediateIterations = intermediateIterations
+        options.rootIntermediateTimeShare = intermediateTimeShare
         options.childIntermediateBounds = childIntermediate
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits

@@ -85,6 +85,38 @@ final class GraphBoundSoundnessTests: XCTestCase {
         XCTAssertGreaterThan(alphaTighter, rows / 10, "α-CROWN tighter than CROWN on \(alphaTighter) of \(rows) rows")
     }
 
+    /// α-CROWN on the intermediate layers' rows (what a search spends on its root) holds on
+    /// sampled points, tightens some intermediate bound, and stops when told to, keeping
+    /// sound bounds.
+    func testIntermediateLayerSlopesAreSoundAndTighten() throws {
+        var generator = SeededGenerator(seed: 29)
+        var tighter = 0, compared = 0
+        for index in 0..<40 {
+            let scenario = try scenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
+            let plain = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .alphaCrown, iterations: 5)).first)
+            var options = BoundOptions(method: .alphaCrown, iterations: 5)
+            options.intermediateIterations = 10
+            let optimized = try XCTUnwrap(engine.bound([task], options: options).first)
+            options.intermediateShouldStop = { true }
+            let stopped = try XCTUnwrap(engine.bound([task], options: options).first)
+            for point in samples(in: scenario.box, count: 100, &generator) {
+                try assertContains(optimized, scenario, point: point, message: "graph \(index) intermediate α")
+                try assertContains(stopped, scenario, point: point, message: "graph \(index) intermediate α stopped")
+            }
+            // The second ReLU layer's bounds come from the first one's, which are IBP's = CROWN's:
+            // only the optimization can make them tighter there.
+            guard plain.layerBounds.lower.count > 1 else { continue }
+            for j in plain.layerBounds.lower[1].indices {
+                compared += 1
+                XCTAssertGreaterThanOrEqual(optimized.layerBounds.lower[1][j], plain.layerBounds.lower[1][j] - 1e-12, "graph \(index) neuron \(j): the best iterate starts at CROWN")
+                if optimized.layerBounds.lower[1][j] > plain.layerBounds.lower[1][j] + 1e-9 { tighter += 1 }
+            }
+        }
+        XCTAssertGreaterThan(tighter, compared / 20, "intermediate α tightened \(tighter) of \(compared) second-layer lower bounds")
+    }
+
     /// Subproblems with ReLUs split (three levels deep, β-CROWN or CROWN) hold on the points of
     /// their region (the box with the splits).
     func testSplitSubproblemsHoldOnTheirRegion() throws {

@@ -166,7 +166,7 @@ public struct BatchedBoundEngine: BoundEngine {
             if rows.count > 0 {
                 var result = try pass.run(from: layer, rows: rows, states: states, needCorners: false)
                 if layer > 0 && options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown) {
-                    let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
+                    let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options.forIntermediateLayers)
                     result = try optimizer.optimize(
                         rows: rows, from: layer, states: states, tasks: nil, initial: result, iterations: options.intermediateIterations
                     ).result

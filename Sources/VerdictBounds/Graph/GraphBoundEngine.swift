@@ -11,8 +11,9 @@ import VerdictCore
 /// at the end CROWN passes for the objective rows (`c` and `-c`). A child takes its parent's
 /// pre-activation bounds below its split's layer as they are and intersects the rest with
 /// them. `alpha-crown` and `beta-crown` optimize α (and β) for the objective rows
-/// (``GraphRelaxationOptimizer``), warm-started from the parent; intermediate layers keep
-/// CROWN's slopes.
+/// (``GraphRelaxationOptimizer``), warm-started from the parent; so do the rows of every
+/// intermediate layer where ``BoundOptions/intermediateIterations`` asks (the root of a
+/// search), otherwise they keep CROWN's slopes.
 public struct GraphBoundEngine: BoundEngine {
     public let graph: GraphBoundNetwork
     public let name: String
@@ -100,13 +101,21 @@ public struct GraphBoundEngine: BoundEngine {
         // Rows e_j (lower bounds) and -e_j (upper bounds, negated).
         let rows = targets.flatMap { [($0, 1.0), ($0, -1.0)] }
         let width = bounds.lower.count
+        // α-CROWN for this layer's rows too where asked (the root: every subproblem inherits them).
+        let optimizing = options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown)
         let lower = chunkedPass(rows.count, parallel: parallel) { range in
             // Past the deadline the remaining chunks bound nothing (a sound -∞); the caller
             // stops at the next node.
             if options.isStopped { return Array(repeating: -.infinity, count: range.count) }
             var block = RowBlock(rows: range.count, width: width)
             for (offset, row) in range.enumerated() { block.values[offset * block.width + rows[row].0] = rows[row].1 }
-            return pass.run(from: value, rows: block, constants: Array(repeating: 0, count: range.count), state: state, keepReluCoefficients: false).lower
+            let constants = [Double](repeating: 0, count: range.count)
+            let crown = pass.run(from: value, rows: block, constants: constants, state: state, keepReluCoefficients: optimizing)
+            guard optimizing else { return crown.lower }
+            let optimizer = GraphRelaxationOptimizer(network: graph, pass: pass, options: options.forIntermediateLayers)
+            return optimizer.optimize(
+                block, constants: constants, from: value, state: state, initial: crown, warmStart: nil, iterations: options.intermediateIterations
+            ).result.lower
         }
         for (row, (j, sign)) in rows.enumerated() {
             if sign > 0 { bounds.lower[j] = max(bounds.lower[j], lower[row]) } else { bounds.upper[j] = min(bounds.upper[j], -lower[row]) }

@@ -19,12 +19,19 @@ struct GraphRelaxationOptimizer {
         var parameters: GraphBackwardPass.Parameters
     }
 
+    /// Optimizes `rows` passed back from `value` for `iterations` steps (the options' by
+    /// default). ReLU layers not relaxed yet (past `value`, when bounding an intermediate
+    /// layer) are not reached by the pass and keep zeros.
     func optimize(
-        _ rows: RowBlock, constants: [Double], from value: ValueID, state: GraphState, initial: GraphBackwardPass.Result, warmStart: OptimizedRelaxation?
+        _ rows: RowBlock, constants: [Double], from value: ValueID, state: GraphState, initial: GraphBackwardPass.Result, warmStart: OptimizedRelaxation?,
+        iterations: Int? = nil
     ) -> Outcome {
+        let iterations = iterations ?? options.iterations
         let useBeta = options.method == .betaCrown
-        let lines = network.reluNodes.map { (state.relaxations[$0] as! ReLUOperator.Lines).lines }
         let layout = network.layout
+        let lines = network.reluNodes.enumerated().map { layer, node in
+            (state.relaxations[node] as? ReLUOperator.Lines)?.lines ?? Self.unreached(width: layout.reluWidth(layer))
+        }
         var alpha = (0..<rows.rows).map { row in
             lines.enumerated().map { layer, relaxation in warmValues(warmStart?.alpha, row: row, layer: layer, keep: relaxation.isUnstable) ?? relaxation.lowerSlope }
         }
@@ -36,7 +43,7 @@ struct GraphRelaxationOptimizer {
         var best = initial
         var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil)
         var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta)
-        for iteration in 0..<max(options.iterations, 0) {
+        for iteration in 0..<max(iterations, 0) {
             let parameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil)
             let result = pass.run(from: value, rows: rows, constants: constants, state: state, keepReluCoefficients: true, parameters: parameters)
             for row in 0..<rows.rows where result.lower[row] > best.lower[row] {
@@ -45,7 +52,7 @@ struct GraphRelaxationOptimizer {
                 bestParameters.alpha[row] = alpha[row]
                 if useBeta { bestParameters.beta?[row] = beta[row] }
             }
-            if iteration == options.iterations - 1 || options.isStopped { break }
+            if iteration == iterations - 1 || options.isStopped { break }
             var alphaGradient = alpha, betaGradient = beta
             for row in 0..<rows.rows {
                 let relaxed = relaxedPreActivations(row: row, corner: result.corners[row], result: result, alpha: alpha[row], state: state, upTo: value)
@@ -62,6 +69,12 @@ struct GraphRelaxationOptimizer {
             if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
         }
         return Outcome(result: best, parameters: bestParameters)
+    }
+
+    /// Stands in for a layer the pass does not reach: no unstable neuron, no split.
+    private static func unreached(width: Int) -> ReluRelaxation {
+        var lower = [Double](repeating: 0, count: width), upper = lower
+        return ReluRelaxation(lower: &lower, upper: &upper, phases: Array(repeating: .free, count: width))!
     }
 
     /// A warm start's values of one row and layer (flat over all ReLUs) where `keep` holds,

@@ -27,6 +27,10 @@ public struct BoundOptions: Sendable {
     /// relaxations further on, at the price of one optimization per ReLU layer: a search
     /// spends it on the root, whose bounds every descendant inherits.
     public var intermediateIterations: Int = 0
+    /// Polled between those intermediate α steps: once it returns true, each layer keeps the
+    /// best (sound) bounds so far, and the rest of the computation goes on. A search gives the
+    /// root's intermediate optimization a share of its time this way.
+    public var intermediateShouldStop: (@Sendable () -> Bool)?
     /// Only the objective rows' lower bounds, by one backward pass at each task's warm-start
     /// α and β (CROWN's slopes and no β without one): no upper bounds, no α/β steps, no witness
     /// corner, no branching coefficients, no optimized relaxation in the results. What a
@@ -54,4 +58,13 @@ public struct BoundOptions: Sendable {
     }
 
     var isStopped: Bool { shouldStop?() ?? false }
+
+    /// These options for optimizing intermediate layers: stopped by either check.
+    var forIntermediateLayers: BoundOptions {
+        guard let stop = intermediateShouldStop else { return self }
+        var copy = self
+        let outer = shouldStop
+        copy.shouldStop = { stop() || (outer?() ?? false) }
+        return copy
+    }
 }

@@ -235,7 +235,11 @@ final class BranchAndBound: ChildBounder {
         defer { searchStatistics.boundSeconds += seconds(since: start) }
         searchStatistics.subproblems += children.count
         var settings = boundOptions()
-        if isRoot { settings.intermediateIterations = options.rootIntermediateIterations }
+        if isRoot {
+            settings.intermediateIterations = options.rootIntermediateIterations
+            let budget = options.deadline.share(options.rootIntermediateTimeShare)
+            settings.intermediateShouldStop = { budget.isPast }
+        }
         let results = try engine.bound(children.map(\.task), options: settings)
         // An engine stopped by the deadline returns sound but unfinished bounds; filing a
         // large batch of them (candidates, queue) would overrun `--timeout` by seconds.
