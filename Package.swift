@@ -95,6 +95,6 @@ let package = Package(
             name: "VerdictSearchTests",
             dependencies: ["VerdictSearch", "VerdictZ3", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
         ),
-        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]),
+        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictSearch", "VerdictVNNLIB", "VerdictTestSupport"]),
     ]
 )

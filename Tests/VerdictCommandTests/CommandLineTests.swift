@@ -1,4 +1,5 @@
 import Foundation
+import VerdictSearch
 import VerdictTestSupport
 import XCTest
 
@@ -95,6 +96,37 @@ final class CommandLineTests: XCTestCase {
         let result = try run(["devices"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertFalse(result.stdout.isEmpty)
+    }
+
+    /// `verify --help` shows the defaults of `VerificationOptions` (their one home), and bad
+    /// values of the search flags are refused before anything runs.
+    func testSearchFlagsTakeTheirDefaultsFromTheOptions() throws {
+        let help = try run(["verify", "--help"])
+        XCTAssertEqual(help.status, 0)
+        let text = help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+        let defaults = VerificationOptions.defaults
+        let expected: [(String, String)] = [
+            ("--batch", "\(defaults.batchSize)"), ("--fsb-candidates", "\(defaults.fsbCandidates)"),
+            ("--z3-leaf-unstable", "\(defaults.z3LeafUnstable)"), ("--z3-leaf-depth", "\(defaults.z3LeafDepth)"),
+            ("--attack-samples", "\(defaults.attackSamples)"), ("--search-attack-steps", "\(defaults.searchAttackSteps)"),
+            ("--max-memory", "\(Double(defaults.memoryLimitBytes) / Double(1 << 30))"), ("--split", defaults.splitMode.rawValue),
+            ("--input-branching", defaults.inputBranching.rawValue),
+        ]
+        for (flag, value) in expected {
+            guard let range = text.range(of: "\(flag) <") else {
+                XCTFail("\(flag) is missing from verify --help")
+                continue
+            }
+            // Every flag checked has a default: the first one after its name is its own.
+            let after = text[range.upperBound...]
+            let entry = after.prefix(upTo: after.range(of: "default: ").map { after.index($0.upperBound, offsetBy: value.count + 1, limitedBy: after.endIndex) ?? after.endIndex } ?? after.endIndex)
+            XCTAssertTrue(entry.hasSuffix("default: \(value))"), "\(flag): \(entry)")
+        }
+        for flags in [["--batch", "0"], ["--max-memory", "0"], ["--intermediate-time-share", "2"], ["--search-attack-steps", "-1"], ["--input-branching", "best"]] {
+            let result = try run(["verify", "p.vnnlib", "--network", "n.onnx"] + flags)
+            XCTAssertNotEqual(result.status, 0, "\(flags)")
+            XCTAssertTrue(result.stderr.contains(flags[0]), "\(flags): \(result.stderr)")
+        }
     }
 
     func testBadInputsGiveClearErrorsAndNonZeroExits() throws {
