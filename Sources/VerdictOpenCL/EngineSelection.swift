@@ -29,19 +29,42 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
 }
 
 public enum EngineSelection {
-    /// The engine for an imported network: a chain of dense layers goes to the engines above
-    /// (OpenCL or the CPU); any other graph (convolutions, pooling, residual joins) to the
-    /// graph engine on the CPU, which has no OpenCL version yet: an explicit OpenCL choice
-    /// for such a network is an error.
+    /// The engine for an imported network: a chain of dense layers goes to the engines below
+    /// (OpenCL or the CPU); any other graph (convolutions, pooling, residual joins) to the graph
+    /// engine, with the OpenCL rules of ``OpenCLBoundOperators`` (convolutions on the device,
+    /// the other operators on the CPU) for `opencl[:INDEX]`, with the CPU rules for `cpu` and
+    /// `auto`: through PoCL the OpenCL rules are about 7x slower on CROWN (each call uploads
+    /// its rows; oval21 `cifar_base_kw`), and they have not been measured on a GPU yet.
+    /// Precision as for chains: `auto` is double where the device has it.
     public static func engine(for network: Network, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {
         if let chain = try? BoundNetwork(network) { return try engine(for: chain, choice: choice, precision: precision) }
-        let graph = try GraphBoundNetwork(network)
-        if case .opencl = choice {
-            throw OpenCLError(
-                call: "device selection", code: -1001,
-                detail: "this network is not a chain of dense layers, and the OpenCL engine does not bound graphs of operators yet; use --device cpu or auto")
+        switch choice {
+        case .cpu, .auto:
+            return GraphBoundEngine(graph: try GraphBoundNetwork(network))
+        case .opencl(let index):
+            let (device, chosen) = try explicitDevice(index)
+            return try openCLGraphEngine(network, device, index: chosen, precision: precision)
         }
-        return GraphBoundEngine(graph: graph)
+    }
+
+    /// The graph engine with the OpenCL rules on `device`, named e.g. `opencl:0 graph (…, double)`.
+    public static func openCLGraphEngine(_ network: Network, _ device: OpenCLDevice, index: Int, precision: DevicePrecision = .auto) throws -> GraphBoundEngine {
+        let operators = try OpenCLBoundOperators(device: device, precision: precision)
+        let graph = try GraphBoundNetwork(network, operators: operators.make)
+        return GraphBoundEngine(graph: graph, name: "opencl:\(index) graph (\(device.name), \(operators.usesDouble ? "double" : "float"))")
+    }
+
+    /// The device `opencl[:index]` names, or an error saying why there is none.
+    private static func explicitDevice(_ index: Int?) throws -> (OpenCLDevice, Int) {
+        let devices = try OpenCLDiscovery.devices()
+        guard !devices.isEmpty else {
+            throw OpenCLError(call: "device selection", code: -1001, detail: "no OpenCL device found; use --device cpu")
+        }
+        let chosen = index ?? 0
+        guard chosen < devices.count else {
+            throw OpenCLError(call: "device selection", code: -33, detail: "there is no opencl:\(chosen); `verdict devices` lists \(devices.count)")
+        }
+        return (devices[chosen], chosen)
     }
 
     /// The engine for `choice`. An explicit OpenCL choice that cannot be met is an error;
@@ -51,15 +74,8 @@ public enum EngineSelection {
         case .cpu:
             return CPUBoundEngine(network: network)
         case .opencl(let index):
-            let devices = try OpenCLDiscovery.devices()
-            guard !devices.isEmpty else {
-                throw OpenCLError(call: "device selection", code: -1001, detail: "no OpenCL device found; use --device cpu")
-            }
-            let chosen = index ?? 0
-            guard chosen < devices.count else {
-                throw OpenCLError(call: "device selection", code: -33, detail: "there is no opencl:\(chosen); `verdict devices` lists \(devices.count)")
-            }
-            return try openCLEngine(network, devices[chosen], index: chosen, precision: precision)
+            let (device, chosen) = try explicitDevice(index)
+            return try openCLEngine(network, device, index: chosen, precision: precision)
         case .auto:
             guard let devices = try? OpenCLDiscovery.devices(), !devices.isEmpty else { return CPUBoundEngine(network: network) }
             let index = devices.firstIndex(where: \.isGPU) ?? 0

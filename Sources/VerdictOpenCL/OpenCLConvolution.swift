@@ -7,9 +7,9 @@ import VerdictCore
 /// sound intervals (IBP), or backward (`λ W`, the transposed convolution of a CROWN step, and
 /// the bias's share of each row's constant with the step's rounding allowance).
 ///
-/// The first building block of a graph engine on the device: each call uploads its batch and
-/// reads its results back; a pass that keeps rows resident would call the kernels on its own
-/// buffers. Calls take and give batches of `Double` or `Float` in rows, whatever the device's
+/// The device side of the OpenCL graph engine's conv rule (``OpenCLConvOperator``): each call
+/// uploads its batch and reads its results back; a pass that keeps rows resident would call the
+/// kernels on its own buffers. Calls take and give batches of `Double` or `Float` in rows, whatever the device's
 /// arithmetic (`usesDouble`): values are converted at the boundary. Not thread-safe.
 public final class OpenCLConvolution {
     /// The four kernels of `conv.cl`, built once per context and precision and shared by the

@@ -5,6 +5,9 @@
 // The CPU engine and, where an OpenCL device exists, the OpenCL engine run side by side; an
 // optimized BLAS (OpenBLAS through numpy, when importable) is timed in the same run for scale.
 //
+// Graph networks (convolutions, residual joins) compare the CPU graph engine with the OpenCL
+// graph engine.
+//
 //   swift run -c release bound-throughput --network N.onnx --property P.vnnlib [--methods crown,alpha-crown]
 //       [--batches 1,4,16,64,256,1024] [--seconds 1] [--device opencl:0] [--precision auto|float|double]
 import Dispatch
@@ -81,8 +84,10 @@ func measuredPeakFlops() -> Double {
 let arguments = Arguments()
 let model = try ONNXImporter.load(path: arguments.network).network
 let property = try VNNLIBParser.parse(contentsOf: arguments.property)
-let network = try BoundNetwork(model)
-let engine = CPUBoundEngine(network: network)
+// A chain of dense layers runs on the chain engines; any other network on the graph engines
+// (the CPU's, and the OpenCL one with `--device opencl`), without the weight-product table.
+let chain = try? BoundNetwork(model)
+let engine: any BoundEngine = try chain.map { CPUBoundEngine(network: $0) } ?? GraphBoundEngine(graph: try GraphBoundNetwork(model))
 let item = property.cases[0]
 let objectives = Objectives(region: item.unsafe, outputCount: property.outputCount)
 
@@ -98,7 +103,7 @@ func subproblems(_ count: Int) -> [BoundTask] {
             lower.append(start)
             upper.append(start + width)
         }
-        return BoundTask(subproblem: Subproblem(box: InputBox(lower: lower, upper: upper), network: network), objectives: objectives)
+        return BoundTask(subproblem: Subproblem(box: InputBox(lower: lower, upper: upper), layout: engine.layout), objectives: objectives)
     }
 }
 
@@ -142,13 +147,13 @@ var sgemm: Double?
 var engines: [any BoundEngine] = arguments.skipCPU ? [] : [engine]
 if let choice = DeviceChoice(arguments.device), choice != .cpu {
     do {
-        let device = try EngineSelection.engine(for: network, choice: choice, precision: arguments.precision)
-        if !(device is CPUBoundEngine) { engines.append(device) }
+        let device = try EngineSelection.engine(for: model, choice: choice, precision: arguments.precision)
+        if !(device is CPUBoundEngine) && device.name != engine.name { engines.append(device) }
     } catch {
         print("OpenCL engine unavailable: \(error)")
     }
 }
-print("network \(arguments.network) (\(network.reluCount) ReLUs), property \(arguments.property)")
+print("network \(arguments.network) (\(engine.layout.reluCount) ReLUs), property \(arguments.property)")
 print(String(format: "measured peak of this build's CPU code: %.1f GFLOP/s (double, %d cores)", peak / 1e9, ProcessInfo.processInfo.activeProcessorCount))
 if arguments.skipBLAS {
     print("OpenBLAS rate: skipped")
@@ -164,7 +169,7 @@ if arguments.skipBLAS {
 print("engines: " + engines.map(\.name).joined(separator: "; "))
 print("GFLOP/s: the CPU engine counts the multiply-adds it performs (zeros skipped); the OpenCL engine counts its products densely (zero blocks its kernel skips still count)")
 // The weight product alone, on the widest hidden stage, for rows as a batch of 256 would send.
-if let stage = network.stages.indices.dropFirst().first(where: { network.stages[$0].outputCount > 1 }) {
+if let network = chain, let stage = network.stages.indices.dropFirst().first(where: { network.stages[$0].outputCount > 1 }) {
     let affine = network.stages[stage]
     let rows = 4096
     let values = (0..<(rows * affine.outputCount)).map { _ in Double.random(in: -1...1) }

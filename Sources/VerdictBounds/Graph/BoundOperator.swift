@@ -58,6 +58,17 @@ public struct OperatorContext {
     /// multipliers (β >= 0) of its split constraints; nil for CROWN's slopes and no β.
     public var alpha: [[Double]]? = nil
     public var beta: [[Double]]? = nil
+
+    public init(
+        inputBounds: [ValueBounds], relaxation: (any OperatorRelaxation)? = nil, weightedMagnitude: [Double]? = nil,
+        alpha: [[Double]]? = nil, beta: [[Double]]? = nil
+    ) {
+        self.inputBounds = inputBounds
+        self.relaxation = relaxation
+        self.weightedMagnitude = weightedMagnitude
+        self.alpha = alpha
+        self.beta = beta
+    }
 }
 
 /// The lines that bound a piecewise-linear operator over one subproblem.
@@ -70,7 +81,11 @@ public protocol OperatorRelaxation: Sendable {}
 /// bound assembled from them holds for the real-valued network.
 ///
 /// Adding an operator: a layer type in `VerdictCore`, a file here conforming to this
-/// protocol, and one line in ``BoundOperators/all``.
+/// protocol, and one line in ``BoundOperators/all``. Other modules may implement the protocol
+/// too (the OpenCL rules of `VerdictOpenCL`) and build a ``GraphBoundNetwork`` with their own
+/// registry; ``RoundingAllowance`` gives them the same error bounds. The graph engine calls
+/// one rule from several threads at once (rows in parallel chunks, subproblems on each core):
+/// a rule with state, such as a device queue, serializes its calls itself.
 public protocol BoundOperator: Sendable {
     var layer: any Layer { get }
     /// Sound bounds of the output from bounds of the inputs; `weightedMagnitude` is this

@@ -16,9 +16,15 @@ public struct GraphBoundNetwork: Sendable {
     let nodeLimit: Int
     public let layout: ActivationLayout
 
-    public init(_ network: Network) throws {
-        try self.init(network: network, operators: network.nodes.map { try BoundOperators.make($0.layer) }, output: network.output, nodeLimit: network.nodes.count)
+    /// The network with the bound rule `make` gives each node's layer: ``BoundOperators/make(_:)``
+    /// (the CPU rules) unless another registry is passed, such as the OpenCL one, whose rules
+    /// run some operators on a device. `truncated(stageCount:)` keeps the same rules.
+    public init(_ network: Network, operators make: (any Layer) throws -> any BoundOperator = BoundOperators.make) throws {
+        try self.init(network: network, operators: network.nodes.map { try make($0.layer) }, output: network.output, nodeLimit: network.nodes.count)
     }
+
+    /// The rule of each node, in topological order (for tests and registries that wrap them).
+    public var boundOperators: [any BoundOperator] { operators }
 
     private init(network: Network, operators: [any BoundOperator], output: ValueID, nodeLimit: Int) throws {
         self.network = network
