@@ -78,15 +78,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
         self.rowsPerPass = max(rowsPerPass, 1)
         self.network = network
         self.kernelLayout = kernelLayout
-        switch precision {
-        case .auto: usesDouble = device.supportsDouble
-        case .float: usesDouble = false
-        case .double:
-            guard device.supportsDouble else {
-                throw OpenCLError(call: "device selection", code: -33, detail: "\(device.name) has no double precision (cl_khr_fp64)")
-            }
-            usesDouble = true
-        }
+        usesDouble = try precision.usesDouble(on: device)
         let context = try OpenCLContext(device: device)
         let elementSize = usesDouble ? 8 : 4
         let precisionOptions = usesDouble ? "-D REAL=double -D USE_DOUBLE" : "-D REAL=float"

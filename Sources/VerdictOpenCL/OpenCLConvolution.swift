@@ -23,15 +23,7 @@ public final class OpenCLConvolution {
         let transposedBias: OpenCLKernel
 
         public init(device: OpenCLDevice, precision: DevicePrecision = .auto) throws {
-            switch precision {
-            case .auto: usesDouble = device.supportsDouble
-            case .float: usesDouble = false
-            case .double:
-                guard device.supportsDouble else {
-                    throw OpenCLError(call: "device selection", code: -33, detail: "\(device.name) has no double precision (cl_khr_fp64)")
-                }
-                usesDouble = true
-            }
+            usesDouble = try precision.usesDouble(on: device)
             context = try OpenCLContext(device: device)
             let options = usesDouble ? "-D REAL=double -D USE_DOUBLE" : "-D REAL=float"
             let program = try context.buildProgram(source: try Kernels.source("conv.cl"), options: options)

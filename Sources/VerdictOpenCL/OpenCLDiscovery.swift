@@ -1,3 +1,4 @@
+import VerdictBounds
 import COpenCL
 
 /// One OpenCL device and the limits that matter for choosing work-group sizes.
@@ -114,4 +115,20 @@ extension String {
 func decodeCString(_ buffer: [CChar]) -> String {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+extension DevicePrecision {
+    /// Whether kernels compute in double on `device`: `auto` where it has `cl_khr_fp64`; an
+    /// explicit `double` it lacks is an error.
+    func usesDouble(on device: OpenCLDevice) throws -> Bool {
+        switch self {
+        case .auto: return device.supportsDouble
+        case .float: return false
+        case .double:
+            guard device.supportsDouble else {
+                throw OpenCLError(call: "device selection", code: -33, detail: "\(device.name) has no double precision (cl_khr_fp64)")
+            }
+            return true
+        }
+    }
 }

@@ -16,15 +16,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
 
     private func scenario(_ generator: inout SeededGenerator) throws -> Scenario {
         let network = try RandomGraphs.convolutional(generator: &generator)
-        let inputs = network.inputCount
-        let center = (0..<inputs).map { _ in Double.random(in: -1...1, using: &generator) }
-        let radius = (0..<inputs).map { _ in Double.random(in: 0...0.3, using: &generator) }
-        let box = InputBox(lower: zip(center, radius).map(-), upper: zip(center, radius).map(+))
-        let region = OutputRegion(disjuncts: (0..<Int.random(in: 1...2, using: &generator)).map { _ in
-            [LinearConstraint(
-                terms: (0..<network.outputCount).map { LinearConstraint.Term(index: $0, coefficient: Double(Int.random(in: -2...2, using: &generator))) },
-                bound: RealInterval(exactly: Double.random(in: -1...1, using: &generator)))]
-        })
+        let (box, region) = RandomGraphs.property(for: network, generator: &generator)
         return Scenario(network: network, graph: try GraphBoundNetwork(network), box: box, objectives: Objectives(region: region, outputCount: network.outputCount))
     }
 

@@ -15,16 +15,7 @@ import XCTest
 final class ConvolutionParityTests: XCTestCase {
     static let tolerance = 1e-9
 
-    private func device(double: Bool = true) throws -> OpenCLDevice {
-        let devices = try OpenCLDiscovery.devices()
-        guard let device = devices.first(where: \.isGPU) ?? devices.first else {
-            let message = "no OpenCL platform or device found (install pocl-opencl-icd for the CPU)"
-            if ProcessInfo.processInfo.environment["VERDICT_REQUIRE_OPENCL"] == "1" { XCTFail(message) }
-            throw XCTSkip(message)
-        }
-        if double && !device.supportsDouble { throw XCTSkip("\(device.name) has no double precision: parity is checked in double") }
-        return device
-    }
+    private func device(double: Bool = true) throws -> OpenCLDevice { try openCLTestDevice(double: double) }
 
     // MARK: Random layers
 

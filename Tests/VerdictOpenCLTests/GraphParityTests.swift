@@ -16,16 +16,7 @@ import XCTest
 final class GraphParityTests: XCTestCase {
     static let tolerance = 1e-9
 
-    private func device(double: Bool = true) throws -> OpenCLDevice {
-        let devices = try OpenCLDiscovery.devices()
-        guard let device = devices.first(where: \.isGPU) ?? devices.first else {
-            let message = "no OpenCL platform or device found (install pocl-opencl-icd for the CPU)"
-            if ProcessInfo.processInfo.environment["VERDICT_REQUIRE_OPENCL"] == "1" { XCTFail(message) }
-            throw XCTSkip(message)
-        }
-        if double && !device.supportsDouble { throw XCTSkip("\(device.name) has no double precision: parity is checked in double") }
-        return device
-    }
+    private func device(double: Bool = true) throws -> OpenCLDevice { try openCLTestDevice(double: double) }
 
     private struct Scenario {
         let network: Network
@@ -35,15 +26,7 @@ final class GraphParityTests: XCTestCase {
 
     private func scenario(_ generator: inout SeededGenerator) throws -> Scenario {
         let network = try RandomGraphs.convolutional(generator: &generator)
-        let inputs = network.inputCount
-        let center = (0..<inputs).map { _ in Double.random(in: -1...1, using: &generator) }
-        let radius = (0..<inputs).map { _ in Double.random(in: 0...0.3, using: &generator) }
-        let box = InputBox(lower: zip(center, radius).map(-), upper: zip(center, radius).map(+))
-        let region = OutputRegion(disjuncts: (0..<Int.random(in: 1...2, using: &generator)).map { _ in
-            [LinearConstraint(
-                terms: (0..<network.outputCount).map { LinearConstraint.Term(index: $0, coefficient: Double(Int.random(in: -2...2, using: &generator))) },
-                bound: RealInterval(exactly: Double.random(in: -1...1, using: &generator)))]
-        })
+        let (box, region) = RandomGraphs.property(for: network, generator: &generator)
         return Scenario(network: network, box: box, objectives: Objectives(region: region, outputCount: network.outputCount))
     }
 

@@ -18,15 +18,7 @@ final class ParityTests: XCTestCase {
     static let tolerance = 1e-9
     nonisolated(unsafe) static var largestDifference = 0.0
 
-    private func device() throws -> OpenCLDevice {
-        let devices = try OpenCLDiscovery.devices()
-        guard let device = devices.first(where: \.isGPU) ?? devices.first else {
-            let message = "no OpenCL platform or device found (install pocl-opencl-icd for the CPU)"
-            if ProcessInfo.processInfo.environment["VERDICT_REQUIRE_OPENCL"] == "1" { XCTFail(message) }
-            throw XCTSkip(message)
-        }
-        return device
-    }
+    private func device() throws -> OpenCLDevice { try openCLTestDevice() }
 
     private func engines(_ network: BoundNetwork) throws -> (cpu: CPUBoundEngine, device: BatchedBoundEngine) {
         let device = try device()

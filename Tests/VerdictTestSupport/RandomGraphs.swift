@@ -5,6 +5,21 @@ import VerdictCore
 /// scaling and a dense head, on a `[1, C, H, W]` input.
 public enum RandomGraphs {
     /// `sides` bounds the input's height and width; `channels` its channels.
+    /// A random box (centres in [-1, 1], radii up to 0.3) and a region of one or two
+    /// single-row disjuncts with small integer coefficients, for `network`.
+    public static func property(for network: Network, generator: inout SeededGenerator) -> (box: InputBox, region: OutputRegion) {
+        let inputs = network.inputCount
+        let center = (0..<inputs).map { _ in Double.random(in: -1...1, using: &generator) }
+        let radius = (0..<inputs).map { _ in Double.random(in: 0...0.3, using: &generator) }
+        let box = InputBox(lower: zip(center, radius).map(-), upper: zip(center, radius).map(+))
+        let region = OutputRegion(disjuncts: (0..<Int.random(in: 1...2, using: &generator)).map { _ in
+            [LinearConstraint(
+                terms: (0..<network.outputCount).map { LinearConstraint.Term(index: $0, coefficient: Double(Int.random(in: -2...2, using: &generator))) },
+                bound: RealInterval(exactly: Double.random(in: -1...1, using: &generator)))]
+        })
+        return (box, region)
+    }
+
     public static func convolutional(generator g: inout SeededGenerator, sides: ClosedRange<Int> = 4...6, channels: ClosedRange<Int> = 1...2) throws -> Network {
         var builder = Builder(generator: g)
         let channels = Int.random(in: channels, using: &builder.generator)
