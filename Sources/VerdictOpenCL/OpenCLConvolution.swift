@@ -83,15 +83,18 @@ public final class OpenCLConvolution {
     /// `W x + b` (or `W x` without `includeBias`; `|W| x` with `absoluteWeights`) for each of
     /// the `rows` rows of `batch` (`conv.inputCount` values each), with the magnitudes of the
     /// sums.
-    public func forward<T: BinaryFloatingPoint>(_ batch: [T], rows: Int, includeBias: Bool = true, absoluteWeights: Bool = false) throws -> Sums<T> {
+    /// Without `withMagnitudes` the magnitudes are neither computed nor read back (empty).
+    public func forward<T: BinaryFloatingPoint>(
+        _ batch: [T], rows: Int, includeBias: Bool = true, absoluteWeights: Bool = false, withMagnitudes: Bool = true
+    ) throws -> Sums<T> {
         precondition(rows > 0 && batch.count == rows * conv.inputCount, "a batch of \(rows) rows of \(conv.inputCount) inputs")
         let outputs = rows * conv.outputCount
-        let input = try upload(batch), output = try scratch(outputs), magnitudes = try scratch(outputs)
+        let input = try upload(batch), output = try scratch(outputs), magnitudes = withMagnitudes ? try scratch(outputs) : placeholder
         try launch(program.forward, geometryArguments + [
             .int(rows), .int(conv.inputCount), .int(conv.outputCount), .buffer(input), .buffer(weights), .buffer(bias),
-            .int(includeBias ? 1 : 0), .int(absoluteWeights ? 1 : 0), .int(1), .buffer(output), .buffer(magnitudes),
+            .int(includeBias ? 1 : 0), .int(absoluteWeights ? 1 : 0), .int(withMagnitudes ? 1 : 0), .buffer(output), .buffer(magnitudes),
         ], elements: conv.outputCount, rows: rows)
-        return Sums(values: try read(output, count: outputs), magnitudes: try read(magnitudes, count: outputs))
+        return Sums(values: try read(output, count: outputs), magnitudes: withMagnitudes ? try read(magnitudes, count: outputs) : [])
     }
 
     /// Sound output intervals of each row's input box (IBP): contain `W x + b` for every `x`
@@ -130,13 +133,31 @@ public final class OpenCLConvolution {
     /// `Σ|λ_o w|` of each sum. Without the bias (``transposedBias(_:rows:owner:weightedMagnitude:inputMagnitudeSum:)``).
     public func transposed<T: BinaryFloatingPoint>(_ coefficients: [T], rows: Int) throws -> Sums<T> {
         precondition(rows > 0 && coefficients.count == rows * conv.outputCount, "a batch of \(rows) rows of \(conv.outputCount) coefficients")
+        return try transposed(uploaded: try upload(coefficients), rows: rows, withMagnitudes: true)
+    }
+
+    /// The whole backward step of CROWN through the layer for `rows` rows of `coefficients`:
+    /// `λ W` (``transposed(_:rows:)`` without its magnitudes, which the step does not need)
+    /// and the bias step (``transposedBias(_:rows:owner:weightedMagnitude:inputMagnitudeSum:)``),
+    /// the rows uploaded once for both.
+    public func backwardStep(
+        _ coefficients: [Double], rows: Int, owner: [Int32], weightedMagnitude: [Double], inputMagnitudeSum: [Double]
+    ) throws -> (values: [Double], bias: BiasStep) {
+        precondition(rows > 0 && coefficients.count == rows * conv.outputCount && owner.count == rows, "a batch of \(rows) rows of \(conv.outputCount) coefficients")
+        let uploaded = try upload(coefficients)
+        let values: [Double] = try transposed(uploaded: uploaded, rows: rows, withMagnitudes: false).values
+        let bias = try transposedBias(uploaded: uploaded, rows: rows, owner: owner, weightedMagnitude: weightedMagnitude, inputMagnitudeSum: inputMagnitudeSum)
+        return (values, bias)
+    }
+
+    private func transposed<T: BinaryFloatingPoint>(uploaded coefficients: OpenCLBuffer, rows: Int, withMagnitudes: Bool) throws -> Sums<T> {
         let inputs = rows * conv.inputCount
-        let result = try scratch(inputs), magnitudes = try scratch(inputs)
+        let result = try scratch(inputs), magnitudes = withMagnitudes ? try scratch(inputs) : placeholder
         try launch(program.transposed, geometryArguments + [
-            .int(rows), .int(conv.outputCount), .int(conv.inputCount), .buffer(try upload(coefficients)), .buffer(weights),
-            .int(1), .buffer(result), .buffer(magnitudes),
+            .int(rows), .int(conv.outputCount), .int(conv.inputCount), .buffer(coefficients), .buffer(weights),
+            .int(withMagnitudes ? 1 : 0), .buffer(result), .buffer(magnitudes),
         ], elements: conv.inputCount, rows: rows)
-        return Sums(values: try read(result, count: inputs), magnitudes: try read(magnitudes, count: inputs))
+        return Sums(values: try read(result, count: inputs), magnitudes: withMagnitudes ? try read(magnitudes, count: inputs) : [])
     }
 
     /// The rest of the backward step for each row λ: `Σ λ_o b_o` and its magnitude, and the
@@ -146,11 +167,18 @@ public final class OpenCLConvolution {
     /// subproblem; row `r` belongs to subproblem `owner[r]`.
     public func transposedBias(_ coefficients: [Double], rows: Int, owner: [Int32], weightedMagnitude: [Double], inputMagnitudeSum: [Double]) throws -> BiasStep {
         precondition(rows > 0 && coefficients.count == rows * conv.outputCount && owner.count == rows, "a batch of \(rows) rows of \(conv.outputCount) coefficients")
+        return try transposedBias(
+            uploaded: try upload(coefficients), rows: rows, owner: owner, weightedMagnitude: weightedMagnitude, inputMagnitudeSum: inputMagnitudeSum)
+    }
+
+    private func transposedBias(
+        uploaded coefficients: OpenCLBuffer, rows: Int, owner: [Int32], weightedMagnitude: [Double], inputMagnitudeSum: [Double]
+    ) throws -> BiasStep {
         let device = program.allowance
         let constants = try scratch(rows), magnitudes = try scratch(rows), errors = try scratch(rows)
         try launch(program.transposedBias, [
             .int(rows), .int(conv.outputCount), .int(conv.geometry.outputPlane), .int(conv.outputCount),
-            .buffer(try upload(coefficients)), .buffer(try context.buffer(int32s: owner)), .buffer(bias),
+            .buffer(coefficients), .buffer(try context.buffer(int32s: owner)), .buffer(bias),
             .buffer(try uploadRoundedUp(weightedMagnitude)), .buffer(try uploadRoundedUp(inputMagnitudeSum)),
             // +1 for the rounding of the bias and of the weights to the device type.
             factor(device.gamma(conv.outputCount + 2)), factor(device.gamma(conv.fanOut + 3)),

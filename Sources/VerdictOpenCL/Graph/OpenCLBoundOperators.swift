@@ -38,7 +38,4 @@ public struct OpenCLBoundOperators: Sendable {
         let counts = program.counts
         return (counts.calls, counts.failures)
     }
-
-    /// Whether `layer` is bounded on the device by this registry.
-    public static func runsOnDevice(_ layer: any Layer) -> Bool { layer is ConvLayer }
 }

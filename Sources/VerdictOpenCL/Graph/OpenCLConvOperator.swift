@@ -90,10 +90,10 @@ final class OpenCLConvOperator: BoundOperator, @unchecked Sendable {
         let m = inputs[0].magnitude
         let sums: [Double]? = onDevice { layer in
             if layer.usesDouble {
-                return try layer.forward(m, rows: 1, includeBias: false, absoluteWeights: true).values
+                return try layer.forward(m, rows: 1, includeBias: false, absoluteWeights: true, withMagnitudes: false).values
             }
             let up = OpenCLBoundKernels.floats(m, towardsPositive: true)
-            return try layer.forward(up, rows: 1, includeBias: false, absoluteWeights: true).values.map(Double.init)
+            return try layer.forward(up, rows: 1, includeBias: false, absoluteWeights: true, withMagnitudes: false).values.map(Double.init)
         }
         guard let sums else { return cpu.weightedMagnitude(inputs) }
         let factor = 1 + 2 * allowance.gamma(conv.fanIn + 2), slack = Double(conv.fanIn) * allowance.flushSlack
@@ -111,8 +111,7 @@ final class OpenCLConvOperator: BoundOperator, @unchecked Sendable {
         let inputMagnitudeSum = inputMagnitude.reduce(0, +) * (1 + RoundingAllowance.double.gamma(inputMagnitude.count + 1))
         let owner = [Int32](repeating: 0, count: rows.rows)
         let result = onDevice { layer in
-            (try layer.transposed(rows.values, rows: rows.rows).values,
-             try layer.transposedBias(rows.values, rows: rows.rows, owner: owner, weightedMagnitude: magnitudes, inputMagnitudeSum: [inputMagnitudeSum]))
+            try layer.backwardStep(rows.values, rows: rows.rows, owner: owner, weightedMagnitude: magnitudes, inputMagnitudeSum: [inputMagnitudeSum])
         }
         guard case let (values, bias)? = result else { return cpu.backward(rows, context: context) }
         var step = BackwardStep(inputs: [RowBlock(rows: rows.rows, width: conv.inputCount, values: values)], rows: rows.rows)

@@ -99,13 +99,9 @@ struct LeafScheduler {
         for finished in pool.takeFinished() {
             statistics.z3Seconds += finished.seconds
             let id = finished.job.id
-            guard let node = inFlight.removeValue(forKey: id) else {
-                // Another case's leaf (the pool is shared): only a confirmed witness counts.
-                if case .sat(let input) = finished.outcome, let report = confirmation.confirm(input, caseIndex: caseIndex) { return report }
-                continue
-            }
-            if abandoned.remove(id) != nil {
-                // Its region is being split: only a confirmed witness adds anything.
+            // Another case's leaf (the pool is shared), or one taken back for splitting: only
+            // a confirmed witness adds anything.
+            guard let node = inFlight.removeValue(forKey: id), abandoned.remove(id) == nil else {
                 if case .sat(let input) = finished.outcome, let report = confirmation.confirm(input, caseIndex: caseIndex) { return report }
                 continue
             }
