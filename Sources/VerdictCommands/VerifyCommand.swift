@@ -107,7 +107,16 @@ struct VerifyCommand: ParsableCommand {
 
     /// The answer from the chosen solver, and the name of the engine that found it.
     private func answer(_ verifier: Verifier, model: Network, options: VerificationOptions, logger: Logger) throws -> (VerificationResult, String) {
-        guard engine == .bab else { return (verifier.verifyWithZ3(), "z3") }
+        guard engine == .bab else {
+            let smooth = model.smoothOperatorNames
+            guard smooth.isEmpty else {
+                throw EngineRefusal(description: """
+                    --engine z3 states the whole network exactly in linear real arithmetic, which cannot express \
+                    \(smooth.joined(separator: " or ")) (not piecewise linear); use --engine bab
+                    """)
+            }
+            return (verifier.verifyWithZ3(), "z3")
+        }
         let split = options.resolvedSplitMode(inputCount: model.inputCount)
         let boundEngine = try devices.engine(for: model, automatic: options.automaticPrecision(inputCount: model.inputCount))
         logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
@@ -184,4 +193,9 @@ struct VerifyCommand: ParsableCommand {
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
         return Int(usage.ru_maxrss) * 1024  // kilobytes on Linux
     }
+}
+
+/// A solver refusing a network it cannot decide (a clear message, a non-zero exit).
+struct EngineRefusal: Error, CustomStringConvertible {
+    let description: String
 }

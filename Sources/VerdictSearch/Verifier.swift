@@ -32,7 +32,8 @@ public struct Verifier {
         if let (report, reason) = attack(&statistics) {
             return VerificationResult(answer: .sat, witness: report, reason: reason, statistics: statistics)
         }
-        let pool = options.z3LeafUnstable >= 0 ? Z3LeafPool(workers: options.z3Workers) : nil
+        // Z3 states only piecewise-linear networks exactly: no leaves for Sigmoid or Tanh.
+        let pool = options.z3LeafUnstable >= 0 && network.smoothOperatorNames.isEmpty ? Z3LeafPool(workers: options.z3Workers) : nil
         defer { pool?.shutDown() }
         var unknownReason: String?
         for caseIndex in property.cases.indices {

@@ -89,6 +89,7 @@ final class SharedNetworkTests: XCTestCase {
     func testEvaluationAgreesWithONNXRuntimeOnEverySharedNetwork() throws {
         var paths: [String] = []
         for folder in ["acasxu", "mnistfc", "test"] { paths += try networks(in: sharedFolder(folder)) }
+        paths += try networks(in: sharedFolder("eran").appendingPathComponent("nets"))
         paths += try graphNetworks()
         paths.append(TestPaths.digitsExample.appendingPathComponent("digits.onnx").path)
         var seed: UInt64 = 7

@@ -46,6 +46,31 @@ public enum RandomGraphs {
         return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
     }
 
+    /// A dense network on a `[1, n]` input whose hidden layers end in Sigmoid, Tanh or ReLU
+    /// (at least one S-shaped), sometimes with a residual join.
+    public static func smooth(generator g: inout SeededGenerator) throws -> Network {
+        var builder = Builder(generator: g)
+        let shape = [1, Int.random(in: 2...4, using: &builder.generator)]
+        builder.shapes = [shape]
+        var x = ValueID.input
+        let depth = Int.random(in: 2...3, using: &builder.generator)
+        for layer in 0..<depth {
+            x = builder.dense(x, outputs: Int.random(in: 3...6, using: &builder.generator))
+            switch layer == 0 ? Int.random(in: 0...1, using: &builder.generator) : Int.random(in: 0...2, using: &builder.generator) {
+            case 0: x = builder.sShaped(x, .sigmoid)
+            case 1: x = builder.sShaped(x, .tanh)
+            default: x = builder.relu(x)
+            }
+        }
+        if Bool.random(using: &builder.generator) {
+            let width = builder.shapes[x.valueIndex].reduce(1, *)
+            x = builder.add(x, builder.sShaped(builder.dense(x, outputs: width), .tanh))
+        }
+        x = builder.dense(x, outputs: Int.random(in: 1...3, using: &builder.generator))
+        g = builder.generator
+        return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
+    }
+
     struct Builder {
         var generator: SeededGenerator
         var nodes: [Network.Node] = []
@@ -89,6 +114,10 @@ public enum RandomGraphs {
         }
 
         mutating func relu(_ x: ValueID) -> ValueID { append(ReLULayer(shape: TensorShape(shapes[x.valueIndex])), [x]) }
+
+        mutating func sShaped(_ x: ValueID, _ function: SShapedLayer.Function) -> ValueID {
+            append(SShapedLayer(function, shape: TensorShape(shapes[x.valueIndex])), [x])
+        }
 
         mutating func add(_ a: ValueID, _ b: ValueID) -> ValueID {
             append(SumLayer(outputShape: TensorShape(shapes[a.valueIndex]), subtracting: Bool.random(using: &generator)), [a, b])

@@ -71,8 +71,16 @@ public struct OperatorContext {
     }
 }
 
-/// The lines that bound a piecewise-linear operator over one subproblem.
-public protocol OperatorRelaxation: Sendable {}
+/// The lines that bound a non-linear operator over one subproblem.
+public protocol OperatorRelaxation: Sendable {
+    /// The operator replaced by the lines a row with these `coefficients` at its output used,
+    /// at `input` (for the gradients of α-CROWN); nil where the engine handles it itself.
+    func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]?
+}
+
+extension OperatorRelaxation {
+    public func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]? { nil }
+}
 
 /// One operator of the network as the bound engines see it: interval propagation, the
 /// backward step of linear bounds, and the local derivative for attacks. Linear operators
@@ -93,6 +101,10 @@ public protocol BoundOperator: Sendable {
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds
     /// `|W|·m` for the input magnitudes `m` (rounded up), where the backward step needs it.
     func weightedMagnitude(_ inputs: [ValueBounds]) -> [Double]?
+    /// Whether the engine must tighten the input's bounds (CROWN) before ``relax(_:phases:)``:
+    /// true for operators whose every line depends on them (Sigmoid, Tanh). ReLUs have their
+    /// own path (only unstable neurons, split phases, inherited bounds).
+    var needsTightInputBounds: Bool { get }
     /// The relaxation over input bounds (`phases` for split ReLUs); nil for linear operators.
     /// Returns `.infeasible` when the phases contradict the bounds.
     func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult
@@ -110,6 +122,7 @@ public enum RelaxationResult {
 
 extension BoundOperator {
     public func weightedMagnitude(_ inputs: [ValueBounds]) -> [Double]? { nil }
+    public var needsTightInputBounds: Bool { false }
     public func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult { .linear }
 }
 
@@ -124,6 +137,7 @@ public enum BoundOperators {
         { ($0 as? SumLayer).map(SumOperator.init) },
         { ($0 as? ScaleShiftLayer).map(ScaleShiftOperator.init) },
         { ($0 as? SelectLayer).map(SelectOperator.init) },
+        { ($0 as? SShapedLayer).map(SShapedOperator.init) },
     ]
 
     /// The rule for `layer`, or an error naming the operator.

@@ -61,6 +61,9 @@ public struct GraphBoundEngine: BoundEngine {
                 let value = node.inputs[0]
                 state.bounds[value.valueIndex] = preActivationBounds(
                     layer, value: value, subproblem: subproblem, state: state, options: options, pass: pass, parallel: parallelRows)
+            } else if rule.needsTightInputBounds {
+                let value = node.inputs[0]
+                state.bounds[value.valueIndex] = tightInputBounds(value, state: state, options: options, pass: pass, parallel: parallelRows)
             }
             let inputs = node.inputs.map { state.bounds[$0.valueIndex]! }
             switch rule.relax(inputs, phases: graph.reluLayerOfNode[index].map { subproblem.phases[$0] }) {
@@ -106,6 +109,16 @@ public struct GraphBoundEngine: BoundEngine {
         let unstable = targets.filter { bounds.lower[$0] < 0 && bounds.upper[$0] > 0 }
         guard !unstable.isEmpty else { return bounds }
         return tightened(bounds, neurons: unstable, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true)
+    }
+
+    /// Bounds of the input of an operator whose every line depends on them (Sigmoid, Tanh):
+    /// interval bounds tightened by CROWN for every neuron not already pinned down.
+    private func tightInputBounds(_ value: ValueID, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool) -> ValueBounds {
+        let bounds = state.bounds[value.valueIndex]!
+        guard options.method != .ibp, !isAffineOfInput(value) else { return bounds }
+        let targets = bounds.lower.indices.filter { bounds.upper[$0] - bounds.lower[$0] > 1e-9 }
+        guard !targets.isEmpty else { return bounds }
+        return tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false)
     }
 
     /// `bounds` intersected with CROWN's (α-CROWN's when `optimizing`) for `neurons`: rows

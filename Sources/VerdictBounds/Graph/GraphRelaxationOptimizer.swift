@@ -113,6 +113,8 @@ struct GraphRelaxationOptimizer {
                 values.append(coefficients.indices.map { o in
                     coefficients[o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
                 })
+            } else if let lines = state.relaxations[index]?.relaxedForward(inputs[0], coefficients: coefficients) {
+                values.append(lines)
             } else {
                 values.append(node.layer.evaluate(inputs))
             }

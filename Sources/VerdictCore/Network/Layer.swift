@@ -13,6 +13,9 @@ public protocol Layer: Sendable, CustomStringConvertible {
     var parameterCount: Int { get }
     /// Number of piecewise-linear activation units: the neurons branch and bound may split.
     var activationCount: Int { get }
+    /// Whether the operator is piecewise linear, so that Z3 can state it exactly (false for
+    /// Sigmoid and Tanh).
+    var isPiecewiseLinear: Bool { get }
     /// Why these input shapes cannot feed this layer, or nil when they can.
     func problemWithInputs(_ shapes: [TensorShape]) -> String?
     /// Exact evaluation in `Double`, the closest we get to the network's real-number meaning.
@@ -24,6 +27,7 @@ public protocol Layer: Sendable, CustomStringConvertible {
 extension Layer {
     public var parameterCount: Int { 0 }
     public var activationCount: Int { 0 }
+    public var isPiecewiseLinear: Bool { true }
     public var description: String { "\(operatorName) → \(outputShape)" }
 }
 

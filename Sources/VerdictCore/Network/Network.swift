@@ -67,6 +67,13 @@ public struct Network: Sendable {
 
     /// Number of ReLU units: the size of the activation pattern branch and bound explores.
     public var activationCount: Int { nodes.reduce(0) { $0 + $1.layer.activationCount } }
+    /// The operators that are not piecewise linear (Sigmoid, Tanh), by name, once each: what
+    /// keeps Z3 from stating the network exactly. Empty for ReLU networks.
+    public var smoothOperatorNames: [String] {
+        var names: [String] = []
+        for node in nodes where !node.layer.isPiecewiseLinear && !names.contains(node.layer.operatorName) { names.append(node.layer.operatorName) }
+        return names
+    }
 
     /// True when every node reads exactly the value before it and the last node is the output.
     public var isSequential: Bool {

@@ -12,5 +12,20 @@ extension GraphImporter {
             let relu = importer.append(ReLULayer(shape: TensorShape(value.shape)), inputs: [source])
             return [.computed(ComputedValue(source: relu, sourceCount: value.elementCount, shape: value.shape, map: .identity))]
         },
+        "Sigmoid": sShaped(.sigmoid),
+        "Tanh": sShaped(.tanh),
     ]
+
+    /// Sigmoid or Tanh: a constant input is folded, a computed one gets an ``SShapedLayer``.
+    private static func sShaped(_ function: SShapedLayer.Function) -> Rule {
+        { importer, node in
+            guard case .computed(let value) = try node.input(0) else {
+                let tensor = try node.constantInput(0, role: "input")
+                return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map(function.value)))]
+            }
+            let source = importer.materialize(value)
+            let layer = importer.append(SShapedLayer(function, shape: TensorShape(value.shape)), inputs: [source])
+            return [.computed(ComputedValue(source: layer, sourceCount: value.elementCount, shape: value.shape, map: .identity))]
+        }
+    }
 }

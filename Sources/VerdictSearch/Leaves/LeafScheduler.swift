@@ -74,7 +74,10 @@ struct LeafScheduler {
         if allows(node, unstable: node.bounds.layerBounds.unstableCount) {
             backlog.push(node)
         } else {
-            unresolved = "a subproblem cannot be split further and Z3 leaves are off or failed on it"
+            let smooth = exact.smoothOperatorNames
+            unresolved = smooth.isEmpty
+                ? "a subproblem cannot be split further and Z3 leaves are off or failed on it"
+                : "a subproblem's bounds do not refute it and it cannot be split further (\(smooth.joined(separator: ", ")) are not split, and Z3 cannot state them exactly)"
         }
     }
 

@@ -1,0 +1,77 @@
+import VerdictCore
+
+/// Sigmoid and Tanh: intervals from monotonicity, the lines of ``SShapedRelaxation`` for rows
+/// passed back. Their input bounds are tightened by CROWN before they are relaxed
+/// (``needsTightInputBounds``): every neuron's lines depend on them, not only unstable ones'.
+struct SShapedOperator: BoundOperator {
+    let activation: SShapedLayer
+
+    init(_ activation: SShapedLayer) { self.activation = activation }
+
+    var layer: any Layer { activation }
+    var needsTightInputBounds: Bool { true }
+
+    /// Each neuron's lines, and `max(|l|, |u|)` of its input for the rounding allowances.
+    struct Lines: OperatorRelaxation {
+        var lower: [Line]
+        var upper: [Line]
+        var inputMagnitude: [Double]
+
+        func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]? {
+            input.indices.map { j in coefficients[j] >= 0 ? lower[j](input[j]) : upper[j](input[j]) }
+        }
+    }
+
+    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
+        // f increases; libm is within 8u of it on [-1, 1].
+        let slack = 16 * Rounding.double.unitRoundoff, range = activation.function.range
+        let f = activation.function
+        return ValueBounds(
+            lower: inputs[0].lower.map { max(f.value($0) - slack, range.lowerBound) },
+            upper: inputs[0].upper.map { min(f.value($0) + slack, range.upperBound) })
+    }
+
+    func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult {
+        let bounds = inputs[0]
+        var lines = Lines(lower: [], upper: [], inputMagnitude: bounds.magnitude)
+        for j in bounds.lower.indices {
+            let (lower, upper) = SShapedRelaxation.lines(activation.function, lower: bounds.lower[j], upper: bounds.upper[j])
+            lines.lower.append(lower)
+            lines.upper.append(upper)
+        }
+        return .relaxed(lines)
+    }
+
+    /// `a·y >= a·(k z + b)` with the lower line where `a > 0`, the upper where `a < 0`. The
+    /// coefficients' rounding counts times `|z| <= M`, the intercepts' sum by `γ`.
+    func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        let lines = context.relaxation as! Lines
+        let width = rows.width, unit = Rounding.double.unitRoundoff
+        let interceptGamma = Rounding.double.gamma(width + 1)
+        var step = BackwardStep(inputs: [rows], rows: rows.rows)
+        step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows.rows {
+                var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
+                let base = r * width
+                for j in 0..<width where out[base + j] != 0 {
+                    let a = out[base + j]
+                    let line = a > 0 ? lines.lower[j] : lines.upper[j]
+                    let b = a * line.slope
+                    let term = a * line.intercept
+                    intercept += term
+                    interceptMagnitude += term.magnitude
+                    error += 2 * unit * b.magnitude * lines.inputMagnitude[j]
+                    out[base + j] = b
+                }
+                step.constants[r] = intercept
+                step.constantMagnitude[r] = interceptMagnitude
+                step.errors[r] = error + interceptGamma * interceptMagnitude
+            }
+        }
+        return step
+    }
+
+    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
+        [zip(upstream, inputs[0]).map { $0 * activation.function.derivative($1) }]
+    }
+}
