@@ -26,7 +26,12 @@ final class SShapedBoundTests: XCTestCase {
                 if l > u { swap(&l, &u) }
                 if index % 11 == 0 { u = l }
                 if l < 0 && u > 0 { crossing += 1 }
-                let (lower, upper) = SShapedRelaxation.lines(function, lower: l, upper: u)
+                var (lower, upper) = SShapedRelaxation.lines(function, lower: l, upper: u)
+                if index % 2 == 1 && u - l < 1e6 {
+                    // Any slope, as α-CROWN may choose: the intercepts follow.
+                    lower = SShapedRelaxation.lowerLine(function, slope: Double.random(in: -0.5...1.5, using: &generator) * function.steepestSlope, l, u)
+                    upper = SShapedRelaxation.upperLine(function, slope: Double.random(in: -0.5...1.5, using: &generator) * function.steepestSlope, l, u)
+                }
                 for step in 0...64 {
                     let z = step == 64 ? u : l + (u - l) * Double(step) / 64
                     let real = reference(function, z)
@@ -38,7 +43,7 @@ final class SShapedBoundTests: XCTestCase {
                     checked += 1
                 }
                 // Not vacuous: on a narrow interval the lines hug the function.
-                if u - l < 1e-3 && u.magnitude < 10 {
+                if u - l < 1e-3 && u.magnitude < 10 && index % 2 == 0 {
                     let middle = l / 2 + u / 2
                     XCTAssertLessThan(upper(middle) - lower(middle), 1e-6, "\(function) on [\(l), \(u)]: lines far apart")
                 }
@@ -66,7 +71,7 @@ final class SShapedBoundTests: XCTestCase {
 
     func testGraphBoundsOfSmoothNetworksHoldOnSampledPoints() throws {
         var generator = SeededGenerator(seed: 23)
-        var crownTighter = 0, rows = 0
+        var crownTighter = 0, alphaTighter = 0, everyLayerTighter = 0, rows = 0
         for index in 0..<60 {
             let network = try RandomGraphs.smooth(generator: &generator)
             var (box, region) = RandomGraphs.property(for: network, generator: &generator)
@@ -75,15 +80,19 @@ final class SShapedBoundTests: XCTestCase {
             let objectives = Objectives(region: region, outputCount: network.outputCount)
             let engine = GraphBoundEngine(graph: try GraphBoundNetwork(network))
             let task = BoundTask(subproblem: Subproblem(box: box, layout: engine.layout), objectives: objectives)
-            let results = try [BoundMethod.ibp, .crown, .alphaCrown].map { method in
+            var results = try [BoundMethod.ibp, .crown, .alphaCrown].map { method in
                 try XCTUnwrap(engine.bound([task], options: BoundOptions(method: method, iterations: 10)).first)
             }
+            // α-CROWN on the S-shaped nodes' input rows as well (what a search's root does).
+            var everyLayer = BoundOptions(method: .alphaCrown, iterations: 10)
+            everyLayer.intermediateIterations = 10
+            results.append(try XCTUnwrap(engine.bound([task], options: everyLayer).first))
             for sample in 0..<300 {
                 let point = (0..<box.dimension).map { j in
                     sample % 5 == 0 ? (Bool.random(using: &generator) ? box.lower[j] : box.upper[j]) : Double.random(in: box.lower[j]...box.upper[j], using: &generator)
                 }
                 let values = objectives.values(at: try network.evaluate(point))
-                for (method, result) in zip(["ibp", "crown", "alpha-crown"], results) {
+                for (method, result) in zip(["ibp", "crown", "alpha-crown", "alpha-crown on every layer"], results) {
                     for (row, value) in values.enumerated() {
                         XCTAssertLessThanOrEqual(result.lower[row], value, "network \(index) \(method): row \(row) lower bound above a sampled value")
                         XCTAssertGreaterThanOrEqual(result.upper[row], value, "network \(index) \(method): row \(row) upper bound below a sampled value")
@@ -93,9 +102,15 @@ final class SShapedBoundTests: XCTestCase {
             for row in results[1].lower.indices {
                 rows += 1
                 if results[1].lower[row] > results[0].lower[row] + 1e-9 { crownTighter += 1 }
+                XCTAssertGreaterThanOrEqual(results[2].lower[row], results[1].lower[row], "α-CROWN keeps its best iterate, CROWN's lines the first")
+                if results[2].lower[row] > results[1].lower[row] + 1e-9 { alphaTighter += 1 }
+                if results[3].lower[row] > results[2].lower[row] + 1e-9 { everyLayerTighter += 1 }
             }
         }
         XCTAssertGreaterThan(crownTighter, rows / 4, "CROWN tighter than IBP on \(crownTighter) of \(rows) rows")
+        // Optimized slopes must do something, on the last layer's rows and on the inner ones.
+        XCTAssertGreaterThan(alphaTighter, rows / 10, "α-CROWN tighter than CROWN on \(alphaTighter) of \(rows) rows")
+        XCTAssertGreaterThan(everyLayerTighter, rows / 20, "inner α tighter on \(everyLayerTighter) of \(rows) rows")
     }
 
     func testGradientsThroughSShapedOperatorsMatchFiniteDifferences() throws {

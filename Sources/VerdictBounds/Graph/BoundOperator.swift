@@ -58,6 +58,9 @@ public struct OperatorContext {
     /// multipliers (β >= 0) of its split constraints; nil for CROWN's slopes and no β.
     public var alpha: [[Double]]? = nil
     public var beta: [[Double]]? = nil
+    /// Per row: optimized slopes of an S-shaped operator's lower and upper lines, as fractions
+    /// of its steepest slope; nil for CROWN's lines.
+    public var lineSlopes: [(lower: [Double], upper: [Double])]? = nil
 
     public init(
         inputBounds: [ValueBounds], relaxation: (any OperatorRelaxation)? = nil, weightedMagnitude: [Double]? = nil,

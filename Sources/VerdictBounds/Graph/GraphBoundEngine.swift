@@ -118,7 +118,10 @@ public struct GraphBoundEngine: BoundEngine {
         guard options.method != .ibp, !isAffineOfInput(value) else { return bounds }
         let targets = bounds.lower.indices.filter { bounds.upper[$0] - bounds.lower[$0] > 1e-9 }
         guard !targets.isEmpty else { return bounds }
-        return tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false)
+        let crown = tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false)
+        // α-CROWN on these rows too where asked (the root), as for ReLU layers.
+        guard options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown) else { return crown }
+        return tightened(crown, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true)
     }
 
     /// `bounds` intersected with CROWN's (α-CROWN's when `optimizing`) for `neurons`: rows

@@ -40,33 +40,39 @@ struct GraphRelaxationOptimizer {
                 warmValues(warmStart?.beta, row: row, layer: layer, keep: relaxation.splitSign.map { $0 != 0 }) ?? Array(repeating: 0, count: layout.reluWidth(layer))
             }
         }
+        let smooth = SmoothSlopes(network: network, state: state, upTo: value, rows: rows.rows)
+        var slopes = smooth.initial
         var best = initial
-        var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil)
-        var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta)
+        var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
+        var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta), adamSlopes = AdamState(shape: slopes)
         for iteration in 0..<max(iterations, 0) {
-            let parameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil)
+            let parameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
             let result = pass.run(from: value, rows: rows, constants: constants, state: state, keepReluCoefficients: true, parameters: parameters)
             for row in 0..<rows.rows where result.lower[row] > best.lower[row] {
                 best.lower[row] = result.lower[row]
                 best.corners[row] = result.corners[row]
                 bestParameters.alpha[row] = alpha[row]
                 if useBeta { bestParameters.beta?[row] = beta[row] }
+                for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[row] }
             }
             if iteration == iterations - 1 || options.isStopped { break }
-            var alphaGradient = alpha, betaGradient = beta
+            var alphaGradient = alpha, betaGradient = beta, slopeGradient = slopes
             for row in 0..<rows.rows {
-                let relaxed = relaxedPreActivations(row: row, corner: result.corners[row], result: result, alpha: alpha[row], state: state, upTo: value)
+                let relaxed = relaxedPreActivations(
+                    row: row, corner: result.corners[row], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
                 for (layer, relaxation) in lines.enumerated() {
                     let coefficients = result.reluCoefficients[row][layer]
                     for j in 0..<layout.reluWidth(layer) {
-                        let z = relaxed[layer]?[j] ?? 0
+                        let z = relaxed.relu[layer]?[j] ?? 0
                         alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * z : 0
                         betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * z : 0
                     }
                 }
+                slopeGradient[row] = smooth.gradient(row: row, slopes: slopes[row], result: result, inputs: relaxed.smooth)
             }
             adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
             if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
+            if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1) }
         }
         return Outcome(result: best, parameters: bestParameters)
     }
@@ -86,13 +92,15 @@ struct GraphRelaxationOptimizer {
         return keep.indices.map { keep[$0] ? warm[row][offset + $0] : 0 }
     }
 
-    /// The inputs of each ReLU layer (nil for layers the row's pass did not reach) in the
-    /// network relaxed as the row's pass relaxed it, at `corner`.
+    /// The inputs of each ReLU layer (nil for layers the row's pass did not reach) and of each
+    /// S-shaped node, in the network relaxed as the row's pass relaxed it, at `corner`.
     private func relaxedPreActivations(
-        row: Int, corner: [Double], result: GraphBackwardPass.Result, alpha: [[Double]], state: GraphState, upTo value: ValueID
-    ) -> [[Double]?] {
+        row: Int, corner: [Double], result: GraphBackwardPass.Result, alpha: [[Double]], slopes: [Int: [(lower: [Double], upper: [Double])]],
+        state: GraphState, upTo value: ValueID
+    ) -> (relu: [[Double]?], smooth: [Int: [Double]]) {
         var values: [[Double]] = [corner]
         var relaxed = [[Double]?](repeating: nil, count: network.layout.reluLayerCount)
+        var smooth: [Int: [Double]] = [:]
         let last = network.producer(value) ?? -1
         for index in 0..<(last + 1) {
             let node = network.network.nodes[index]
@@ -113,12 +121,72 @@ struct GraphRelaxationOptimizer {
                 values.append(coefficients.indices.map { o in
                     coefficients[o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
                 })
+            } else if let lines = state.relaxations[index] as? SShapedOperator.Lines {
+                smooth[index] = inputs[0]
+                values.append(inputs[0].indices.map { j in
+                    let positive = coefficients[j] >= 0
+                    return lines.line(j, positive: positive, fraction: slopes[index].map { positive ? $0[row].lower[j] : $0[row].upper[j] })(inputs[0][j])
+                })
             } else if let lines = state.relaxations[index]?.relaxedForward(inputs[0], coefficients: coefficients) {
                 values.append(lines)
             } else {
                 values.append(node.layer.evaluate(inputs))
             }
         }
-        return relaxed
+        return (relaxed, smooth)
+    }
+}
+
+/// The optimizable slopes of the S-shaped nodes a pass from one value reaches: per row, two
+/// slots per node (lower and upper line), each a fraction of the function's steepest slope,
+/// starting at CROWN's. The gradient of a row's bound in the slope of a line it uses is
+/// `a·(ẑ - z*)`: `a` the coefficient reaching the node's output, `ẑ` its relaxed input at the
+/// row's minimizing corner, `z*` where the line touches the function (minus the intercept's
+/// derivative).
+private struct SmoothSlopes {
+    let nodes: [Int]
+    let lines: [SShapedOperator.Lines]
+    let initial: [[[Double]]]
+
+    init(network: GraphBoundNetwork, state: GraphState, upTo value: ValueID, rows: Int) {
+        let last = network.producer(value) ?? -1
+        var nodes: [Int] = [], lines: [SShapedOperator.Lines] = []
+        for index in 0..<(last + 1) {
+            if let relaxation = state.relaxations[index] as? SShapedOperator.Lines {
+                nodes.append(index)
+                lines.append(relaxation)
+            }
+        }
+        self.nodes = nodes
+        self.lines = lines
+        let start = lines.flatMap { relaxation -> [[Double]] in
+            let steepest = relaxation.function.steepestSlope
+            return [relaxation.lower.map { min(max($0.slope / steepest, 0), 1) }, relaxation.upper.map { min(max($0.slope / steepest, 0), 1) }]
+        }
+        initial = Array(repeating: start, count: rows)
+    }
+
+    func parameters(_ slopes: [[[Double]]]) -> [Int: [(lower: [Double], upper: [Double])]] {
+        var result: [Int: [(lower: [Double], upper: [Double])]] = [:]
+        for (slot, node) in nodes.enumerated() { result[node] = slopes.map { ($0[2 * slot], $0[2 * slot + 1]) } }
+        return result
+    }
+
+    func gradient(row: Int, slopes: [[Double]], result: GraphBackwardPass.Result, inputs: [Int: [Double]]) -> [[Double]] {
+        var gradient = slopes.map { Array(repeating: 0.0, count: $0.count) }
+        for (slot, node) in nodes.enumerated() {
+            guard let block = result.relaxedRows[node], let z = inputs[node] else { continue }
+            let relaxation = lines[slot], steepest = relaxation.function.steepestSlope
+            for j in z.indices where relaxation.isOptimizable(j) {
+                let a = block.values[row * block.width + j]
+                guard a != 0 else { continue }
+                let side = a > 0 ? 0 : 1
+                let k = slopes[2 * slot + side][j] * steepest
+                let touching = SShapedRelaxation.touchingPoint(
+                    relaxation.function, slope: k, relaxation.inputBounds.lower[j], relaxation.inputBounds.upper[j], lowest: a > 0)
+                gradient[2 * slot + side][j] = a * (z[j] - touching) * steepest
+            }
+        }
+        return gradient
     }
 }

@@ -33,10 +33,12 @@ struct GraphState {
 struct GraphBackwardPass {
     let network: GraphBoundNetwork
 
-    /// Per row, per ReLU layer: α (lower slopes) and β (split multipliers).
+    /// Per row, per ReLU layer: α (lower slopes) and β (split multipliers); per S-shaped node,
+    /// per row: its lines' slopes (``OperatorContext/lineSlopes``).
     struct Parameters {
         var alpha: [[[Double]]]
         var beta: [[[Double]]]?
+        var lineSlopes: [Int: [(lower: [Double], upper: [Double])]] = [:]
     }
 
     struct Result {
@@ -79,6 +81,7 @@ struct GraphBackwardPass {
                     context.alpha = parameters?.alpha.map { $0[layer] }
                     context.beta = parameters?.beta?.map { $0[layer] }
                 }
+                context.lineSlopes = parameters?.lineSlopes[node]
                 let step = network.operators[node].backward(block, context: context)
                 steps += 1
                 for r in 0..<count {

@@ -39,11 +39,37 @@ public enum SShapedRelaxation {
             return (Line(slope: 0, intercept: f.value(low) - slack), Line(slope: 0, intercept: f.value(high) + slack))
         }
         let (lowerSlope, upperSlope) = slopes(f, low, high)
-        let m = max(low.magnitude, high.magnitude)
-        func allowance(_ k: Double) -> Double { 64 * unit * (2 + 2 * (k.magnitude + 1) * m) }
-        return (
-            Line(slope: lowerSlope, intercept: minimum(f, slope: lowerSlope, low, high) - allowance(lowerSlope)),
-            Line(slope: upperSlope, intercept: maximum(f, slope: upperSlope, low, high) + allowance(upperSlope)))
+        return (lowerLine(f, slope: lowerSlope, low, high), upperLine(f, slope: upperSlope, low, high))
+    }
+
+    /// The highest sound lower line of slope `k` over `[l, u]` (finite, `l <= u`): any slope
+    /// gives one, which is what lets α-CROWN optimize the slopes freely.
+    public static func lowerLine(_ f: SShapedLayer.Function, slope k: Double, _ l: Double, _ u: Double) -> Line {
+        Line(slope: k, intercept: minimum(f, slope: k, l, u) - allowance(k, l, u))
+    }
+
+    /// The lowest sound upper line of slope `k` over `[l, u]`.
+    public static func upperLine(_ f: SShapedLayer.Function, slope k: Double, _ l: Double, _ u: Double) -> Line {
+        Line(slope: k, intercept: maximum(f, slope: k, l, u) + allowance(k, l, u))
+    }
+
+    private static func allowance(_ k: Double, _ l: Double, _ u: Double) -> Double {
+        64 * RoundingAllowance.double.unitRoundoff * (2 + 2 * (k.magnitude + 1) * max(l.magnitude, u.magnitude))
+    }
+
+    /// Where the line of slope `k` touches (or comes closest to) `f` over `[l, u]`: the
+    /// minimizer of `h(z) = f(z) - k·z` for a lower line (`lowest`), its maximizer for an upper
+    /// one. The intercept's derivative in `k` is minus this point (envelope theorem), which
+    /// the slopes' gradients need; approximate, as gradients may be.
+    public static func touchingPoint(_ f: SShapedLayer.Function, slope k: Double, _ l: Double, _ u: Double, lowest: Bool) -> Double {
+        var candidates = [l, u]
+        if l < 0 && u > 0 { candidates.append(0) }
+        if let points = criticalPoints(f, k) {
+            candidates.append(min(max(points.convex, l), u))
+            candidates.append(min(max(points.concave, l), u))
+        }
+        let h = { (z: Double) in f.value(z) - k * z }
+        return lowest ? candidates.min { h($0) < h($1) }! : candidates.max { h($0) < h($1) }!
     }
 
     /// CROWN's slopes of the lower and upper lines over `[l, u]` (only their tightness

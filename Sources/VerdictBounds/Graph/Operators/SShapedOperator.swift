@@ -3,6 +3,8 @@ import VerdictCore
 /// Sigmoid and Tanh: intervals from monotonicity, the lines of ``SShapedRelaxation`` for rows
 /// passed back. Their input bounds are tightened by CROWN before they are relaxed
 /// (``needsTightInputBounds``): every neuron's lines depend on them, not only unstable ones'.
+/// α-CROWN optimizes both lines' slopes per row (``OperatorContext/lineSlopes``, as fractions
+/// of the steepest slope); each slope's intercept is recomputed soundly.
 struct SShapedOperator: BoundOperator {
     let activation: SShapedLayer
 
@@ -11,14 +13,31 @@ struct SShapedOperator: BoundOperator {
     var layer: any Layer { activation }
     var needsTightInputBounds: Bool { true }
 
-    /// Each neuron's lines, and `max(|l|, |u|)` of its input for the rounding allowances.
+    /// Each neuron's CROWN lines, its input bounds, and `max(|l|, |u|)` for the rounding
+    /// allowances.
     struct Lines: OperatorRelaxation {
+        var function: SShapedLayer.Function
         var lower: [Line]
         var upper: [Line]
+        var inputBounds: ValueBounds
         var inputMagnitude: [Double]
 
         func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]? {
             input.indices.map { j in coefficients[j] >= 0 ? lower[j](input[j]) : upper[j](input[j]) }
+        }
+
+        /// Whether neuron `j`'s lines can be optimized (a finite, non-degenerate interval).
+        func isOptimizable(_ j: Int) -> Bool {
+            let l = inputBounds.lower[j], u = inputBounds.upper[j]
+            return l.isFinite && u.isFinite && u - l > 1e-9 && u - l < 1e6
+        }
+
+        /// The line of neuron `j` on the side a coefficient of sign `positive` uses, with the
+        /// optimized slope `fraction · steepest` where given.
+        func line(_ j: Int, positive: Bool, fraction: Double?) -> Line {
+            guard let fraction, isOptimizable(j) else { return positive ? lower[j] : upper[j] }
+            let k = fraction * function.steepestSlope, l = inputBounds.lower[j], u = inputBounds.upper[j]
+            return positive ? SShapedRelaxation.lowerLine(function, slope: k, l, u) : SShapedRelaxation.upperLine(function, slope: k, l, u)
         }
     }
 
@@ -33,7 +52,7 @@ struct SShapedOperator: BoundOperator {
 
     func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult {
         let bounds = inputs[0]
-        var lines = Lines(lower: [], upper: [], inputMagnitude: bounds.magnitude)
+        var lines = Lines(function: activation.function, lower: [], upper: [], inputBounds: bounds, inputMagnitude: bounds.magnitude)
         for j in bounds.lower.indices {
             let (lower, upper) = SShapedRelaxation.lines(activation.function, lower: bounds.lower[j], upper: bounds.upper[j])
             lines.lower.append(lower)
@@ -53,9 +72,10 @@ struct SShapedOperator: BoundOperator {
             for r in 0..<rows.rows {
                 var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
                 let base = r * width
+                let slopes = context.lineSlopes?[r]
                 for j in 0..<width where out[base + j] != 0 {
                     let a = out[base + j]
-                    let line = a > 0 ? lines.lower[j] : lines.upper[j]
+                    let line = lines.line(j, positive: a > 0, fraction: slopes.map { a > 0 ? $0.lower[j] : $0.upper[j] })
                     let b = a * line.slope
                     let term = a * line.intercept
                     intercept += term
