@@ -132,4 +132,45 @@ final class SShapedBoundTests: XCTestCase {
             }
         }
     }
+
+    /// Splitting an S-shaped neuron's interval where the engine suggests: each half's bounds
+    /// hold on the sampled points whose value of that neuron falls in the half, and the halves
+    /// improve on their parent.
+    func testSplitHalvesHoldOnTheirRegionAndTighten() throws {
+        var generator = SeededGenerator(seed: 31)
+        var splits = 0, tighter = 0
+        for index in 0..<60 {
+            let network = try RandomGraphs.smooth(generator: &generator)
+            var (box, region) = RandomGraphs.property(for: network, generator: &generator)
+            let radius = Double.random(in: 0.3...2, using: &generator)
+            box = InputBox(lower: box.center.map { $0 - radius }, upper: box.center.map { $0 + radius })
+            let objectives = Objectives(region: region, outputCount: network.outputCount)
+            let engine = GraphBoundEngine(graph: try GraphBoundNetwork(network))
+            let options = BoundOptions(method: .alphaCrown, iterations: 5)
+            let root = Subproblem(box: box, layout: engine.layout)
+            let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: objectives)], options: options).first)
+            guard let branch = parent.smoothBranch else { continue }
+            splits += 1
+            XCTAssertTrue(network.nodes[branch.node].layer is SShapedLayer)
+            let halves = root.splitting(branch, parent: parent)
+            let results = try engine.bound(halves.map { BoundTask(subproblem: $0, objectives: objectives) }, options: options)
+            for row in parent.lower.indices where results.allSatisfy({ $0.isInfeasible || $0.lower[row] > parent.lower[row] + 1e-9 }) { tighter += 1 }
+            for _ in 0..<300 {
+                let point = (0..<box.dimension).map { j in Double.random(in: box.lower[j]...box.upper[j], using: &generator) }
+                let values = try network.evaluateAll(point)
+                let z = values[network.nodes[branch.node].inputs[0].valueIndex][branch.neuron]
+                let outputs = objectives.values(at: values[network.output.valueIndex])
+                for (half, result) in zip(halves, results) {
+                    let limit = half.smoothLimits.last!
+                    guard limit.isUpper ? z <= limit.point : z >= limit.point else { continue }
+                    XCTAssertFalse(result.isInfeasible, "network \(index): a half holding a sampled point called empty")
+                    for (row, value) in outputs.enumerated() {
+                        XCTAssertLessThanOrEqual(result.lower[row], value, "network \(index): half \(limit.isUpper ? "below" : "above") \(limit.point), row \(row)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(splits, 30, "the engine suggests splits")
+        XCTAssertGreaterThan(tighter, splits / 4, "both halves beat their parent on \(tighter) rows of \(splits) splits")
+    }
 }

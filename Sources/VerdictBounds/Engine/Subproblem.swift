@@ -20,6 +20,39 @@ public struct ReluSplit: Hashable, Sendable {
     }
 }
 
+/// A limit on the input of one neuron of an S-shaped node (Sigmoid, Tanh), made by splitting
+/// its interval at `point`: the subproblem holds the inputs where that value is at most
+/// (`isUpper`) or at least the point.
+public struct SmoothLimit: Hashable, Sendable {
+    public let node: Int
+    public let neuron: Int
+    public let point: Double
+    public let isUpper: Bool
+
+    public init(node: Int, neuron: Int, point: Double, isUpper: Bool) {
+        self.node = node
+        self.neuron = neuron
+        self.point = point
+        self.isUpper = isUpper
+    }
+}
+
+/// Where an engine suggests splitting an S-shaped neuron's input interval, and how much the
+/// weakest row's bound loses to its lines there (the score).
+public struct SmoothBranch: Sendable, Equatable {
+    public let node: Int
+    public let neuron: Int
+    public let point: Double
+    public let score: Double
+
+    public init(node: Int, neuron: Int, point: Double, score: Double) {
+        self.node = node
+        self.neuron = neuron
+        self.point = point
+        self.score = score
+    }
+}
+
 /// Bounds of the pre-activations of every ReLU layer: `lower[k][j] <= z_k[j] <= upper[k][j]`
 /// for every input of the subproblem (the box with its splits).
 public struct LayerBounds: Sendable, Equatable {
@@ -61,6 +94,8 @@ public struct Subproblem: Sendable {
     public var reusableLayers: Int
     /// Warm start for α-CROWN and β-CROWN, from a parent's result.
     public var warmStart: OptimizedRelaxation?
+    /// Splits of S-shaped neurons' input intervals.
+    public var smoothLimits: [SmoothLimit] = []
 
     public init(box: InputBox, layout: ActivationLayout) {
         self.box = box
@@ -84,6 +119,19 @@ public struct Subproblem: Sendable {
         child.reusableLayers = reusingEveryLayer ? phases.count : split.layer + 1
         child.warmStart = result.relaxation
         return child
+    }
+
+    /// The two children of an S-shaped neuron's split at `branch.point`. ReLU layers' bounds
+    /// are recomputed and intersected with the parent's (they hold on both halves).
+    public func splitting(_ branch: SmoothBranch, parent result: SubproblemBounds) -> [Subproblem] {
+        [true, false].map { isUpper in
+            var child = self
+            child.smoothLimits.append(SmoothLimit(node: branch.node, neuron: branch.neuron, point: branch.point, isUpper: isUpper))
+            child.parentBounds = result.layerBounds
+            child.reusableLayers = 0
+            child.warmStart = result.relaxation
+            return child
+        }
     }
 
     public var splitCount: Int { phases.reduce(0) { $0 + $1.filter { $0 != .free }.count } }
@@ -142,6 +190,9 @@ public struct SubproblemBounds: Sendable {
     /// `branchingCoefficients[k][j]` weighs `relu(z_k[j])` in that row's linear lower bound.
     /// Nil for IBP and for subproblems that are proved or empty.
     public var branchingCoefficients: [[Double]]? = nil
+    /// The S-shaped neuron whose split the engine suggests (nil where the network has none
+    /// worth splitting).
+    public var smoothBranch: SmoothBranch? = nil
     /// The same row's CROWN coefficients over the inputs (`|A_i|·width_i` is what input
     /// dimension `i` costs the bound); nil where the engine does not return them.
     public var inputCoefficients: [Double]? = nil

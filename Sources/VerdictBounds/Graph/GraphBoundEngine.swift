@@ -63,7 +63,14 @@ public struct GraphBoundEngine: BoundEngine {
                     layer, value: value, subproblem: subproblem, state: state, options: options, pass: pass, parallel: parallelRows)
             } else if rule.needsTightInputBounds {
                 let value = node.inputs[0]
-                state.bounds[value.valueIndex] = tightInputBounds(value, state: state, options: options, pass: pass, parallel: parallelRows)
+                var bounds = tightInputBounds(value, state: state, options: options, pass: pass, parallel: parallelRows)
+                // The subproblem's splits of this node's neurons; crossing limits leave no input.
+                for limit in subproblem.smoothLimits where limit.node == index {
+                    if limit.isUpper { bounds.upper[limit.neuron] = min(bounds.upper[limit.neuron], limit.point) }
+                    else { bounds.lower[limit.neuron] = max(bounds.lower[limit.neuron], limit.point) }
+                    if bounds.lower[limit.neuron] > bounds.upper[limit.neuron] { return infeasible(objectives, state: state, box: subproblem.box) }
+                }
+                state.bounds[value.valueIndex] = bounds
             }
             let inputs = node.inputs.map { state.bounds[$0.valueIndex]! }
             switch rule.relax(inputs, phases: graph.reluLayerOfNode[index].map { subproblem.phases[$0] }) {
@@ -233,11 +240,34 @@ public struct GraphBoundEngine: BoundEngine {
             if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
                 result.branchingCoefficients = crown.reluCoefficients[row]
                 result.inputCoefficients = crown.inputCoefficients[row]
+                result.smoothBranch = smoothBranch(row: row, crown: crown, state: state)
             }
         }
         if options.objectiveLowerBoundsOnly { result.upper = Array(repeating: .infinity, count: count) }
         result.refutedDisjuncts = objectives.refuted(byLowerBounds: result.lower)
         return result
+    }
+
+    /// The S-shaped neuron where row `row`'s CROWN bound loses most to the lines: `|a_j|`
+    /// times the gap between the line it used and the function at the interval's middle.
+    /// Split at 0 when the interval crosses it (each half then has one curvature), else at the
+    /// middle; intervals narrower than 1e-6 are left alone.
+    private func smoothBranch(row: Int, crown: GraphBackwardPass.Result, state: GraphState) -> SmoothBranch? {
+        var best: SmoothBranch?
+        for (node, block) in crown.relaxedRows {
+            guard let lines = state.relaxations[node] as? SShapedOperator.Lines else { continue }
+            for j in 0..<block.width {
+                let a = block.values[row * block.width + j], l = lines.inputBounds.lower[j], u = lines.inputBounds.upper[j]
+                guard a != 0, u - l > 1e-6, l.isFinite, u.isFinite else { continue }
+                let middle = l / 2 + u / 2, value = lines.function.value(middle)
+                let gap = a > 0 ? value - lines.lower[j](middle) : lines.upper[j](middle) - value
+                let score = a.magnitude * gap
+                if score > (best?.score ?? 0) {
+                    best = SmoothBranch(node: node, neuron: j, point: l < 0 && u > 0 ? 0 : middle, score: score)
+                }
+            }
+        }
+        return best
     }
 
     private func infeasible(_ objectives: Objectives, state: GraphState, box: InputBox) -> SubproblemBounds {

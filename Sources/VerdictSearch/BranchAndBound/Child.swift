@@ -35,6 +35,13 @@ extension OpenSubproblem {
         }
     }
 
+    /// Both halves of the S-shaped neuron's interval the engine suggested splitting; nil when
+    /// it suggested none.
+    func smoothChildren() -> [Child]? {
+        guard let branch = bounds.smoothBranch else { return nil }
+        return subproblem.splitting(branch, parent: bounds).map(child)
+    }
+
     /// The two halves of the box along `dimension`. The parent's bounds hold on each half:
     /// they are intersected, not reused as they are.
     func inputChildren(dimension: Int) -> [Child] {
