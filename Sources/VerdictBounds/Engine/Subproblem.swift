@@ -96,6 +96,10 @@ public struct Subproblem: Sendable {
     public var warmStart: OptimizedRelaxation?
     /// Splits of S-shaped neurons' input intervals.
     public var smoothLimits: [SmoothLimit] = []
+    /// A parent's bounds of each S-shaped node's input (by node): taken as they are for nodes
+    /// `0...smoothReusableThrough`, intersected with the new ones after it.
+    public var smoothParentBounds: [Int: ValueBounds] = [:]
+    public var smoothReusableThrough = -1
 
     public init(box: InputBox, layout: ActivationLayout) {
         self.box = box
@@ -118,6 +122,8 @@ public struct Subproblem: Sendable {
         child.parentBounds = result.layerBounds
         child.reusableLayers = reusingEveryLayer ? phases.count : split.layer + 1
         child.warmStart = result.relaxation
+        child.smoothParentBounds = result.smoothInputBounds
+        child.smoothReusableThrough = -1
         return child
     }
 
@@ -130,6 +136,9 @@ public struct Subproblem: Sendable {
             child.parentBounds = result.layerBounds
             child.reusableLayers = 0
             child.warmStart = result.relaxation
+            // Nodes up to the split's are not changed by it (the split node's limit is applied on top).
+            child.smoothParentBounds = result.smoothInputBounds
+            child.smoothReusableThrough = branch.node
             return child
         }
     }
@@ -193,6 +202,8 @@ public struct SubproblemBounds: Sendable {
     /// The S-shaped neuron whose split the engine suggests (nil where the network has none
     /// worth splitting).
     public var smoothBranch: SmoothBranch? = nil
+    /// Bounds of each S-shaped node's input (by node), for children to inherit.
+    public var smoothInputBounds: [Int: ValueBounds] = [:]
     /// The same row's CROWN coefficients over the inputs (`|A_i|·width_i` is what input
     /// dimension `i` costs the bound); nil where the engine does not return them.
     public var inputCoefficients: [Double]? = nil

@@ -63,7 +63,7 @@ public struct GraphBoundEngine: BoundEngine {
                     layer, value: value, subproblem: subproblem, state: state, options: options, pass: pass, parallel: parallelRows)
             } else if rule.needsTightInputBounds {
                 let value = node.inputs[0]
-                var bounds = tightInputBounds(value, state: state, options: options, pass: pass, parallel: parallelRows)
+                var bounds = inheritedOrTightInputBounds(index, value: value, subproblem: subproblem, state: state, options: options, pass: pass, parallel: parallelRows)
                 // The subproblem's splits of this node's neurons; crossing limits leave no input.
                 for limit in subproblem.smoothLimits where limit.node == index {
                     if limit.isUpper { bounds.upper[limit.neuron] = min(bounds.upper[limit.neuron], limit.point) }
@@ -71,6 +71,7 @@ public struct GraphBoundEngine: BoundEngine {
                     if bounds.lower[limit.neuron] > bounds.upper[limit.neuron] { return infeasible(objectives, state: state, box: subproblem.box) }
                 }
                 state.bounds[value.valueIndex] = bounds
+                state.smoothInputBounds[index] = bounds
             }
             let inputs = node.inputs.map { state.bounds[$0.valueIndex]! }
             switch rule.relax(inputs, phases: graph.reluLayerOfNode[index].map { subproblem.phases[$0] }) {
@@ -116,6 +117,23 @@ public struct GraphBoundEngine: BoundEngine {
         let unstable = targets.filter { bounds.lower[$0] < 0 && bounds.upper[$0] > 0 }
         guard !unstable.isEmpty else { return bounds }
         return tightened(bounds, neurons: unstable, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true)
+    }
+
+    /// A parent's bounds of S-shaped node `node`'s input where the child may take them as they
+    /// are, else ``tightInputBounds`` intersected with them.
+    private func inheritedOrTightInputBounds(
+        _ node: Int, value: ValueID, subproblem: Subproblem, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool
+    ) -> ValueBounds {
+        let parent = subproblem.smoothParentBounds[node]
+        if let parent, node <= subproblem.smoothReusableThrough { return parent }
+        var bounds = tightInputBounds(value, state: state, options: options, pass: pass, parallel: parallel)
+        if let parent, parent.lower.count == bounds.lower.count {
+            for j in bounds.lower.indices {
+                bounds.lower[j] = max(bounds.lower[j], parent.lower[j])
+                bounds.upper[j] = min(bounds.upper[j], parent.upper[j])
+            }
+        }
+        return bounds
     }
 
     /// Bounds of the input of an operator whose every line depends on them (Sigmoid, Tanh):
@@ -204,6 +222,7 @@ public struct GraphBoundEngine: BoundEngine {
         var result = SubproblemBounds(
             lower: lower, upper: upper, refutedDisjuncts: [], isInfeasible: false, layerBounds: state.layerBounds, relaxation: nil,
             witnessCandidate: state.bounds[0]!.lower.indices.map { state.bounds[0]!.lower[$0] / 2 + state.bounds[0]!.upper[$0] / 2 })
+        result.smoothInputBounds = state.smoothInputBounds
         if options.method != .ibp && count > 0 {
             let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
             let crown = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: true)

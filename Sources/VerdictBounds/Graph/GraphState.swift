@@ -9,6 +9,8 @@ struct GraphState {
     var weightedMagnitudes: [[Double]?]
     /// Pre-activation bounds of each ReLU layer, with the split phases applied.
     var preActivations: [ValueBounds] = []
+    /// Input bounds of each S-shaped node, by node.
+    var smoothInputBounds: [Int: ValueBounds] = [:]
 
     init(network: GraphBoundNetwork, box: InputBox) {
         bounds = Array(repeating: nil, count: network.network.nodes.count + 1)

@@ -45,7 +45,8 @@ struct OpenSubproblem: Sendable {
         let relaxation = (bounds.relaxation?.alpha.reduce(0) { $0 + $1.count } ?? 0) + (bounds.relaxation?.beta.reduce(0) { $0 + $1.count } ?? 0)
         let coefficients = bounds.branchingCoefficients?.reduce(0) { $0 + $1.count } ?? 0
         let phases = subproblem.phases.reduce(0) { $0 + $1.count }
-        return 8 * (layers + relaxation + coefficients + 2 * subproblem.box.dimension + bounds.lower.count * 2) + phases + 512
+        let smooth = 2 * (bounds.smoothInputBounds.values.reduce(0) { $0 + $1.lower.count } + subproblem.smoothParentBounds.values.reduce(0) { $0 + $1.lower.count })
+        return 8 * (layers + relaxation + coefficients + smooth + 2 * subproblem.box.dimension + bounds.lower.count * 2) + phases + 32 * subproblem.smoothLimits.count + 512
     }
 
     /// What a child starts from: the subproblem (inheriting bounds and warm start), and the
