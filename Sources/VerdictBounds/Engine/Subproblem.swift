@@ -128,17 +128,19 @@ public struct Subproblem: Sendable {
     }
 
     /// The two children of an S-shaped neuron's split at `branch.point`. ReLU layers' bounds
-    /// are recomputed and intersected with the parent's (they hold on both halves).
-    public func splitting(_ branch: SmoothBranch, parent result: SubproblemBounds) -> [Subproblem] {
+    /// are recomputed and intersected with the parent's (they hold on both halves), and so
+    /// are the S-shaped nodes' after the split's; with `reusingEveryLayer` all are kept as
+    /// they are (only the split neuron's lines and the objective rows change).
+    public func splitting(_ branch: SmoothBranch, parent result: SubproblemBounds, reusingEveryLayer: Bool = false) -> [Subproblem] {
         [true, false].map { isUpper in
             var child = self
             child.smoothLimits.append(SmoothLimit(node: branch.node, neuron: branch.neuron, point: branch.point, isUpper: isUpper))
             child.parentBounds = result.layerBounds
-            child.reusableLayers = 0
+            child.reusableLayers = reusingEveryLayer ? phases.count : 0
             child.warmStart = result.relaxation
             // Nodes up to the split's are not changed by it (the split node's limit is applied on top).
             child.smoothParentBounds = result.smoothInputBounds
-            child.smoothReusableThrough = branch.node
+            child.smoothReusableThrough = reusingEveryLayer ? .max : branch.node
             return child
         }
     }

@@ -37,9 +37,9 @@ extension OpenSubproblem {
 
     /// Both halves of the S-shaped neuron's interval the engine suggested splitting; nil when
     /// it suggested none.
-    func smoothChildren() -> [Child]? {
+    func smoothChildren(reusingEveryLayer: Bool) -> [Child]? {
         guard let branch = bounds.smoothBranch else { return nil }
-        return subproblem.splitting(branch, parent: bounds).map(child)
+        return subproblem.splitting(branch, parent: bounds, reusingEveryLayer: reusingEveryLayer).map(child)
     }
 
     /// The two halves of the box along `dimension`. The parent's bounds hold on each half:

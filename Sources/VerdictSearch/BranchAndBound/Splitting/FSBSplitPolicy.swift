@@ -32,7 +32,7 @@ struct FSBSplitPolicy: SplitPolicy {
                 next += 2 * options.count
             }
             guard let chosen else {
-                if let children = node.smoothChildren() { batch.children += children } else { batch.unsplittable.append(node) }
+                if let children = node.smoothChildren(reusingEveryLayer: reusingEveryLayer) { batch.children += children } else { batch.unsplittable.append(node) }
                 continue
             }
             batch.children += node.reluChildren(layer: chosen.layer, neuron: chosen.neuron, reusingEveryLayer: reusingEveryLayer)

@@ -14,7 +14,7 @@ struct ReluSplitPolicy: SplitPolicy {
         for node in nodes {
             guard let best = ReluBranching.candidates(node, heuristic: heuristic, limit: 1, generator: &generator).first else {
                 // No unstable ReLU: an S-shaped neuron, where the network has some.
-                if let children = node.smoothChildren() { batch.children += children } else { batch.unsplittable.append(node) }
+                if let children = node.smoothChildren(reusingEveryLayer: reusingEveryLayer) { batch.children += children } else { batch.unsplittable.append(node) }
                 continue
             }
             batch.children += node.reluChildren(layer: best.layer, neuron: best.neuron, reusingEveryLayer: reusingEveryLayer)
