@@ -84,6 +84,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "The share of the time left (with --timeout) the first attack may spend, above 0 and at most 1.")
     var attackTimeShare = defaults.attackTimeShare
 
+    @Option(help: "The share of --attack-samples and --attack-restarts run before any bound, between 0 and 1; the rest runs when a root bound does not prove its case.")
+    var quickAttackShare = defaults.quickAttackShare
+
     @Option(help: "PGD steps from the bound engine's candidates during branch and bound (0: none).")
     var searchAttackSteps = defaults.searchAttackSteps
 
@@ -106,6 +109,7 @@ struct SearchFlags: ParsableArguments {
         guard z3Workers >= 1 else { throw ValidationError("--z3-workers must be at least 1") }
         guard attackSamples >= 0, attackRestarts >= 0, attackSteps >= 0 else { throw ValidationError("attack counts must be at least 0") }
         guard attackTimeShare > 0, attackTimeShare <= 1 else { throw ValidationError("--attack-time-share must be above 0 and at most 1") }
+        guard quickAttackShare >= 0, quickAttackShare <= 1 else { throw ValidationError("--quick-attack-share must be between 0 and 1") }
         guard searchAttackSteps >= 0, searchAttackNodes >= 0 else { throw ValidationError("--search-attack-steps and --search-attack-nodes must be at least 0") }
     }
 
@@ -136,6 +140,7 @@ struct SearchFlags: ParsableArguments {
         options.attackRestarts = attackRestarts
         options.attackSteps = attackSteps
         options.attackTimeShare = attackTimeShare
+        options.quickAttackShare = quickAttackShare
         options.searchAttackSteps = searchAttackSteps
         options.searchAttackNodes = searchAttackNodes
         return options

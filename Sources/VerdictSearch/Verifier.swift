@@ -26,7 +26,8 @@ public struct Verifier {
         confirmation = WitnessConfirmation(checker: checker, intervals: (try? GraphBoundNetwork(network)).map { GraphBoundEngine(graph: $0) })
     }
 
-    /// Attacks, then branch and bound on `engine` (which must be built for this network).
+    /// A quick attack, then branch and bound on `engine` (which must be built for this
+    /// network), with the rest of the attack on each case its root bound does not prove.
     public func verify(engine: any BoundEngine) -> VerificationResult {
         var statistics = SearchStatistics()
         if let (report, reason) = attack(&statistics) {
@@ -39,7 +40,8 @@ public struct Verifier {
         for caseIndex in property.cases.indices {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
             let search = BranchAndBound(
-                caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: network, pool: pool)
+                caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: network, pool: pool,
+                rootAttack: restOfAttack(caseIndex))
             let outcome = search.run()
             statistics.merge(search.statistics)
             switch outcome {
@@ -124,19 +126,44 @@ public struct Verifier {
         }
     }
 
-    /// Random sampling and PGD on every case; a confirmed witness ends the run.
+    /// The samples and restarts of the quick attack (``VerificationOptions/quickAttackShare``).
+    private var quickAttack: (samples: Int, restarts: Int) {
+        let share = min(max(options.quickAttackShare, 0), 1)
+        let restarts = options.attackRestarts > 0 && share > 0 ? max(1, Int((Double(options.attackRestarts) * share).rounded())) : 0
+        return (Int((Double(options.attackSamples) * share).rounded()), restarts)
+    }
+
+    /// Random sampling and PGD on every case (the quick share of them); a confirmed witness
+    /// ends the run.
     private func attack(_ statistics: inout SearchStatistics) -> (WitnessChecker.Report, String)? {
-        guard options.attackSamples > 0 || options.attackRestarts > 0 else { return nil }
+        let (samples, restarts) = quickAttack
+        guard samples > 0 || restarts > 0 else { return nil }
         let start = ContinuousClock.now
         defer { statistics.attackSeconds += seconds(since: start) }
         var generator = SeededGenerator(seed: options.seed)
         let attack = GradientAttack(
-            gradient: gradient, confirmation: confirmation, samples: options.attackSamples,
-            restarts: options.attackRestarts, steps: options.attackSteps, deadline: options.deadline.share(options.attackTimeShare))
+            gradient: gradient, confirmation: confirmation, samples: samples,
+            restarts: restarts, steps: options.attackSteps, deadline: options.deadline.share(options.attackTimeShare))
         for caseIndex in property.cases.indices {
             if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }
         }
         return nil
+    }
+
+    /// The rest of the attack on one case, for its search to run when the root bound does not
+    /// prove the case (nil when nothing is left); seeded apart from the quick attack.
+    private func restOfAttack(_ caseIndex: Int) -> (() -> WitnessChecker.Report?)? {
+        let (quickSamples, quickRestarts) = quickAttack
+        let samples = options.attackSamples - quickSamples, restarts = options.attackRestarts - quickRestarts
+        guard samples > 0 || restarts > 0 else { return nil }
+        let options = self.options, gradient = self.gradient, confirmation = self.confirmation
+        return {
+            var generator = SeededGenerator(seed: options.seed &+ 1 &+ UInt64(caseIndex))
+            let attack = GradientAttack(
+                gradient: gradient, confirmation: confirmation, samples: samples, restarts: restarts, steps: options.attackSteps,
+                deadline: options.deadline.share(options.attackTimeShare))
+            return attack.run(caseIndex: caseIndex, generator: &generator)
+        }
     }
 }
 

@@ -29,6 +29,9 @@ final class BranchAndBound: ChildBounder {
     private var leaves: LeafScheduler
     private let candidates: CandidatePoints
     private let localAttack: GradientAttack
+    /// The attack deferred until the root bound fails to prove the case (see
+    /// ``VerificationOptions/quickAttackShare``).
+    private let rootAttack: (() -> WitnessChecker.Report?)?
     private var queue = SubproblemQueue()
     private var pacing = BatchPacing()
     private var searchStatistics = SearchStatistics()
@@ -45,9 +48,10 @@ final class BranchAndBound: ChildBounder {
     /// `exact` is the imported network, which Z3 leaves encode exactly.
     init(
         caseIndex: Int, engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient,
-        exact: Network, pool: Z3LeafPool?
+        exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)? = nil
     ) {
         self.caseIndex = caseIndex
+        self.rootAttack = rootAttack
         self.engine = engine
         self.options = options
         self.confirmation = confirmation
@@ -104,6 +108,13 @@ final class BranchAndBound: ChildBounder {
         // short PGD from its candidate finds a counterexample, and cheap (`collins_rul_cnn
         // if_then_7levels_w20`: 0.3 s, against 16 s with them).
         var result = try bound([root], optimizingIntermediateLayers: false)[0]
+        if !result.isProved, let rootAttack {
+            let start = ContinuousClock.now
+            let report = rootAttack()
+            searchStatistics.attackSeconds += seconds(since: start)
+            if let report { return report }
+            if options.deadline.isPast { throw BoundEngineError.cancelled }
+        }
         if !result.isProved && options.rootIntermediateIterations > 0 {
             if let report = confirmedCandidate(candidates.evaluate([root], [result])[0]) { return report }
             if options.attackSteps > 0, let report = descend(from: result.witnessCandidate, within: item.box, region: item.unsafe) { return report }
