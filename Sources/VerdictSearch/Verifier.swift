@@ -141,9 +141,7 @@ public struct Verifier {
         let start = ContinuousClock.now
         defer { statistics.attackSeconds += seconds(since: start) }
         var generator = SeededGenerator(seed: options.seed)
-        let attack = GradientAttack(
-            gradient: gradient, confirmation: confirmation, samples: samples,
-            restarts: restarts, steps: options.attackSteps, deadline: options.deadline.share(options.attackTimeShare))
+        let attack = makeAttack(samples: samples, restarts: restarts)
         for caseIndex in property.cases.indices {
             if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }
         }
@@ -156,14 +154,17 @@ public struct Verifier {
         let (quickSamples, quickRestarts) = quickAttack
         let samples = options.attackSamples - quickSamples, restarts = options.attackRestarts - quickRestarts
         guard samples > 0 || restarts > 0 else { return nil }
-        let options = self.options, gradient = self.gradient, confirmation = self.confirmation
         return {
             var generator = SeededGenerator(seed: options.seed &+ 1 &+ UInt64(caseIndex))
-            let attack = GradientAttack(
-                gradient: gradient, confirmation: confirmation, samples: samples, restarts: restarts, steps: options.attackSteps,
-                deadline: options.deadline.share(options.attackTimeShare))
-            return attack.run(caseIndex: caseIndex, generator: &generator)
+            return makeAttack(samples: samples, restarts: restarts).run(caseIndex: caseIndex, generator: &generator)
         }
+    }
+
+    /// An attack with these counts, held to its share of the time left now.
+    private func makeAttack(samples: Int, restarts: Int) -> GradientAttack {
+        GradientAttack(
+            gradient: gradient, confirmation: confirmation, samples: samples, restarts: restarts, steps: options.attackSteps,
+            deadline: options.deadline.share(options.attackTimeShare))
     }
 }
 

@@ -75,15 +75,7 @@ public struct OperatorContext {
 }
 
 /// The lines that bound a non-linear operator over one subproblem.
-public protocol OperatorRelaxation: Sendable {
-    /// The operator replaced by the lines a row with these `coefficients` at its output used,
-    /// at `input` (for the gradients of α-CROWN); nil where the engine handles it itself.
-    func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]?
-}
-
-extension OperatorRelaxation {
-    public func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]? { nil }
-}
+public protocol OperatorRelaxation: Sendable {}
 
 /// One operator of the network as the bound engines see it: interval propagation, the
 /// backward step of linear bounds, and the local derivative for attacks. Linear operators

@@ -127,8 +127,6 @@ struct GraphRelaxationOptimizer {
                     let positive = coefficients[j] >= 0
                     return lines.line(j, positive: positive, fraction: slopes[index].map { positive ? $0[row].lower[j] : $0[row].upper[j] })(inputs[0][j])
                 })
-            } else if let lines = state.relaxations[index]?.relaxedForward(inputs[0], coefficients: coefficients) {
-                values.append(lines)
             } else {
                 values.append(node.layer.evaluate(inputs))
             }

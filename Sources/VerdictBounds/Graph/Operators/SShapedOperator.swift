@@ -22,10 +22,6 @@ struct SShapedOperator: BoundOperator {
         var inputBounds: ValueBounds
         var inputMagnitude: [Double]
 
-        func relaxedForward(_ input: [Double], coefficients: [Double]) -> [Double]? {
-            input.indices.map { j in coefficients[j] >= 0 ? lower[j](input[j]) : upper[j](input[j]) }
-        }
-
         /// Whether neuron `j`'s lines can be optimized (a finite, non-degenerate interval).
         func isOptimizable(_ j: Int) -> Bool {
             let l = inputBounds.lower[j], u = inputBounds.upper[j]
