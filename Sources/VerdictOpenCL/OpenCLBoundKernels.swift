@@ -354,8 +354,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                         try self.read(buffer, count: rows * stride, context: context), rows: rows, columns: width, from: stride, to: width)
                 } : nil
             let corners = try scratchBuffer(&state, "corners", request.wantCorners ? rows * inputCount : 1)
-            try enqueueBackward(
+            let inputs = try enqueueBackward(
                 &state, pass, keptBuffers: nil, observeKept: observer, corners: request.wantCorners ? (corners, inputCount) : nil)
+            // The input coefficients the concretization used (for combining rows, RowForms).
+            let inputCoefficients = request.keepCoefficients
+                ? OpenCLBoundKernels.restrided(try read(inputs, count: rows * state.stride, context: context), rows: rows, columns: inputCount, from: state.stride, to: inputCount)
+                : nil
             return BackwardKernelResult(
                 constants: try read(pass.constants, count: rows, context: context),
                 constantMagnitude: try read(pass.constantMagnitude, count: rows, context: context),
@@ -363,7 +367,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
                 sums: try read(pass.sums, count: rows, context: context),
                 magnitudes: try read(pass.magnitudes, count: rows, context: context).map { $0 * (1 + 64 * device.unitRoundoff) },
                 corners: request.wantCorners ? try read(corners, count: rows * inputCount, context: context) : nil,
-                activationCoefficients: kept)
+                activationCoefficients: kept, inputCoefficients: inputCoefficients)
         }
     }
 
@@ -431,10 +435,12 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
     /// concretization. Each ReLU layer's incoming coefficients go to `keptBuffers[layer]`
     /// (`rows x padded width`) when given, and are shown to `observeKept` (layer, buffer, stride)
     /// when given. The corners are written when `corners` names a buffer and its row stride.
+    /// Returns the buffer holding the rows' input coefficients (`rows x stride`).
+    @discardableResult
     func enqueueBackward(
         _ state: inout DeviceState, _ pass: PassBuffers, keptBuffers: [OpenCLBuffer]?,
         observeKept: ((Int, OpenCLBuffer, Int) throws -> Void)?, corners: (buffer: OpenCLBuffer, stride: Int)?
-    ) throws {
+    ) throws -> OpenCLBuffer {
         let context = state.context, device = allowance, stride = state.stride, rows = pass.rows
         let working = [try scratchBuffer(&state, "coefficients-a", rows * stride), try scratchBuffer(&state, "coefficients-b", rows * stride)]
         let offsets = layerOffsets
@@ -502,6 +508,7 @@ public final class OpenCLBoundKernels: BackwardKernels, @unchecked Sendable {
             .buffer(corners?.buffer ?? pass.sums),
         ])
         try context.run(state.concretize, globalSize: rows)
+        return current
     }
 
     public func intervalStage(_ stage: Int, lower: [Double], upper: [Double]) throws -> (lower: [Double], upper: [Double]) {

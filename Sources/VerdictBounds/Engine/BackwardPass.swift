@@ -136,7 +136,7 @@ struct BackwardPass {
         let width = network.inputCount
         let corners = result.corners.map { flat in (0..<rows).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) } }
             ?? Array(repeating: [], count: rows)
-        return BackwardResult(lower: lower, corner: corners, activationCoefficients: activationCoefficients, inputCoefficients: nil)
+        return BackwardResult(lower: lower, corner: corners, activationCoefficients: activationCoefficients, inputCoefficients: result.inputCoefficients)
     }
 
     /// Concretizes rows of coefficients over the input box: each coefficient picks the corner

@@ -67,7 +67,8 @@ public struct BatchedBoundEngine: BoundEngine {
         var results = results
         guard let kernels else {
             for index in results.indices where !results[index].isInfeasible {
-                results[index].refutedDisjuncts = tasks[index].objectives.refuted(byLowerBounds: results[index].lower)
+                results[index].refutedDisjuncts = tasks[index].objectives.refuted(
+                    byLowerBounds: results[index].lower, conjunctionLower: results[index].conjunctionLower)
             }
             return results
         }
@@ -88,6 +89,9 @@ public struct BatchedBoundEngine: BoundEngine {
             lower: lower, disjunctOfRow: disjunctOfRow, isStrict: isStrict, disjunctCount: Int(firstDisjunct.last ?? 0))
         for index in results.indices where !results[index].isInfeasible {
             results[index].refutedDisjuncts = Array(refuted[Int(firstDisjunct[index])..<Int(firstDisjunct[index + 1])])
+            for (disjunct, bound) in (results[index].conjunctionLower ?? []).enumerated() where bound > 0 {
+                results[index].refutedDisjuncts[disjunct] = true
+            }
         }
         return results
     }
@@ -329,10 +333,22 @@ public struct BatchedBoundEngine: BoundEngine {
         let crownCoefficients = lowerResult.activationCoefficients, crownInputCoefficients = lowerResult.inputCoefficients
         let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
+        // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
+        var forms: [(lower: [Double], coefficients: [Double])] = crownInputCoefficients.map { [(lowerResult.lower, $0)] } ?? []
         if options.method == .alphaCrown || options.method == .betaCrown, lowerRows.count > 0 {
             let optimizer = RelaxationOptimizer(network: network, pass: pass, options: options)
             let optimized = try optimizer.optimize(rows: lowerRows, states: states, tasks: tasks, initial: lowerResult)
             lowerResult = optimized.result
+            if let coefficients = lowerResult.inputCoefficients {
+                forms.append((lowerResult.lower, coefficients))
+            } else if tasks.contains(where: { $0.objectives.hasConjunction }) {
+                // The optimized forms again, with their input coefficients.
+                var again = lowerRows
+                again.alpha = optimized.alpha
+                again.beta = options.method == .betaCrown ? optimized.beta : nil
+                let result = try pass.run(from: last, rows: again, states: states, keepCoefficients: true, needCorners: false)
+                if let coefficients = result.inputCoefficients { forms.append((result.lower, coefficients)) }
+            }
             for (index, _) in tasks.enumerated() where !states[index].isInfeasible {
                 let rowRange = firstRow[index]..<(firstRow[index] + tasks[index].objectives.rowCount)
                 relaxations[index] = OptimizedRelaxation(
@@ -348,11 +364,13 @@ public struct BatchedBoundEngine: BoundEngine {
             let upper = upperResult.lower[range].map { -$0 }
             // The witness candidate: the minimizing corner of the row closest to being satisfied.
             let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
-            let refuted = objectives.refuted(byLowerBounds: lower)
+            let conjunctionLower = conjunctionLower(objectives, lower: lower, rows: range, box: state.box, forms: forms)
+            let refuted = objectives.refuted(byLowerBounds: lower, conjunctionLower: conjunctionLower)
             var result = SubproblemBounds(
                 lower: lower, upper: upper, refutedDisjuncts: refuted, isInfeasible: false,
                 layerBounds: state.layerBounds, relaxation: relaxations[index],
                 witnessCandidate: weakest.map { lowerResult.corner[$0] } ?? state.box.center)
+            result.conjunctionLower = conjunctionLower
             if let row = objectives.weakestRow(lower: lower, refuted: refuted) {
                 result.branchingCoefficients = (0..<network.reluLayerCount).map { layer in
                     let width = network.reluWidth(layer), global = range.lowerBound + row
@@ -363,6 +381,23 @@ public struct BatchedBoundEngine: BoundEngine {
             }
             return result
         }
+    }
+
+    /// Per disjunct, the best combined bound of its rows over every set of `forms` (each a
+    /// lower bound per row and the matching `rows x inputs` coefficients), nil where no
+    /// disjunct is a conjunction or no forms were kept.
+    private func conjunctionLower(
+        _ objectives: Objectives, lower: [Double], rows range: Range<Int>, box: InputBox, forms: [(lower: [Double], coefficients: [Double])]
+    ) -> [Double]? {
+        let width = network.inputCount
+        var best: [Double]?
+        for set in forms {
+            let rows = RowForms(
+                lower: Array(set.lower[range]), coefficients: range.map { Array(set.coefficients[($0 * width)..<(($0 + 1) * width)]) }, box: box)
+            guard let bounds = objectives.conjunctionLower(rows, lower: lower) else { return nil }
+            best = best.map { zip($0, bounds).map(max) } ?? bounds
+        }
+        return best
     }
 
     /// The objective rows' lower bounds alone, by one pass at each task's warm-start α and β

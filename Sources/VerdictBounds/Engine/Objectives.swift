@@ -15,6 +15,13 @@ public struct Objectives: Sendable {
 
     public var rowCount: Int { constants.count }
 
+    /// Some disjunct is a conjunction of two rows or more (see ``RowForms``).
+    public var hasConjunction: Bool {
+        var rows = [Int](repeating: 0, count: disjunctCount)
+        for disjunct in disjunctOfRow { rows[disjunct] += 1 }
+        return rows.contains { $0 >= 2 }
+    }
+
     public init(region: OutputRegion, outputCount: Int) {
         var coefficients: [Double] = [], constants: [Double] = [], disjunctOfRow: [Int] = [], isStrict: [Bool] = []
         for (index, conjunction) in region.disjuncts.enumerated() {
@@ -43,12 +50,28 @@ public struct Objectives: Sendable {
 
     /// Which disjuncts the lower bounds of the rows refute. A disjunct with no rows (an
     /// unconditional one) is never refuted.
-    public func refuted(byLowerBounds lower: [Double]) -> [Bool] {
+    public func refuted(byLowerBounds lower: [Double], conjunctionLower: [Double]? = nil) -> [Bool] {
         var refuted = [Bool](repeating: false, count: disjunctCount)
         for row in 0..<rowCount where isStrict[row] ? lower[row] >= 0 : lower[row] > 0 {
             refuted[disjunctOfRow[row]] = true
         }
+        // A positive combination of a conjunction's rows: some row is positive everywhere.
+        if let conjunctionLower {
+            for disjunct in conjunctionLower.indices where conjunctionLower[disjunct] > 0 { refuted[disjunct] = true }
+        }
         return refuted
+    }
+
+    /// Per disjunct, a sound lower bound of the best nonnegative combination of its rows'
+    /// linear forms (see ``RowForms``; `-infinity` for disjuncts of one row): nil where no
+    /// disjunct has two rows.
+    /// Disjuncts already refuted (by `lower`) are skipped.
+    public func conjunctionLower(_ forms: RowForms, lower: [Double]) -> [Double]? {
+        var rowsOf = [[Int]](repeating: [], count: disjunctCount)
+        for row in 0..<rowCount { rowsOf[disjunctOfRow[row]].append(row) }
+        guard rowsOf.contains(where: { $0.count >= 2 }) else { return nil }
+        let refuted = refuted(byLowerBounds: lower)
+        return rowsOf.indices.map { rowsOf[$0].count >= 2 && !refuted[$0] ? forms.bestBound(rows: rowsOf[$0]) : -.infinity }
     }
 
     /// The row whose improvement would refute the weakest disjunct: among unrefuted disjuncts,

@@ -209,6 +209,9 @@ public struct SubproblemBounds: Sendable {
     /// The same row's CROWN coefficients over the inputs (`|A_i|·width_i` is what input
     /// dimension `i` costs the bound); nil where the engine does not return them.
     public var inputCoefficients: [Double]? = nil
+    /// Per disjunct, a sound lower bound of a nonnegative combination of its rows (see
+    /// ``RowForms``); a positive one refutes the disjunct. Nil where not computed.
+    public var conjunctionLower: [Double]? = nil
 
     /// Every disjunct is refuted, or the subproblem is empty.
     public var isProved: Bool { isInfeasible || refutedDisjuncts.allSatisfy { $0 } }

@@ -87,7 +87,7 @@ struct BackwardResult {
     /// Per ReLU layer, the coefficients over that layer's activations reached by the pass
     /// (`rows x width`), kept when gradients are needed.
     var activationCoefficients: [[Double]]
-    /// The coefficients over the inputs (`rows x inputs`) where the pass kept coefficients
-    /// and ran on the host; nil otherwise.
+    /// The coefficients over the inputs (`rows x inputs`) where the pass kept coefficients;
+    /// nil otherwise. Each row's coefficients belong to the form whose minimum is `lower`.
     var inputCoefficients: [Double]?
 }

@@ -229,10 +229,13 @@ public struct GraphBoundEngine: BoundEngine {
             let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
             let crown = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: true)
             var best = crown
+            // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
+            var forms = [crown]
             if (options.method == .alphaCrown || options.method == .betaCrown) && !options.objectiveLowerBoundsOnly && options.iterations > 0 {
                 let optimizer = GraphRelaxationOptimizer(network: graph, pass: pass, options: options)
                 let optimized = optimizer.optimize(block, constants: objectives.constants, from: outputs, state: state, initial: crown, warmStart: warmStart)
                 best = optimized.result
+                forms.append(optimized.result)
                 result.relaxation = OptimizedRelaxation(
                     alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [])
             } else if let warmStart, options.objectiveLowerBoundsOnly {
@@ -257,7 +260,12 @@ public struct GraphBoundEngine: BoundEngine {
                 for row in 0..<count { result.upper[row] = min(result.upper[row], -upperPass.lower[row]) }
             }
             if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
-            let refuted = objectives.refuted(byLowerBounds: result.lower)
+            let box = InputBox(lower: state.bounds[0]!.lower, upper: state.bounds[0]!.upper)
+            for set in forms {
+                guard let bounds = objectives.conjunctionLower(RowForms(lower: set.lower, coefficients: set.inputCoefficients, box: box), lower: result.lower) else { break }
+                result.conjunctionLower = result.conjunctionLower.map { zip($0, bounds).map(max) } ?? bounds
+            }
+            let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
             if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
                 result.branchingCoefficients = crown.reluCoefficients[row]
                 result.inputCoefficients = crown.inputCoefficients[row]
@@ -265,7 +273,7 @@ public struct GraphBoundEngine: BoundEngine {
             }
         }
         if options.objectiveLowerBoundsOnly { result.upper = Array(repeating: .infinity, count: count) }
-        result.refutedDisjuncts = objectives.refuted(byLowerBounds: result.lower)
+        result.refutedDisjuncts = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
         return result
     }
 

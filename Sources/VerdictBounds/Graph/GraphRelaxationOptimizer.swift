@@ -51,6 +51,7 @@ struct GraphRelaxationOptimizer {
             for row in 0..<rows.rows where result.lower[row] > best.lower[row] {
                 best.lower[row] = result.lower[row]
                 best.corners[row] = result.corners[row]
+                best.inputCoefficients[row] = result.inputCoefficients[row]
                 bestParameters.alpha[row] = alpha[row]
                 if useBeta { bestParameters.beta?[row] = beta[row] }
                 for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[row] }

@@ -153,11 +153,15 @@ public struct BackwardKernelResult: Sendable {
     public var corners: [Double]?
     /// Per ReLU layer, the coefficients over its activations (when kept).
     public var activationCoefficients: [[Double]]
+    /// `rows x inputCount`: the coefficients over the inputs that the concretization used
+    /// (when coefficients are kept).
+    public var inputCoefficients: [Double]?
 
     public init(
         constants: [Double], constantMagnitude: [Double], errors: [Double], sums: [Double], magnitudes: [Double], corners: [Double]?,
-        activationCoefficients: [[Double]]
+        activationCoefficients: [[Double]], inputCoefficients: [Double]? = nil
     ) {
+        self.inputCoefficients = inputCoefficients
         self.constants = constants
         self.constantMagnitude = constantMagnitude
         self.errors = errors

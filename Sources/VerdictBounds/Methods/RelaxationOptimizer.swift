@@ -82,6 +82,9 @@ struct RelaxationOptimizer {
             for row in 0..<rows.count where result.lower[row] > best.lower[row] {
                 best.lower[row] = result.lower[row]
                 best.corner[row] = result.corner[row]
+                if let width = best.inputCoefficients.map({ $0.count / max(rows.count, 1) }), let coefficients = result.inputCoefficients {
+                    best.inputCoefficients!.replaceSubrange((row * width)..<((row + 1) * width), with: coefficients[(row * width)..<((row + 1) * width)])
+                }
                 bestAlpha[row] = alpha[row]
                 bestBeta[row] = beta[row]
             }
@@ -134,6 +137,8 @@ struct RelaxationOptimizer {
             best.corner[row] = optimized.parts.corners.map { Array($0[(row * inputs)..<((row + 1) * inputs)]) } ?? best.corner[row]
             bestAlpha[row] = unflattened(optimized.alpha, row: row, count: parameters)
             if let betaValues = optimized.beta { bestBeta[row] = unflattened(betaValues, row: row, count: parameters) }
+            // The device does not return the best iterates' input coefficients.
+            best.inputCoefficients = nil
         }
         return Outcome(result: best, alpha: bestAlpha, beta: bestBeta)
     }

@@ -225,7 +225,7 @@ final class BranchAndBound: ChildBounder {
             return "more than \(options.maxSubproblems) open subproblems (--max-subproblems)"
         }
         if queue.bytes + leaves.backlog.bytes > options.memoryLimitBytes {
-            return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--memory-limit)"
+            return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
         return nil
     }

@@ -36,6 +36,7 @@ struct OpenSubproblem: Sendable {
     static func priority(_ objectives: Objectives, bounds: SubproblemBounds) -> Double {
         var best = [Double](repeating: -.infinity, count: objectives.disjunctCount)
         for row in 0..<objectives.rowCount { best[objectives.disjunctOfRow[row]] = max(best[objectives.disjunctOfRow[row]], bounds.lower[row]) }
+        for (disjunct, bound) in (bounds.conjunctionLower ?? []).enumerated() { best[disjunct] = max(best[disjunct], bound) }
         return best.indices.filter { !bounds.refutedDisjuncts[$0] }.map { best[$0] }.min() ?? .infinity
     }
 
