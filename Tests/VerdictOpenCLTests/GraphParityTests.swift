@@ -16,6 +16,15 @@ import XCTest
 final class GraphParityTests: XCTestCase {
     static let tolerance = 1e-9
 
+    /// The type of the device rule of `layer`'s operator (nil for operators on the CPU).
+    static func deviceRule(of layer: any Layer) -> String? {
+        switch layer {
+        case is ConvLayer: return "OpenCLConvOperator"
+        case is AffineLayer: return "OpenCLAffineOperator"
+        default: return nil
+        }
+    }
+
     private func device(double: Bool = true) throws -> OpenCLDevice { try openCLTestDevice(double: double) }
 
     private struct Scenario {
@@ -37,9 +46,10 @@ final class GraphParityTests: XCTestCase {
         XCTAssertTrue(selected.name.hasPrefix("opencl:0 graph (\(device.name), "), selected.name)
         let operators = try OpenCLBoundOperators(device: device, precision: precision)
         let engine = GraphBoundEngine(graph: try GraphBoundNetwork(network, operators: operators.make), name: selected.name)
-        // The convolutions must be the device's, or this compares the CPU with itself.
-        for (node, rule) in zip(network.nodes, engine.graph.boundOperators) where node.layer is ConvLayer {
-            XCTAssertEqual(String(describing: type(of: rule)), "OpenCLConvOperator")
+        // The operators with device rules must get them, or this compares the CPU with itself.
+        for (node, rule) in zip(network.nodes, engine.graph.boundOperators) {
+            guard let expected = Self.deviceRule(of: node.layer) else { continue }
+            XCTAssertEqual(String(describing: type(of: rule)), expected, node.layer.operatorName)
         }
         return (engine, operators)
     }
