@@ -70,7 +70,7 @@ __kernel void affine_transposed(const int rows, const int outputs, const int inp
 
 // The rest of the backward step, one work item per row, as AffineOperator.backward counts it:
 // the constant Σ λ_o b_o, its magnitude Σ|λ_o b_o|, and the allowance
-//   γ_product Σ|λ_o| M_o + γ_bias Σ|λ_o b_o| + rowSlack (rows with a non-zero coefficient),
+//   γ_product Σ|λ_o| M_o + γ_bias Σ|λ_o b_o| + rowSlack,
 // M the layer's weighted magnitude |W|·m (rounded up), rowSlack the host's bound on flushed
 // products and coefficients. The three results are written, not added.
 __kernel void affine_transposed_bias(const int rows, const int outputs,
@@ -83,11 +83,9 @@ __kernel void affine_transposed_bias(const int rows, const int outputs,
     if (r >= rows) return;
     __global const REAL *lambda = coefficients + r * outputs;
     REAL biasSum = 0, termMagnitude = 0, product = 0;
-    int hasTerms = 0;
     for (int o = 0; o < outputs; o++) {
         const REAL c = lambda[o];
         if (c == 0) continue;
-        hasTerms = 1;
         const REAL term = c * bias[o];
         biasSum += term;
         termMagnitude += fabs(term);
@@ -95,5 +93,5 @@ __kernel void affine_transposed_bias(const int rows, const int outputs,
     }
     constants[r] = biasSum;
     constantMagnitude[r] = termMagnitude;
-    errors[r] = gammaProduct * product + gammaBias * termMagnitude + (hasTerms ? rowSlack : 0);
+    errors[r] = gammaProduct * product + gammaBias * termMagnitude + rowSlack;
 }

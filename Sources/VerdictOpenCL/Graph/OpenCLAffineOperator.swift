@@ -130,7 +130,8 @@ final class OpenCLAffineOperator: BoundOperator, @unchecked Sendable {
         }
     }
 
-    /// The allowance of flushed values per row with terms: `outputs` products per input `i`
+    /// The allowance of flushed values, added to every row (one whose coefficients all flush to
+    /// zero still loses their terms): `outputs` products per input `i`
     /// (each times `|x_i| <= m_i`), a coefficient of float's subnormal range read as zero (its
     /// term at most the smallest normal number times `|y_o| <= |b_o| + M_o`), and the bias
     /// products; doubled for the rounding of this sum.
