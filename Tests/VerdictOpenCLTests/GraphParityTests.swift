@@ -21,6 +21,7 @@ final class GraphParityTests: XCTestCase {
         switch layer {
         case is ConvLayer: return "OpenCLConvOperator"
         case is AffineLayer: return "OpenCLAffineOperator"
+        case is SShapedLayer: return "OpenCLSShapedOperator"
         default: return nil
         }
     }

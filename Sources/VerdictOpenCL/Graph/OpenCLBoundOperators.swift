@@ -5,9 +5,10 @@ import VerdictCore
 /// device where there is one (one line per operator in ``all``), else the CPU rule of
 /// ``BoundOperators/make(_:)``. Pass ``make(_:)`` to `GraphBoundNetwork(_:operators:)`.
 ///
-/// On the device so far: convolutions and average pools (``OpenCLConvOperator``) and dense
-/// layers (``OpenCLAffineOperator``). On the CPU for now: ReLU, Sigmoid and Tanh, max pooling,
-/// sums (residual joins), `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
+/// On the device so far: convolutions and average pools (``OpenCLConvOperator``), dense layers
+/// (``OpenCLAffineOperator``), and the backward step of Sigmoid and Tanh
+/// (``OpenCLSShapedOperator``). On the CPU for now: ReLU, max pooling, sums (residual joins),
+/// `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
 public struct OpenCLBoundOperators: Sendable {
     public let device: OpenCLDevice
     /// Whether the device computes in double (per ``DevicePrecision``).
@@ -18,6 +19,7 @@ public struct OpenCLBoundOperators: Sendable {
     static let all: [@Sendable (any Layer, OpenCLGraphProgram) throws -> (any BoundOperator)?] = [
         { layer, program in try (layer as? ConvLayer).map { try OpenCLConvOperator($0, device: program) } },
         { layer, program in try (layer as? AffineLayer).flatMap { try OpenCLAffineOperator($0, device: program) } },
+        { layer, program in try (layer as? SShapedLayer).map { try OpenCLSShapedOperator($0, device: program) } },
     ]
 
     /// Builds the kernels on `device` in `precision` (`auto`: double where the device has it).

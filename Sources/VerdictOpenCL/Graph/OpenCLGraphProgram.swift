@@ -100,4 +100,23 @@ extension OpenCLGraphProgram {
         try kernel.setArguments(arguments)
         try context.run(kernel, global: ((max(elements, 1) + local - 1) / local * local, max(rows, 1)), local: (local, 1))
     }
+
+    /// A per-row backward step of an elementwise operator (`relu.cl`, `sshaped.cl`): launches
+    /// `kernel`, one work item per row, with `arguments` followed by the four results (the rows
+    /// over the input, `width` wide, then per row the constant, its magnitude and the error)
+    /// and reads them back. The kernel adds up `terms` error terms per row: their sum's own
+    /// rounding scales it by `1 + 2γ_{terms}`.
+    func rowStep(_ kernel: OpenCLKernel, _ arguments: [KernelArgument], rows: Int, width: Int, terms: Int) throws -> BackwardStep {
+        let result = try scratch(rows * width), constants = try scratch(rows), magnitudes = try scratch(rows), errors = try scratch(rows)
+        let all = arguments + [.buffer(result), .buffer(constants), .buffer(magnitudes), .buffer(errors)]
+        return try withExtendedLifetime(all) {
+            try launch(kernel, all, elements: rows)
+            var step = BackwardStep(inputs: [RowBlock(rows: rows, width: width, values: try read(result, count: rows * width))], rows: rows)
+            step.constants = try read(constants, count: rows)
+            step.constantMagnitude = try read(magnitudes, count: rows)
+            let scale = 1 + 2 * allowance.gamma(terms)
+            step.errors = try read(errors, count: rows).map { $0 * scale }
+            return step
+        }
+    }
 }
