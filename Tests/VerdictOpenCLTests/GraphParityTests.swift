@@ -22,6 +22,7 @@ final class GraphParityTests: XCTestCase {
         case is ConvLayer: return "OpenCLConvOperator"
         case is AffineLayer: return "OpenCLAffineOperator"
         case is SShapedLayer: return "OpenCLSShapedOperator"
+        case is ReLULayer: return "OpenCLReLUOperator"
         default: return nil
         }
     }

@@ -6,9 +6,9 @@ import VerdictCore
 /// ``BoundOperators/make(_:)``. Pass ``make(_:)`` to `GraphBoundNetwork(_:operators:)`.
 ///
 /// On the device so far: convolutions and average pools (``OpenCLConvOperator``), dense layers
-/// (``OpenCLAffineOperator``), and the backward step of Sigmoid and Tanh
-/// (``OpenCLSShapedOperator``). On the CPU for now: ReLU, max pooling, sums (residual joins),
-/// `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
+/// (``OpenCLAffineOperator``), and the backward steps of Sigmoid and Tanh
+/// (``OpenCLSShapedOperator``) and of ReLU (``OpenCLReLUOperator``). On the CPU for now: max
+/// pooling, sums (residual joins), `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
 public struct OpenCLBoundOperators: Sendable {
     public let device: OpenCLDevice
     /// Whether the device computes in double (per ``DevicePrecision``).
@@ -20,6 +20,7 @@ public struct OpenCLBoundOperators: Sendable {
         { layer, program in try (layer as? ConvLayer).map { try OpenCLConvOperator($0, device: program) } },
         { layer, program in try (layer as? AffineLayer).flatMap { try OpenCLAffineOperator($0, device: program) } },
         { layer, program in try (layer as? SShapedLayer).map { try OpenCLSShapedOperator($0, device: program) } },
+        { layer, program in try (layer as? ReLULayer).map { try OpenCLReLUOperator($0, device: program) } },
     ]
 
     /// Builds the kernels on `device` in `precision` (`auto`: double where the device has it).
