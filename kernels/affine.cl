@@ -7,6 +7,10 @@
 // factors and slacks the host passes rounded up; affine_magnitude and affine_transposed give
 // round-to-nearest sums whose error the host (or affine_transposed_bias) bounds.
 
+// Products and sums rounded one by one (no fused multiply-add), as the CPU rule computes them:
+// in double the results are the CPU's bit for bit where the order of the sums is the same.
+#pragma OPENCL FP_CONTRACT OFF
+
 // Interval arithmetic (IBP), one work item per output o, the sums split by the weights' signs:
 //   low = b + Σ (w >= 0 ? w·l : w·u),   high = b + Σ (w >= 0 ? w·u : w·l),
 // moved outward by 2 γ (|b| + M_o) + slack and one step further (nextafter) for the last

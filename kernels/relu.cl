@@ -11,6 +11,10 @@
 // m_j >= |z_j| (rounded up): the rounding of the product, the subtraction and the uploaded
 // slope, times |z|; a rounded to the device type (|y| <= m_j) and a slope read as zero; an
 // intercept read as zero; and rowSlack, the host's bound on flushed products and coefficients.
+
+// Products and sums rounded one by one (no fused multiply-add), as the CPU rule computes them:
+// in double the results are the CPU's bit for bit where the order of the sums is the same.
+#pragma OPENCL FP_CONTRACT OFF
 __kernel void relu_backward(const int rows, const int width, __global const REAL *coefficients,
                             __global const REAL *lowerSlope, __global const REAL *upperSlope,
                             __global const REAL *upperIntercept, __global const int *isUnstable,

@@ -13,6 +13,10 @@
 // m_j >= |z_j| (rounded up): the rounding of a·k and of the uploaded k and a, times |z|; a slope
 // or intercept the device reads as zero; a rounded to the device type, times |y| <= 1; and
 // rowSlack, the host's bound on products and coefficients that flush to zero.
+
+// Products and sums rounded one by one (no fused multiply-add), as the CPU rule computes them:
+// in double the results are the CPU's bit for bit where the order of the sums is the same.
+#pragma OPENCL FP_CONTRACT OFF
 __kernel void sshaped_backward(const int rows, const int width, const int lineStride,
                                __global const REAL *coefficients,
                                __global const REAL *lowerSlope, __global const REAL *lowerIntercept,
