@@ -8,7 +8,8 @@ import VerdictVNNLIB
 import XCTest
 
 /// The OpenCL graph engine (the graph engine with ``OpenCLBoundOperators``: convolutions, dense
-/// layers and the backward steps of ReLU, Sigmoid and Tanh on the device) against the CPU graph
+/// layers, the backward steps of ReLU, Sigmoid and Tanh, and the elementwise operators on the
+/// device) against the CPU graph
 /// engine on random small convolutional and residual, dense, and smooth (Sigmoid, Tanh)
 /// networks (``RandomGraphs``) and one shared-suite network: in double, every objective and
 /// pre-activation bound of IBP, CROWN, α-CROWN and β-CROWN (on a split child) within 1e-9 of
@@ -24,6 +25,8 @@ final class GraphParityTests: XCTestCase {
         case is AffineLayer: return "OpenCLAffineOperator"
         case is SShapedLayer: return "OpenCLSShapedOperator"
         case is ReLULayer: return "OpenCLReLUOperator"
+        case is ScaleShiftLayer: return "OpenCLScaleShiftOperator"
+        case is SumLayer: return "OpenCLSumOperator"
         default: return nil
         }
     }

@@ -175,4 +175,66 @@ final class OperatorParityTests: XCTestCase {
             assertDeviceAnswered(registry, double ? "double" : "float")
         }
     }
+
+    func testScaleShiftRuleMatchesTheCPURule() throws {
+        for double in [true, false] {
+            let registry = try registry(double: double)
+            var g = SeededGenerator(seed: 109)
+            for trial in 0..<12 {
+                let width = Int.random(in: 1...40, using: &g)
+                let layer = ScaleShiftLayer(
+                    scale: (0..<width).map { _ in Double.random(in: -2...2, using: &g) }, shift: (0..<width).map { _ in Double.random(in: -1...1, using: &g) },
+                    outputShape: TensorShape([1, width]))
+                let cpu = try BoundOperators.make(layer), device = try registry.make(layer)
+                XCTAssertEqual(String(describing: type(of: device)), "OpenCLScaleShiftOperator")
+                let box = bounds(width: width, &g), block = rows(4, width: width, &g)
+                let message = "\(double ? "double" : "float") trial \(trial)"
+                let context = OperatorContext(inputBounds: [box])
+                let got = device.backward(block, context: context)
+                if double { assertSameStep(got, cpu.backward(block, context: context), message) }
+                let samples = points(in: box, &g)
+                assertStepHolds(got, rows: block, layer: layer, points: samples, message)
+                assertIntervalHolds(device.interval([box], weightedMagnitude: nil), cpu: double ? cpu.interval([box], weightedMagnitude: nil) : nil,
+                                    layer: layer, points: samples.map { [$0] }, message)
+            }
+            assertDeviceAnswered(registry, double ? "double" : "float")
+        }
+    }
+
+    func testSumIntervalsMatchTheCPURule() throws {
+        for double in [true, false] {
+            let registry = try registry(double: double)
+            var g = SeededGenerator(seed: 113)
+            for trial in 0..<12 {
+                let width = Int.random(in: 1...40, using: &g)
+                let layer = SumLayer(outputShape: TensorShape([1, width]), subtracting: trial % 2 == 1)
+                let cpu = try BoundOperators.make(layer), device = try registry.make(layer)
+                XCTAssertEqual(String(describing: type(of: device)), "OpenCLSumOperator")
+                let a = bounds(width: width, &g), b = bounds(width: width, &g)
+                let message = "\(double ? "double" : "float") trial \(trial)"
+                let samples = zip(points(in: a, &g), points(in: b, &g)).map { [$0, $1] }
+                assertIntervalHolds(device.interval([a, b], weightedMagnitude: nil), cpu: double ? cpu.interval([a, b], weightedMagnitude: nil) : nil,
+                                    layer: layer, points: samples, message)
+            }
+            assertDeviceAnswered(registry, double ? "double" : "float")
+        }
+    }
+
+    /// The interval contains the CPU rule's (where given) and is within ``tolerance`` of it,
+    /// and contains the layer's value at each point (one array per input).
+    private func assertIntervalHolds(_ interval: ValueBounds, cpu: ValueBounds?, layer: any Layer, points: [[[Double]]], _ message: String) {
+        if let cpu {
+            XCTAssertLessThanOrEqual(zip(interval.lower + interval.upper, cpu.lower + cpu.upper).map(difference).max() ?? 0, Self.tolerance, message)
+            for j in cpu.lower.indices {
+                XCTAssertLessThanOrEqual(interval.lower[j], cpu.lower[j], "\(message): element \(j)")
+                XCTAssertGreaterThanOrEqual(interval.upper[j], cpu.upper[j], "\(message): element \(j)")
+            }
+        }
+        for inputs in points {
+            for (j, y) in layer.evaluate(inputs).enumerated() {
+                XCTAssertLessThanOrEqual(interval.lower[j], y, "\(message): element \(j)")
+                XCTAssertGreaterThanOrEqual(interval.upper[j], y, "\(message): element \(j)")
+            }
+        }
+    }
 }

@@ -6,9 +6,10 @@ import VerdictCore
 /// ``BoundOperators/make(_:)``. Pass ``make(_:)`` to `GraphBoundNetwork(_:operators:)`.
 ///
 /// On the device so far: convolutions and average pools (``OpenCLConvOperator``), dense layers
-/// (``OpenCLAffineOperator``), and the backward steps of Sigmoid and Tanh
-/// (``OpenCLSShapedOperator``) and of ReLU (``OpenCLReLUOperator``). On the CPU for now: max
-/// pooling, sums (residual joins), `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
+/// (``OpenCLAffineOperator``), the backward steps of Sigmoid and Tanh (``OpenCLSShapedOperator``)
+/// and of ReLU (``OpenCLReLUOperator``), `ScaleShift` (``OpenCLScaleShiftOperator``) and the
+/// intervals of sums (residual joins, ``OpenCLSumOperator``). On the CPU for now: max pooling
+/// and `Select`: their rules are `VerdictBounds`' own.
 public struct OpenCLBoundOperators: Sendable {
     public let device: OpenCLDevice
     /// Whether the device computes in double (per ``DevicePrecision``).
@@ -21,6 +22,8 @@ public struct OpenCLBoundOperators: Sendable {
         { layer, program in try (layer as? AffineLayer).flatMap { try OpenCLAffineOperator($0, device: program) } },
         { layer, program in try (layer as? SShapedLayer).map { try OpenCLSShapedOperator($0, device: program) } },
         { layer, program in try (layer as? ReLULayer).map { try OpenCLReLUOperator($0, device: program) } },
+        { layer, program in try (layer as? ScaleShiftLayer).flatMap { try OpenCLScaleShiftOperator($0, device: program) } },
+        { layer, program in try (layer as? SumLayer).map { try OpenCLSumOperator($0, device: program) } },
     ]
 
     /// Builds the kernels on `device` in `precision` (`auto`: double where the device has it).
