@@ -40,9 +40,17 @@ final class OpenCLReLUOperator: BoundOperator, @unchecked Sendable {
     }
 
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
-        guard rows.rows > 0, let lines = context.relaxation as? any ReLULines else { return cpu.backward(rows, context: context) }
+        guard rows.rows > 0, let lines = context.relaxation as? any ReLULines,
+              Self.fits(context.alpha, rows), Self.fits(context.beta, rows) else { return cpu.backward(rows, context: context) }
         let step = device.serialized { try backwardOnDevice(rows, lines, alpha: context.alpha, beta: context.beta) }
         return step ?? cpu.backward(rows, context: context)
+    }
+
+    /// Whether per-row values (α or β) are absent or one full row per row of the block: the
+    /// kernel reads them without bounds checks.
+    static func fits(_ values: [[Double]]?, _ rows: RowBlock) -> Bool {
+        guard let values else { return true }
+        return values.count == rows.rows && values.allSatisfy { $0.count == rows.width }
     }
 
     private func backwardOnDevice(_ rows: RowBlock, _ lines: any ReLULines, alpha: [[Double]]?, beta: [[Double]]?) throws -> BackwardStep {

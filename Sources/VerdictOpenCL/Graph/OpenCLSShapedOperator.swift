@@ -69,7 +69,8 @@ final class OpenCLSShapedOperator: BoundOperator, @unchecked Sendable {
     }
 
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
-        guard rows.rows > 0, let lines = context.relaxation as? any SShapedLines else { return cpu.backward(rows, context: context) }
+        guard rows.rows > 0, let lines = context.relaxation as? any SShapedLines, lines.inputMagnitude.count == rows.width,
+              context.lineSlopes.map({ $0.count == rows.rows }) ?? true else { return cpu.backward(rows, context: context) }
         let table = context.lineSlopes.map { Self.rowLines(rows, lines, $0) } ?? Self.neuronLines(lines)
         let step = device.serialized { try backwardOnDevice(rows, table, magnitude: lines.inputMagnitude) }
         return step ?? cpu.backward(rows, context: context)
