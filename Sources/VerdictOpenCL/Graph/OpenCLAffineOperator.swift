@@ -118,7 +118,8 @@ final class OpenCLAffineOperator: BoundOperator, @unchecked Sendable {
             .buffer(constants), .buffer(constantMagnitudes), .buffer(errors),
         ]
         return try withExtendedLifetime((transposed, biasStep)) {
-            try device.launch(transposedKernel, transposed, elements: inputs, rows: count)
+            // One work item per 8 inputs of a row.
+            try device.launch(transposedKernel, transposed, elements: (inputs + 7) / 8, rows: count)
             try device.launch(biasKernel, biasStep, elements: count)
             var step = BackwardStep(inputs: [RowBlock(rows: count, width: inputs, values: try device.read(result, count: count * inputs))], rows: count)
             step.constants = try device.read(constants, count: count)
