@@ -21,9 +21,9 @@ final class CommandLineTests: XCTestCase {
     }
 
     /// A residual network shows as a graph (a node reading two values), and `--device opencl`
-    /// bounds graph networks with the OpenCL graph engine (convolutions on the device), giving
-    /// CROWN bounds within 1e-9 (relative) of the CPU graph engine's in double: on
-    /// `collins_rul_cnn` (CROWN on the residual network takes minutes in a debug build). Without
+    /// bounds graph networks with the OpenCL graph engine (convolutions, dense layers and ReLUs on
+    /// the device), giving CROWN bounds within 1e-9 (relative) of the CPU graph engine's in
+    /// double: on `collins_rul_cnn` (CROWN on the residual network takes minutes in a debug build). Without
     /// an OpenCL device the second half says so and skips (a failure with VERDICT_REQUIRE_OPENCL=1).
     func testGraphNetworksShowAsGraphsAndRunOnTheOpenCLGraphEngine() throws {
         let folder = try TestPaths.sharedFolder("../vnncomp2022/sri_resnet_a")

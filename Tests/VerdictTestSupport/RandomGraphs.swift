@@ -71,6 +71,25 @@ public enum RandomGraphs {
         return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
     }
 
+    /// A dense ReLU network on a `[1, n]` input, sometimes with a residual join and an
+    /// elementwise scaling: the dense operators of the graph engine (a plain chain of them
+    /// normally goes to the chain engines, but the graph engine takes any network).
+    public static func dense(generator g: inout SeededGenerator) throws -> Network {
+        var builder = Builder(generator: g)
+        let shape = [1, Int.random(in: 2...5, using: &builder.generator)]
+        builder.shapes = [shape]
+        var x = builder.relu(builder.dense(.input, outputs: Int.random(in: 3...8, using: &builder.generator)))
+        if Bool.random(using: &builder.generator) {
+            let width = builder.shapes[x.valueIndex].reduce(1, *)
+            x = builder.relu(builder.add(x, builder.dense(builder.relu(builder.dense(x, outputs: width)), outputs: width)))
+        }
+        if Bool.random(using: &builder.generator) { x = builder.relu(builder.scaleShift(x)) }
+        x = builder.relu(builder.dense(x, outputs: Int.random(in: 3...6, using: &builder.generator)))
+        x = builder.dense(x, outputs: Int.random(in: 1...3, using: &builder.generator))
+        g = builder.generator
+        return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
+    }
+
     struct Builder {
         var generator: SeededGenerator
         var nodes: [Network.Node] = []

@@ -5,9 +5,11 @@ import VerdictCore
 /// device where there is one (one line per operator in ``all``), else the CPU rule of
 /// ``BoundOperators/make(_:)``. Pass ``make(_:)`` to `GraphBoundNetwork(_:operators:)`.
 ///
-/// On the device so far: convolutions and average pools (``OpenCLConvOperator``). On the CPU
-/// for now: dense layers (`AffineLayer`), ReLU, max pooling, sums (residual joins),
-/// `ScaleShift` and `Select`: their rules are `VerdictBounds`' own.
+/// On the device so far: convolutions and average pools (``OpenCLConvOperator``), dense layers
+/// (``OpenCLAffineOperator``), the backward steps of Sigmoid and Tanh (``OpenCLSShapedOperator``)
+/// and of ReLU (``OpenCLReLUOperator``), `ScaleShift` (``OpenCLScaleShiftOperator``) and the
+/// intervals of sums (residual joins, ``OpenCLSumOperator``). On the CPU for now: max pooling
+/// and `Select`: their rules are `VerdictBounds`' own.
 public struct OpenCLBoundOperators: Sendable {
     public let device: OpenCLDevice
     /// Whether the device computes in double (per ``DevicePrecision``).
@@ -17,6 +19,11 @@ public struct OpenCLBoundOperators: Sendable {
     /// One line per operator with an OpenCL rule.
     static let all: [@Sendable (any Layer, OpenCLGraphProgram) throws -> (any BoundOperator)?] = [
         { layer, program in try (layer as? ConvLayer).map { try OpenCLConvOperator($0, device: program) } },
+        { layer, program in try (layer as? AffineLayer).flatMap { try OpenCLAffineOperator($0, device: program) } },
+        { layer, program in try (layer as? SShapedLayer).map { try OpenCLSShapedOperator($0, device: program) } },
+        { layer, program in try (layer as? ReLULayer).map { try OpenCLReLUOperator($0, device: program) } },
+        { layer, program in try (layer as? ScaleShiftLayer).flatMap { try OpenCLScaleShiftOperator($0, device: program) } },
+        { layer, program in try (layer as? SumLayer).map { try OpenCLSumOperator($0, device: program) } },
     ]
 
     /// Builds the kernels on `device` in `precision` (`auto`: double where the device has it).

@@ -1,42 +1,5 @@
-import Foundation
 import VerdictBounds
 import VerdictCore
-
-/// One device's convolution program (`kernels/conv.cl`) shared by every convolution of a
-/// network, with the lock that serializes calls to it. The graph engine calls operators from
-/// several threads at once, and clSetKernelArg is not thread-safe on a kernel object, which
-/// the layers of one program share: every call that sets arguments and enqueues holds this
-/// lock until its results are read back.
-final class OpenCLGraphProgram: @unchecked Sendable {
-    let convolution: OpenCLConvolution.Program
-    private let lock = NSLock()
-    /// Calls answered by the device, and calls the device failed (answered by the CPU rule).
-    private var calls = 0, failures = 0
-
-    init(_ convolution: OpenCLConvolution.Program) { self.convolution = convolution }
-
-    var usesDouble: Bool { convolution.usesDouble }
-
-    /// `body` under the lock, counted; nil where it throws.
-    func serialized<R>(_ body: () throws -> R) -> R? {
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            let result = try body()
-            calls += 1
-            return result
-        } catch {
-            failures += 1
-            return nil
-        }
-    }
-
-    var counts: (calls: Int, failures: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (calls, failures)
-    }
-}
 
 /// A convolution (or average pool) of the graph engine on an OpenCL device, as
 /// `ConvOperator` is on the CPU: intervals (IBP), the magnitude factor `|W|·m` and the backward

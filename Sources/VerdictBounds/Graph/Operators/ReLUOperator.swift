@@ -10,9 +10,16 @@ struct ReLUOperator: BoundOperator {
     var layer: any Layer { relu }
 
     /// The relaxation and the pre-activation bounds with the phases applied.
-    struct Lines: OperatorRelaxation {
+    struct Lines: ReLULines {
         var lines: ReluRelaxation
         var bounds: ValueBounds
+
+        var lowerSlope: [Double] { lines.lowerSlope }
+        var upperSlope: [Double] { lines.upperSlope }
+        var upperIntercept: [Double] { lines.upperIntercept }
+        var isUnstable: [Bool] { lines.isUnstable }
+        var splitSign: [Double] { lines.splitSign }
+        var preActivationMagnitude: [Double] { lines.preActivationMagnitude }
     }
 
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
@@ -69,4 +76,17 @@ struct ReLUOperator: BoundOperator {
     func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
         [zip(upstream, inputs[0]).map { $1 > 0 ? $0 : 0 }]
     }
+}
+
+/// A ReLU node's relaxation as rules outside this module read it (the OpenCL registry's device
+/// step), the arrays of ``ReluRelaxation``: per neuron the lower slope (where α does not
+/// replace it), the upper line `s·z + t` (`t` rounded up), whether α may replace the lower
+/// slope, the sign of its split constraint (0 for none) and `max(|l|, |u|)`.
+public protocol ReLULines: OperatorRelaxation {
+    var lowerSlope: [Double] { get }
+    var upperSlope: [Double] { get }
+    var upperIntercept: [Double] { get }
+    var isUnstable: [Bool] { get }
+    var splitSign: [Double] { get }
+    var preActivationMagnitude: [Double] { get }
 }

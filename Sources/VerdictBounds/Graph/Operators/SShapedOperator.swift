@@ -15,7 +15,7 @@ struct SShapedOperator: BoundOperator {
 
     /// Each neuron's CROWN lines, its input bounds, and `max(|l|, |u|)` for the rounding
     /// allowances.
-    struct Lines: OperatorRelaxation {
+    struct Lines: SShapedLines {
         var function: SShapedLayer.Function
         var lower: [Line]
         var upper: [Line]
@@ -90,4 +90,17 @@ struct SShapedOperator: BoundOperator {
     func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
         [zip(upstream, inputs[0]).map { $0 * activation.function.derivative($1) }]
     }
+}
+
+/// An S-shaped node's relaxation as rules outside this module read it (the OpenCL registry's
+/// device step applies the lines the CPU rule's ``BoundOperator/relax(_:phases:)`` built).
+public protocol SShapedLines: OperatorRelaxation {
+    /// Each neuron's CROWN lines: the lower one for positive coefficients, the upper for negative.
+    var lower: [Line] { get }
+    var upper: [Line] { get }
+    /// `max(|l|, |u|)` of each neuron's input.
+    var inputMagnitude: [Double] { get }
+    /// The line of neuron `j` on the side a coefficient of sign `positive` uses, with the
+    /// optimized slope `fraction · steepest` where given (as the CPU rule's backward step).
+    func line(_ j: Int, positive: Bool, fraction: Double?) -> Line
 }
