@@ -12,8 +12,11 @@ extension ChildIntermediateBounds: ExpressibleByArgument {}
 struct SearchFlags: ParsableArguments {
     private static let defaults = VerificationOptions.defaults
 
-    @Option(help: "What branch and bound splits: relu, input (bisect the box) or auto (input for at most \(defaults.inputSplitDimensionLimit) inputs).")
+    @Option(help: "What branch and bound splits: relu, input (bisect the box) or auto (input for at most --input-split-limit inputs).")
     var split = defaults.splitMode
+
+    @Option(help: "With --split auto: the most inputs for which the box is split rather than ReLUs.")
+    var inputSplitLimit = defaults.inputSplitDimensionLimit
 
     @Option(help: "How the ReLU to split is chosen: babsr, fsb, widest or random.")
     var branching = defaults.branching
@@ -95,6 +98,7 @@ struct SearchFlags: ParsableArguments {
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard inputSplitLimit >= 0 else { throw ValidationError("--input-split-limit must be at least 0") }
         guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
         guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
         guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
@@ -117,6 +121,7 @@ struct SearchFlags: ParsableArguments {
     var options: VerificationOptions {
         var options = VerificationOptions()
         options.splitMode = split
+        options.inputSplitDimensionLimit = inputSplitLimit
         options.branching = branching
         options.fsbCandidates = fsbCandidates
         options.inputBranching = inputBranching

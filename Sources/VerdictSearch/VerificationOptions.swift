@@ -122,8 +122,10 @@ public struct VerificationOptions: Sendable {
     public var quickAttackShare = 0.1
     /// FSB: how many BaBSR-best candidates are tried.
     public var fsbCandidates = 4
-    /// `--split auto` chooses input splitting up to this many inputs.
-    public var inputSplitDimensionLimit = 10
+    /// `--split auto` chooses input splitting up to this many inputs. 16 takes in
+    /// reach_prob_density's `gcas` (14 inputs, 64 ReLUs): splitting inputs proves each of its
+    /// unsat instances in seconds, splitting ReLUs timed out on most of them.
+    public var inputSplitDimensionLimit = 16
     public var deadline: Deadline = .none
     /// Called from the search's thread every ``progressInterval`` seconds of branch and bound.
     public var progress: (@Sendable (SearchProgress) -> Void)?

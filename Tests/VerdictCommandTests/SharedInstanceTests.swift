@@ -139,6 +139,24 @@ final class SharedInstanceTests: XCTestCase {
         XCTAssertEqual(unanswered, [])
     }
 
+    /// `reach_prob_density` (small control networks, unsafe regions that are small boxes in
+    /// output space): a CI-sized subset of each network, every pick answered as `expected.csv`
+    /// says. The unsat `gcas` ones need `--input-split-limit` 16 (14 inputs) and the unsat
+    /// `vdp` one the rows' combination; each takes seconds.
+    func testReachProbDensitySubsetIsAnswered() throws {
+        let suite = try BenchmarkSuite.instances(in: try TestPaths.sharedFolder("../vnncomp2022/reach_prob_density"))
+        XCTAssertEqual(suite.count, 36)
+        let picks = ["gcas_0", "gcas_1", "gcas_3", "gcas_7", "vdp_3", "vdp_11", "robot_4"]
+        var answers: Set<String> = []
+        for pick in picks {
+            let item = try XCTUnwrap(suite.first { $0.property.lastPathComponent == "\(pick).vnnlib" }, pick)
+            let answer = try verify(item, timeout: 60)
+            XCTAssertEqual(answer, item.expected, pick)
+            answers.insert(answer)
+        }
+        XCTAssertEqual(answers, ["sat", "unsat"])
+    }
+
     /// The Sigmoid network of `eran`: answers never contradict `expected.csv`, the bounds alone
     /// prove some instances, the attack finds the labelled counterexamples, and the whole-network
     /// Z3 engine refuses it with a clear message.

@@ -39,11 +39,14 @@ public struct RowForms: Sendable {
     }
 
     /// A sound lower bound of `min_box Σ λ_k L_k` over the box for the best `λ` found on the
-    /// simplex over `rows` (`-infinity` for fewer than two usable rows).
+    /// simplex over `rows` (`-infinity` for fewer than two usable rows; the best row's own bound
+    /// where no combination can be positive).
     public func bestBound(rows: [Int]) -> Double {
         let usable = rows.filter { lower[$0].isFinite && coefficients[$0].count == radius.count && coefficients[$0].allSatisfy(\.isFinite) }
         guard usable.count >= 2, radius.allSatisfy(\.isFinite) else { return -.infinity }
         var search = CombinationSearch(forms: self, rows: usable)
+        // Hopeless (no combination is positive): the best single row, which needs no search.
+        guard search.centreBound() > 0 else { return usable.map { lower[$0] }.max()! }
         return soundValue(rows: usable, weights: search.maximize())
     }
 
@@ -73,52 +76,73 @@ public struct RowForms: Sendable {
 
 /// The search for `λ`: start at the best single row, then repeatedly move weight towards one
 /// row, or from one row to another, by an exact line search on the piecewise-linear objective.
+/// It keeps the combined coefficients `C = Σ w_k A_k`, `S = Σ w_k |A_k|` and `P = Σ w_k lower_k`
+/// up to date, so a line search costs `O(n²)` without allocating.
 struct CombinationSearch {
-    let forms: RowForms
-    let rows: [Int]
-    /// Each row's form, as (lower, coefficients) in the order of `rows`.
-    private let lower: [Double]
-    private let coefficients: [[Double]]
+    let count: Int, width: Int
+    let radius: [Double]
+    /// `count x width`, row-major, and each row's lower bound.
+    let coefficients: [Double]
+    let lower: [Double]
+    var weights: [Double]
+    var combined: [Double], absolute: [Double]
+    var constant: Double
+    // Scratch for the direction of a line search.
+    var directionCombined: [Double], directionAbsolute: [Double]
 
     init(forms: RowForms, rows: [Int]) {
-        self.forms = forms
-        self.rows = rows
+        count = rows.count
+        width = forms.radius.count
+        radius = forms.radius
+        coefficients = rows.flatMap { forms.coefficients[$0] }
         lower = rows.map { forms.lower[$0] }
-        coefficients = rows.map { forms.coefficients[$0] }
+        weights = [Double](repeating: 0, count: count)
+        combined = [Double](repeating: 0, count: width)
+        absolute = combined
+        constant = 0
+        directionCombined = combined
+        directionAbsolute = combined
     }
 
-    /// The objective (in plain floating point) at `weights`.
-    func value(_ weights: [Double]) -> Double {
-        var total = 0.0
-        for k in weights.indices where weights[k] != 0 { total += weights[k] * lower[k] }
-        for j in forms.radius.indices where forms.radius[j] > 0 {
-            var absolute = 0.0, signed = 0.0
-            for k in weights.indices where weights[k] != 0 {
-                absolute += weights[k] * coefficients[k][j].magnitude
-                signed += weights[k] * coefficients[k][j]
-            }
-            total += forms.radius[j] * (absolute - signed.magnitude)
+    /// An upper bound of the objective for every `λ` on the simplex: at the box's centre each
+    /// form is `lower_k + Σ_j r_j |A_kj|`, and the combination is at most their largest. When
+    /// it is not positive, no combination can refute.
+    func centreBound() -> Double {
+        var best = -Double.infinity
+        for k in 0..<count {
+            var value = lower[k]
+            for j in 0..<width { value += radius[j] * coefficients[k * width + j].magnitude }
+            best = max(best, value)
+        }
+        return best
+    }
+
+    /// The objective at the current weights moved by `s` along the direction.
+    private func value(at s: Double, directionConstant: Double) -> Double {
+        var total = constant + s * directionConstant
+        for j in 0..<width {
+            total += radius[j] * (absolute[j] + s * directionAbsolute[j] - (combined[j] + s * directionCombined[j]).magnitude)
         }
         return total
     }
 
-    /// The best weights found (nonnegative, summing to 1).
-    mutating func maximize(sweeps: Int = 4) -> [Double] {
-        let count = rows.count
-        var weights = [Double](repeating: 0, count: count)
-        weights[lower.indices.max { lower[$0] < lower[$1] }!] = 1
-        var best = value(weights)
+    /// The best weights found (nonnegative, summing to about 1).
+    mutating func maximize(sweeps: Int = 3) -> [Double] {
+        let start = lower.indices.max { lower[$0] < lower[$1] }!
+        var direction = [Double](repeating: 0, count: count)
+        direction[start] = 1
+        var best = lineSearch(direction, fixedStep: 1, current: -.infinity)
         for _ in 0..<sweeps {
             let before = best
             for target in 0..<count {
-                var direction = weights.map { -$0 }
+                for k in 0..<count { direction[k] = -weights[k] }
                 direction[target] += 1
-                (weights, best) = lineSearch(weights, direction, best)
+                best = lineSearch(direction, fixedStep: nil, current: best)
                 for source in 0..<count where source != target && weights[source] > 0 {
-                    var transfer = [Double](repeating: 0, count: count)
-                    transfer[target] = weights[source]
-                    transfer[source] = -weights[source]
-                    (weights, best) = lineSearch(weights, transfer, best)
+                    for k in 0..<count { direction[k] = 0 }
+                    direction[target] = weights[source]
+                    direction[source] = -weights[source]
+                    best = lineSearch(direction, fixedStep: nil, current: best)
                 }
             }
             if best <= before + 1e-12 * max(1, before.magnitude) { break }
@@ -126,31 +150,47 @@ struct CombinationSearch {
         return weights
     }
 
-    /// The best point of `weights + s·direction` for `s` in [0, 1]: the objective is concave
-    /// and piecewise linear in `s`, with kinks where a combined coefficient changes sign, so
-    /// the maximum is at an end or a kink.
-    private func lineSearch(_ weights: [Double], _ direction: [Double], _ current: Double) -> ([Double], Double) {
-        var candidates: [Double] = [1]
-        for j in forms.radius.indices where forms.radius[j] > 0 {
-            var at = 0.0, slope = 0.0
-            for k in weights.indices {
-                at += weights[k] * coefficients[k][j]
-                slope += direction[k] * coefficients[k][j]
-            }
-            if slope != 0 {
-                let s = -at / slope
-                if s > 0 && s < 1 { candidates.append(s) }
+    /// Moves the weights to the best point of `weights + s·direction`, `s` in [0, 1] (or
+    /// exactly `fixedStep`): the objective is concave and piecewise linear in `s`, with kinks
+    /// where a combined coefficient changes sign, so the maximum is at an end or a kink.
+    private mutating func lineSearch(_ direction: [Double], fixedStep: Double?, current: Double) -> Double {
+        var directionConstant = 0.0
+        for j in 0..<width {
+            directionCombined[j] = 0
+            directionAbsolute[j] = 0
+        }
+        for k in 0..<count where direction[k] != 0 {
+            directionConstant += direction[k] * lower[k]
+            for j in 0..<width {
+                let a = coefficients[k * width + j]
+                directionCombined[j] += direction[k] * a
+                directionAbsolute[j] += direction[k] * a.magnitude
             }
         }
-        var bestWeights = weights, best = current
-        for s in candidates {
-            let trial = zip(weights, direction).map { max(0, $0 + s * $1) }
-            let v = value(trial)
+        var bestStep = 0.0, best = current
+        func consider(_ s: Double) {
+            let v = value(at: s, directionConstant: directionConstant)
             if v > best {
                 best = v
-                bestWeights = trial
+                bestStep = s
             }
         }
-        return (bestWeights, best)
+        if let fixedStep {
+            consider(fixedStep)
+        } else {
+            consider(1)
+            for j in 0..<width where directionCombined[j] != 0 {
+                let s = -combined[j] / directionCombined[j]
+                if s > 0 && s < 1 { consider(s) }
+            }
+        }
+        guard bestStep > 0 else { return current }
+        for k in 0..<count { weights[k] = max(0, weights[k] + bestStep * direction[k]) }
+        constant += bestStep * directionConstant
+        for j in 0..<width {
+            combined[j] += bestStep * directionCombined[j]
+            absolute[j] += bestStep * directionAbsolute[j]
+        }
+        return best
     }
 }

@@ -26,6 +26,12 @@ struct LeafScheduler {
     private var abandoned: Set<Int> = []
     /// Why the case cannot be `unsat` even if every subproblem is refuted.
     private(set) var unresolved: String?
+    /// The most unstable ReLUs a leaf sent by choice may have: `--z3-leaf-unstable` at first,
+    /// halved each time Z3 gives up on a leaf, one higher again for each leaf it decides, so
+    /// Z3 gets what it answers quickly. On a 2-core machine a leaf Z3 cannot decide costs the
+    /// bounds half the machine for its whole time limit (reach_prob_density `robot_3`: Z3 busy
+    /// 126 s of 150 on 10 leaves, none decided).
+    private var unstableLimit: Int
     private(set) var statistics = SearchStatistics()
 
     init(pool: Z3LeafPool?, options: VerificationOptions, mode: SplitMode, exact: Network, confirmation: WitnessConfirmation, caseIndex: Int) {
@@ -35,6 +41,7 @@ struct LeafScheduler {
         self.exact = exact
         self.confirmation = confirmation
         self.caseIndex = caseIndex
+        unstableLimit = options.z3LeafUnstable
     }
 
     /// The weakest bound among leaves waiting in the backlog.
@@ -62,7 +69,7 @@ struct LeafScheduler {
             backlog.push(node)
             return true
         }
-        if unstable <= options.z3LeafUnstable && hasRoom {
+        if unstable <= unstableLimit && hasRoom {
             send(node)
             return true
         }
@@ -110,6 +117,7 @@ struct LeafScheduler {
             }
             switch finished.outcome {
             case .unsat:
+                unstableLimit = min(unstableLimit + 1, options.z3LeafUnstable)
                 continue
             case .sat(let input):
                 if let report = confirmation.confirm(input, caseIndex: caseIndex) ?? witnessWithMargin(finished.job.query) { return report }
@@ -117,6 +125,7 @@ struct LeafScheduler {
             case .unknown(let reason):
                 if options.deadline.isPast { continue }
                 let unstable = node.bounds.layerBounds.unstableCount
+                unstableLimit = min(unstableLimit, unstable) / 2
                 if mode == .relu && unstable == 0 {
                     unresolved = "Z3 could not decide a leaf with every ReLU fixed (\(reason))"
                 } else {
