@@ -13,7 +13,7 @@ import VerdictCore
 /// rounding would not be relative), and the kernels count products that flush to zero.
 /// Where a device call fails, the CPU rule answers it. Immutable after init; the kernels are
 /// touched only under the program's lock (hence `@unchecked Sendable`).
-final class OpenCLAffineOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLAffineOperator: CPUBackedRule, @unchecked Sendable {
     let affine: AffineLayer
     let device: OpenCLGraphProgram
     let weights: OpenCLBuffer
@@ -140,9 +140,5 @@ final class OpenCLAffineOperator: BoundOperator, @unchecked Sendable {
         let outputMagnitude = zip(affine.bias, magnitudes).reduce(0) { $0 + $1.0.magnitude + $1.1 }
         let flushed = Double(outputs) * (inputMagnitude.reduce(0, +) + 1) + outputMagnitude
         return 2 * flushed * allowance.flushSlack
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }

@@ -12,7 +12,7 @@ import VerdictCore
 /// to zero). Where a device call fails, the call is answered by the CPU rule (as sound, only
 /// slower), so a bound is never lost to a device error. Immutable after init; the device layer
 /// is touched only under the program's lock (hence `@unchecked Sendable`).
-final class OpenCLConvOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLConvOperator: CPUBackedRule, @unchecked Sendable {
     let conv: ConvLayer
     let device: OpenCLGraphProgram
     let layerOnDevice: OpenCLConvolution
@@ -82,9 +82,5 @@ final class OpenCLConvOperator: BoundOperator, @unchecked Sendable {
         step.constantMagnitude = bias.constantMagnitudes
         step.errors = bias.errors
         return step
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }

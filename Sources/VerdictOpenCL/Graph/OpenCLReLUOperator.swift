@@ -13,7 +13,7 @@ import VerdictCore
 /// sum; `t` goes up rounded up (so `a·t` only falls), and α in [0, 1] and β >= 0 stay valid
 /// multipliers when rounded. Values of float's subnormal range read as zero are counted by the
 /// flush factors and ``rowSlack(_:width:)``. Where a device call fails, the CPU rule answers it.
-final class OpenCLReLUOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLReLUOperator: CPUBackedRule, @unchecked Sendable {
     let relu: ReLULayer
     let device: OpenCLGraphProgram
     let kernel: OpenCLKernel
@@ -28,16 +28,7 @@ final class OpenCLReLUOperator: BoundOperator, @unchecked Sendable {
     }
 
     var layer: any Layer { relu }
-    var needsTightInputBounds: Bool { cpu.needsTightInputBounds }
     private var allowance: RoundingAllowance { device.allowance }
-
-    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
-        cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
-    }
-
-    func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult {
-        cpu.relax(inputs, phases: phases)
-    }
 
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
         guard rows.rows > 0, let lines = context.relaxation as? any ReLULines,
@@ -75,9 +66,5 @@ final class OpenCLReLUOperator: BoundOperator, @unchecked Sendable {
     /// the rounding of this sum.
     private func rowSlack(_ magnitude: [Double], width: Int) -> Double {
         2 * allowance.flushSlack * (2 * magnitude.reduce(0, +) + Double(width))
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }

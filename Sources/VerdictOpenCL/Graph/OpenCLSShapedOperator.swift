@@ -13,7 +13,7 @@ import VerdictCore
 /// safe direction, so `a·c` only falls), `u|a|` for `a`'s rounding against `|y| <= 1`, and
 /// values of float's subnormal range read as zero (``rowSlack(_:width:)`` and the flush
 /// factors). Where a device call fails, the CPU rule answers it.
-final class OpenCLSShapedOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLSShapedOperator: CPUBackedRule, @unchecked Sendable {
     let activation: SShapedLayer
     let device: OpenCLGraphProgram
     let kernel: OpenCLKernel
@@ -28,16 +28,7 @@ final class OpenCLSShapedOperator: BoundOperator, @unchecked Sendable {
     }
 
     var layer: any Layer { activation }
-    var needsTightInputBounds: Bool { cpu.needsTightInputBounds }
     private var allowance: RoundingAllowance { device.allowance }
-
-    func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
-        cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
-    }
-
-    func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult {
-        cpu.relax(inputs, phases: phases)
-    }
 
     /// The lines the kernel reads: per neuron (`stride` 0) or per row (`stride` the width).
     struct LineTable {
@@ -94,9 +85,5 @@ final class OpenCLSShapedOperator: BoundOperator, @unchecked Sendable {
     /// doubled for the rounding of this sum.
     private func rowSlack(_ magnitude: [Double], width: Int) -> Double {
         2 * allowance.flushSlack * (magnitude.reduce(0, +) + 2 * Double(width))
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }

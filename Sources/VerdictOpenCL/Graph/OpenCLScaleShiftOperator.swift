@@ -12,7 +12,7 @@ import VerdictCore
 /// interval's slack count products and coefficients that flush to zero. A layer with a scale or
 /// shift outside float's normal range stays on the CPU rule on a float device. Where a device
 /// call fails, the CPU rule answers it.
-final class OpenCLScaleShiftOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLScaleShiftOperator: CPUBackedRule, @unchecked Sendable {
     let scaleShift: ScaleShiftLayer
     let device: OpenCLGraphProgram
     let scale: OpenCLBuffer
@@ -77,9 +77,5 @@ final class OpenCLScaleShiftOperator: BoundOperator, @unchecked Sendable {
             sum + scaleShift.scale[element.0].magnitude * element.1 + scaleShift.shift[element.0].magnitude
         }
         return 2 * allowance.flushSlack * (magnitude.reduce(0, +) + Double(width) + outputs)
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }

@@ -10,7 +10,7 @@ import VerdictCore
 /// `2γ_2 max(|low|, |high|)` in the device's arithmetic (one addition, the bounds uploaded
 /// rounded outward) and the smallest normal number for a result that flushes to zero. Where a
 /// device call fails, the CPU rule answers it.
-final class OpenCLSumOperator: BoundOperator, @unchecked Sendable {
+final class OpenCLSumOperator: CPUBackedRule, @unchecked Sendable {
     let sum: SumLayer
     let device: OpenCLGraphProgram
     let kernel: OpenCLKernel
@@ -43,13 +43,5 @@ final class OpenCLSumOperator: BoundOperator, @unchecked Sendable {
             }
         }
         return bounds ?? cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
-    }
-
-    func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
-        cpu.backward(rows, context: context)
-    }
-
-    func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {
-        cpu.pullback(upstream, inputs: inputs)
     }
 }
