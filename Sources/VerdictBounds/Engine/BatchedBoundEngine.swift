@@ -89,6 +89,7 @@ public struct BatchedBoundEngine: BoundEngine {
             lower: lower, disjunctOfRow: disjunctOfRow, isStrict: isStrict, disjunctCount: Int(firstDisjunct.last ?? 0))
         for index in results.indices where !results[index].isInfeasible {
             results[index].refutedDisjuncts = Array(refuted[Int(firstDisjunct[index])..<Int(firstDisjunct[index + 1])])
+            // What the device's reduction does not see: conjunctions refuted by combined rows.
             for (disjunct, bound) in (results[index].conjunctionLower ?? []).enumerated() where bound > 0 {
                 results[index].refutedDisjuncts[disjunct] = true
             }
@@ -364,7 +365,7 @@ public struct BatchedBoundEngine: BoundEngine {
             let upper = upperResult.lower[range].map { -$0 }
             // The witness candidate: the minimizing corner of the row closest to being satisfied.
             let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
-            let conjunctionLower = conjunctionLower(objectives, lower: lower, rows: range, box: state.box, forms: forms)
+            let conjunctionLower = objectives.conjunctionLower(rowForms(forms, rows: range, box: state.box), lower: lower)
             let refuted = objectives.refuted(byLowerBounds: lower, conjunctionLower: conjunctionLower)
             var result = SubproblemBounds(
                 lower: lower, upper: upper, refutedDisjuncts: refuted, isInfeasible: false,
@@ -383,21 +384,13 @@ public struct BatchedBoundEngine: BoundEngine {
         }
     }
 
-    /// Per disjunct, the best combined bound of its rows over every set of `forms` (each a
-    /// lower bound per row and the matching `rows x inputs` coefficients), nil where no
-    /// disjunct is a conjunction or no forms were kept.
-    private func conjunctionLower(
-        _ objectives: Objectives, lower: [Double], rows range: Range<Int>, box: InputBox, forms: [(lower: [Double], coefficients: [Double])]
-    ) -> [Double]? {
+    /// Rows `range` of each set of `forms` (a lower bound per row and the matching
+    /// `rows x inputs` coefficients) as one subproblem's ``RowForms``.
+    private func rowForms(_ forms: [(lower: [Double], coefficients: [Double])], rows range: Range<Int>, box: InputBox) -> [RowForms] {
         let width = network.inputCount
-        var best: [Double]?
-        for set in forms {
-            let rows = RowForms(
-                lower: Array(set.lower[range]), coefficients: range.map { Array(set.coefficients[($0 * width)..<(($0 + 1) * width)]) }, box: box)
-            guard let bounds = objectives.conjunctionLower(rows, lower: lower) else { return nil }
-            best = best.map { zip($0, bounds).map(max) } ?? bounds
+        return forms.map { set in
+            RowForms(lower: Array(set.lower[range]), coefficients: range.map { Array(set.coefficients[($0 * width)..<(($0 + 1) * width)]) }, box: box)
         }
-        return best
     }
 
     /// The objective rows' lower bounds alone, by one pass at each task's warm-start α and β

@@ -63,15 +63,18 @@ public struct Objectives: Sendable {
     }
 
     /// Per disjunct, a sound lower bound of the best nonnegative combination of its rows'
-    /// linear forms (see ``RowForms``; `-infinity` for disjuncts of one row): nil where no
-    /// disjunct has two rows.
-    /// Disjuncts already refuted (by `lower`) are skipped.
-    public func conjunctionLower(_ forms: RowForms, lower: [Double]) -> [Double]? {
+    /// linear forms, the best over every set of `forms` (see ``RowForms``; `-infinity` for
+    /// disjuncts of one row, and for those `lower` already refutes): nil where no disjunct has
+    /// two rows or no forms are given.
+    public func conjunctionLower(_ forms: [RowForms], lower: [Double]) -> [Double]? {
         var rowsOf = [[Int]](repeating: [], count: disjunctCount)
         for row in 0..<rowCount { rowsOf[disjunctOfRow[row]].append(row) }
-        guard rowsOf.contains(where: { $0.count >= 2 }) else { return nil }
+        guard !forms.isEmpty, rowsOf.contains(where: { $0.count >= 2 }) else { return nil }
         let refuted = refuted(byLowerBounds: lower)
-        return rowsOf.indices.map { rowsOf[$0].count >= 2 && !refuted[$0] ? forms.bestBound(rows: rowsOf[$0]) : -.infinity }
+        return rowsOf.indices.map { disjunct in
+            guard rowsOf[disjunct].count >= 2 && !refuted[disjunct] else { return -.infinity }
+            return forms.map { $0.bestBound(rows: rowsOf[disjunct]) }.max()!
+        }
     }
 
     /// The row whose improvement would refute the weakest disjunct: among unrefuted disjuncts,

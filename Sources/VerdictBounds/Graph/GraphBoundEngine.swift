@@ -261,10 +261,8 @@ public struct GraphBoundEngine: BoundEngine {
             }
             if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
             let box = InputBox(lower: state.bounds[0]!.lower, upper: state.bounds[0]!.upper)
-            for set in forms {
-                guard let bounds = objectives.conjunctionLower(RowForms(lower: set.lower, coefficients: set.inputCoefficients, box: box), lower: result.lower) else { break }
-                result.conjunctionLower = result.conjunctionLower.map { zip($0, bounds).map(max) } ?? bounds
-            }
+            result.conjunctionLower = objectives.conjunctionLower(
+                forms.map { RowForms(lower: $0.lower, coefficients: $0.inputCoefficients, box: box) }, lower: result.lower)
             let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
             if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
                 result.branchingCoefficients = crown.reluCoefficients[row]
