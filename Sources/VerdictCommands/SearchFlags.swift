@@ -6,6 +6,7 @@ extension SplitMode: ExpressibleByArgument {}
 extension BranchingHeuristic: ExpressibleByArgument {}
 extension InputBranchingHeuristic: ExpressibleByArgument {}
 extension ChildIntermediateBounds: ExpressibleByArgument {}
+extension MaxPoolHandling: ExpressibleByArgument {}
 
 /// `verdict verify`'s search flags: one per field of ``VerificationOptions``, whose defaults
 /// they show (`VerificationOptions.defaults`), so a default changes in one place only.
@@ -44,6 +45,9 @@ struct SearchFlags: ParsableArguments {
 
     @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
     var childIntermediate = defaults.childIntermediateBounds
+
+    @Option(help: "Max pools: relax them (Z3 leaves decide them) or split them, rewritten as ReLUs that the search splits like any other.")
+    var maxPool = defaults.maxPoolHandling
 
     @Option(help: "ReLU splitting: tighten the bounds of ReLU layers 1 to N before the search, each unstable neuron's bound by a branch and bound of its own (0: off).")
     var refineLayers = defaults.refineLayers
@@ -131,6 +135,7 @@ struct SearchFlags: ParsableArguments {
         options.rootIntermediateIterations = intermediateIterations
         options.rootIntermediateTimeShare = intermediateTimeShare
         options.childIntermediateBounds = childIntermediate
+        options.maxPoolHandling = maxPool
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare

@@ -118,7 +118,7 @@ struct VerifyCommand: ParsableCommand {
             return (verifier.verifyWithZ3(), "z3")
         }
         let split = options.resolvedSplitMode(inputCount: model.inputCount)
-        let boundEngine = try devices.engine(for: model, automatic: options.automaticPrecision(inputCount: model.inputCount))
+        let boundEngine = try devices.engine(for: verifier.searchNetwork, automatic: options.automaticPrecision(inputCount: model.inputCount))
         logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
         let result = verifier.verify(engine: boundEngine)
         let statistics = result.statistics

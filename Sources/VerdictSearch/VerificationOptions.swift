@@ -35,6 +35,17 @@ public enum InputBranchingHeuristic: String, CaseIterable, Sendable {
     case gradient
 }
 
+/// How branch and bound treats max pools.
+public enum MaxPoolHandling: String, CaseIterable, Sendable {
+    /// One relaxation per pool (the largest lower bound's input below, the largest upper bound
+    /// above); Z3 leaves decide the pools exactly, and the search never splits them.
+    case relax
+    /// Each pool rewritten as ReLUs (`max(a, b) = a + relu(b - a)`, see
+    /// ``VerdictCore/Network/withMaxPoolsAsReLUs()``): the search splits a pool's open
+    /// winners like any ReLU, when the branching heuristic finds them the weakest point.
+    case split
+}
+
 /// What a ReLU-split child does with the intermediate bounds of its parent.
 public enum ChildIntermediateBounds: String, CaseIterable, Sendable {
     /// Recompute (CROWN) every layer after the split's layer: tighter bounds per child, at
@@ -86,6 +97,7 @@ public struct VerificationOptions: Sendable {
     public var refineTimeShare = 0.25
     /// What ReLU-split children do with their parent's intermediate bounds.
     public var childIntermediateBounds: ChildIntermediateBounds = .recompute
+    public var maxPoolHandling: MaxPoolHandling = .relax
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
     /// Beyond this estimate of the bytes that open subproblems and waiting Z3 leaves hold, the

@@ -11,6 +11,9 @@ import VerdictZ3
 /// refuted by sound bounds or by Z3 (exact rational arithmetic).
 public struct Verifier {
     public let network: Network
+    /// What the bound engine and the Z3 leaves work on: `network`, or with `--max-pool split`
+    /// its rewrite with max pools as ReLUs (the same function over the reals).
+    public let searchNetwork: Network
     public let property: Property
     public let options: VerificationOptions
     private let checker: WitnessChecker
@@ -19,6 +22,7 @@ public struct Verifier {
 
     public init(network: Network, property: Property, options: VerificationOptions) throws {
         self.network = network
+        searchNetwork = options.maxPoolHandling == .split ? try network.withMaxPoolsAsReLUs() : network
         self.property = property
         self.options = options
         checker = try WitnessChecker(network: network, property: property)
@@ -26,8 +30,8 @@ public struct Verifier {
         confirmation = WitnessConfirmation(checker: checker, intervals: (try? GraphBoundNetwork(network)).map { GraphBoundEngine(graph: $0) })
     }
 
-    /// A quick attack, then branch and bound on `engine` (which must be built for this
-    /// network), with the rest of the attack on each case its root bound does not prove.
+    /// A quick attack, then branch and bound on `engine` (which must be built for
+    /// ``searchNetwork``), with the rest of the attack on each case its root bound does not prove.
     public func verify(engine: any BoundEngine) -> VerificationResult {
         var statistics = SearchStatistics()
         if let (report, reason) = attack(&statistics) {
@@ -40,7 +44,7 @@ public struct Verifier {
         for caseIndex in property.cases.indices {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
             let search = BranchAndBound(
-                caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: network, pool: pool,
+                caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: searchNetwork, pool: pool,
                 rootAttack: restOfAttack(caseIndex))
             let outcome = search.run()
             statistics.merge(search.statistics)

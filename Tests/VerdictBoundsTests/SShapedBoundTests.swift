@@ -1,5 +1,5 @@
 import Foundation
-import VerdictBounds
+@testable import VerdictBounds
 import VerdictCore
 import VerdictTestSupport
 import XCTest
@@ -172,5 +172,19 @@ final class SShapedBoundTests: XCTestCase {
         }
         XCTAssertGreaterThan(splits, 30, "the engine suggests splits")
         XCTAssertGreaterThan(tighter, splits / 4, "both halves beat their parent on \(tighter) rows of \(splits) splits")
+    }
+
+    /// An input unbounded below gets a flat lower line (slope 0): passing a row back through
+    /// it must give a finite or infinite allowance, never NaN (0·∞).
+    func testFlatLinesOverAnUnboundedInputGiveNoNaN() throws {
+        for function in [SShapedLayer.Function.sigmoid, .tanh] {
+            let rule = SShapedOperator(SShapedLayer(function, shape: TensorShape([2])))
+            let bounds = ValueBounds(lower: [-.infinity, -1], upper: [-2, 1])
+            guard case .relaxed(let lines) = rule.relax([bounds], phases: nil) else { return XCTFail("no lines") }
+            let step = rule.backward(RowBlock(rows: 1, width: 2, values: [1, 0.5]), context: OperatorContext(inputBounds: [bounds], relaxation: lines))
+            XCTAssertFalse(step.errors[0].isNaN, "\(function): allowance \(step.errors[0])")
+            XCTAssertFalse(step.constants[0].isNaN)
+            XCTAssertFalse(step.inputs[0]!.values.contains { $0.isNaN })
+        }
     }
 }

@@ -25,6 +25,15 @@ public struct RowBlock: Sendable {
         self.width = width
         self.values = values ?? [Double](repeating: 0, count: rows * width)
     }
+
+    /// The rows `indices`, in that order.
+    public func selecting(_ indices: [Int]) -> RowBlock {
+        if indices.count == rows && indices.elementsEqual(0..<rows) { return self }
+        var values: [Double] = []
+        values.reserveCapacity(indices.count * width)
+        for row in indices { values += self.values[(row * width)..<((row + 1) * width)] }
+        return RowBlock(rows: indices.count, width: width, values: values)
+    }
 }
 
 /// What passing rows back through one operator gives: rows over each of its inputs (nil for an

@@ -45,32 +45,41 @@ struct GraphRelaxationOptimizer {
         var best = initial
         var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
         var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta), adamSlopes = AdamState(shape: slopes)
-        for iteration in 0..<max(iterations, 0) {
-            let parameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
-            let result = pass.run(from: value, rows: rows, constants: constants, state: state, keepReluCoefficients: true, parameters: parameters)
-            for row in 0..<rows.rows where result.lower[row] > best.lower[row] {
-                best.lower[row] = result.lower[row]
-                best.corners[row] = result.corners[row]
-                best.inputCoefficients[row] = result.inputCoefficients[row]
+        // Rows still optimized: a row whose bound is positive refutes its disjunct (or
+        // stabilizes its neuron) already, so it stops and the iterations cost only the others.
+        var active = (0..<rows.rows).filter { best.lower[$0] <= 0 }
+        for iteration in 0..<(active.isEmpty ? 0 : max(iterations, 0)) {
+            let parameters = GraphBackwardPass.Parameters(
+                alpha: active.map { alpha[$0] }, beta: useBeta ? active.map { beta[$0] } : nil, lineSlopes: smooth.parameters(active.map { slopes[$0] }))
+            let block = rows.selecting(active)
+            let result = pass.run(
+                from: value, rows: block, constants: active.map { constants[$0] }, state: state, keepReluCoefficients: true, parameters: parameters)
+            for (k, row) in active.enumerated() where result.lower[k] > best.lower[row] {
+                best.lower[row] = result.lower[k]
+                best.corners[row] = result.corners[k]
+                best.inputCoefficients[row] = result.inputCoefficients[k]
                 bestParameters.alpha[row] = alpha[row]
                 if useBeta { bestParameters.beta?[row] = beta[row] }
-                for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[row] }
+                for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
             }
             if iteration == iterations - 1 || options.isStopped { break }
-            var alphaGradient = alpha, betaGradient = beta, slopeGradient = slopes
-            for row in 0..<rows.rows {
+            var alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }, betaGradient = alphaGradient
+            var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
+            for (k, row) in active.enumerated() where best.lower[row] <= 0 {
                 let relaxed = relaxedPreActivations(
-                    row: row, corner: result.corners[row], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
+                    row: k, corner: result.corners[k], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
                 for (layer, relaxation) in lines.enumerated() {
-                    let coefficients = result.reluCoefficients[row][layer]
+                    let coefficients = result.reluCoefficients[k][layer]
                     for j in 0..<layout.reluWidth(layer) {
                         let z = relaxed.relu[layer]?[j] ?? 0
                         alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * z : 0
                         betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * z : 0
                     }
                 }
-                slopeGradient[row] = smooth.gradient(row: row, slopes: slopes[row], result: result, inputs: relaxed.smooth)
+                slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
             }
+            active = active.filter { best.lower[$0] <= 0 }
+            if active.isEmpty { break }
             adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
             if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
             if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1) }

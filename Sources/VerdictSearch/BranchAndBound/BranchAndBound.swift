@@ -45,7 +45,7 @@ final class BranchAndBound: ChildBounder {
         return total
     }
 
-    /// `exact` is the imported network, which Z3 leaves encode exactly.
+    /// `exact` is the network the engine bounds (``Verifier/searchNetwork``), which Z3 leaves encode exactly.
     init(
         caseIndex: Int, engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient,
         exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)? = nil

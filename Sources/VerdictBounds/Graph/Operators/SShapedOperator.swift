@@ -76,7 +76,8 @@ struct SShapedOperator: BoundOperator {
                     let term = a * line.intercept
                     intercept += term
                     interceptMagnitude += term.magnitude
-                    error += 2 * unit * b.magnitude * lines.inputMagnitude[j]
+                    // A flat line (b = 0) over an unbounded input adds no rounding: 0·∞ would be NaN.
+                    if b != 0 { error += 2 * unit * b.magnitude * lines.inputMagnitude[j] }
                     out[base + j] = b
                 }
                 step.constants[r] = intercept

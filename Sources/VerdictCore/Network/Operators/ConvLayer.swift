@@ -60,21 +60,33 @@ public struct ConvLayer: Layer {
     public func evaluate(_ inputs: [[Float]]) -> [Float] { apply(inputs[0], weights: floatWeights, bias: floatBias) }
 
     /// The convolution of `input` with other weights of this layer's shape (for example
-    /// `|W|`, for rounding allowances); `bias` nil adds none. Loops run kernel tap by kernel
-    /// tap over whole output rows, so the innermost loop is a strided `axpy`.
+    /// `|W|`, for rounding allowances); `bias` nil adds none. For each input channel and
+    /// kernel tap, the inputs the tap reads are gathered into one contiguous plane (a row of
+    /// the im2col matrix), which every output channel of the group then adds in scaled: the
+    /// inner loop is a contiguous `axpy` over a whole output plane.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public func apply<T: BinaryFloatingPoint>(_ input: [T], weights: [T], bias: [T]?) -> [T] {
-        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
         var output = [T](repeating: 0, count: outputCount)
+        var column = [T](repeating: 0, count: outPlane)
         output.withUnsafeMutableBufferPointer { out in
+            if let bias { for co in 0..<outputChannels { (out.baseAddress! + co * outPlane).update(repeating: bias[co], count: outPlane) } }
             input.withUnsafeBufferPointer { x in
                 weights.withUnsafeBufferPointer { w in
-                    for co in 0..<outputChannels {
-                        let o = out.baseAddress! + co * outPlane
-                        if let bias { for p in 0..<outPlane { o[p] = bias[co] } }
-                        forEachKernel(of: co) { ci, kernel in
-                            g.accumulate(kernel: w.baseAddress! + kernel, input: x.baseAddress! + ci * inPlane, output: o)
+                    column.withUnsafeMutableBufferPointer { col in
+                        let c = col.baseAddress!
+                        for ci in 0..<geometry.channels {
+                            let group = ci / inputChannelsPerGroup, local = ci % inputChannelsPerGroup
+                            for tap in 0..<taps {
+                                g.gather(tap: tap, input: x.baseAddress! + ci * inPlane, into: c)
+                                for co in (group * outputChannelsPerGroup)..<((group + 1) * outputChannelsPerGroup) {
+                                    let weight = w[(co * inputChannelsPerGroup + local) * taps + tap]
+                                    if weight == 0 { continue }
+                                    let o = out.baseAddress! + co * outPlane
+                                    for p in 0..<outPlane { o[p] += weight * c[p] }
+                                }
+                            }
                         }
                     }
                 }
@@ -84,28 +96,47 @@ public struct ConvLayer: Layer {
     }
 
     /// `Wᵀ c`: how a linear function `c · y` of the outputs reads the inputs (a transposed
-    /// convolution). Output channels whose coefficients are all zero cost nothing, so unit
+    /// convolution). For each input channel and kernel tap, the output channels' coefficient
+    /// planes are summed (contiguous `axpy`s) into one plane, then scattered to the inputs
+    /// the tap reads. Output channels whose coefficients are all zero cost nothing, so unit
     /// rows stay cheap.
     public func applyTransposed(_ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>) {
-        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        // Rows passed back from a few neurons are zero outside a small window: only the output
+        // rows between the first and the last nonzero coefficient are read.
+        var activeByGroup = [[Int]](repeating: [], count: groups)
+        var first = outPlane, last = -1
+        for co in 0..<outputChannels {
+            let c = coefficients + co * outPlane
+            guard let low = (0..<outPlane).first(where: { c[$0] != 0 }) else { continue }
+            let high = (low..<outPlane).last(where: { c[$0] != 0 })!
+            first = min(first, low)
+            last = max(last, high)
+            activeByGroup[co / outputChannelsPerGroup].append(co)
+        }
+        if last < 0 { return }
+        let rows = (first / g.outputWidth)..<(last / g.outputWidth + 1)
+        let start = rows.lowerBound * g.outputWidth, end = rows.upperBound * g.outputWidth
+        let column = UnsafeMutablePointer<Double>.allocate(capacity: outPlane)
+        defer { column.deallocate() }
         weights.withUnsafeBufferPointer { w in
-            for co in 0..<outputChannels {
-                let c = coefficients + co * outPlane
-                var any = false
-                for p in 0..<outPlane where c[p] != 0 { any = true; break }
-                if !any { continue }
-                forEachKernel(of: co) { ci, kernel in
-                    g.scatter(kernel: w.baseAddress! + kernel, coefficients: c, into: result + ci * inPlane)
+            for ci in 0..<geometry.channels {
+                let group = ci / inputChannelsPerGroup, local = ci % inputChannelsPerGroup
+                let channels = activeByGroup[group]
+                if channels.isEmpty { continue }
+                for tap in 0..<taps {
+                    (column + start).update(repeating: 0, count: end - start)
+                    var any = false
+                    for co in channels {
+                        let weight = w[(co * inputChannelsPerGroup + local) * taps + tap]
+                        if weight == 0 { continue }
+                        any = true
+                        let c = coefficients + co * outPlane
+                        for p in start..<end { column[p] += weight * c[p] }
+                    }
+                    if any { g.scatterAdd(tap: tap, column: column, outputRows: rows, into: result + ci * inPlane) }
                 }
             }
-        }
-    }
-
-    /// Calls `body(inputChannel, kernelOffset)` for each input channel output channel `co` reads.
-    @inline(__always) func forEachKernel(of co: Int, _ body: (Int, Int) -> Void) {
-        let group = co / outputChannelsPerGroup
-        for local in 0..<inputChannelsPerGroup {
-            body(group * inputChannelsPerGroup + local, (co * inputChannelsPerGroup + local) * geometry.taps)
         }
     }
 

@@ -81,43 +81,37 @@ public struct WindowGeometry: Hashable, Sendable {
         }
     }
 
-    /// Calls `body(tap, columns, step, outputRow, inputRow)` for every kernel tap and output
-    /// row it reads inside the input: output `outputRow + ow` reads input `inputRow + ow·step`
-    /// for each `ow` in `columns`. The convolution loops of both directions run over this.
-    @inline(__always) func forEachTapRow(_ body: (Int, Range<Int>, Int, Int, Int) -> Void) {
-        for kh in 0..<kernel[0] {
-            for kw in 0..<kernel[1] {
-                let columns = columnRange(kw), offset = columnOffset(kw)
-                if columns.isEmpty { continue }
-                for oh in 0..<outputHeight {
-                    guard let ih = inputRow(oh, kh) else { continue }
-                    body(kh * kernel[1] + kw, columns, stride[1], oh * outputWidth, ih * width + offset)
-                }
-            }
+    /// Calls `body(columns, step, outputRow, inputRow)` for every output row that kernel tap
+    /// `(kh, kw)` reads inside the input: output `outputRow + ow` reads input `inputRow +
+    /// ow·step` for each `ow` in `columns`. The convolution loops of both directions run over this.
+    @inline(__always) func forEachRow(ofTap kh: Int, _ kw: Int, outputRows: Range<Int>? = nil, _ body: (Range<Int>, Int, Int, Int) -> Void) {
+        let columns = columnRange(kw), offset = columnOffset(kw)
+        if columns.isEmpty { return }
+        for oh in outputRows ?? 0..<outputHeight {
+            guard let ih = inputRow(oh, kh) else { continue }
+            body(columns, stride[1], oh * outputWidth, ih * width + offset)
         }
     }
 
-    /// `output[op] += kernel[tap] · input[ip]` over every (output, tap) pair of one channel
-    /// plane: the convolution of one input plane into one output plane.
+    /// `column[op] = input[ip]` for every output position `op` whose tap `tap` reads input
+    /// `ip` of one channel plane, 0 where it reads the padding: one row of the im2col matrix,
+    /// so the convolution's multiply-adds run over whole contiguous output planes.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    @inline(__always) public func accumulate<T: BinaryFloatingPoint>(kernel: UnsafePointer<T>, input: UnsafePointer<T>, output: UnsafeMutablePointer<T>) {
-        forEachTapRow { tap, columns, step, outputRow, inputRow in
-            let w = kernel[tap]
-            if w == 0 { return }
-            let out = output + outputRow, row = input + inputRow
-            for ow in columns { out[ow] += w * row[ow * step] }
+    @inline(__always) public func gather<T: BinaryFloatingPoint>(tap: Int, input: UnsafePointer<T>, into column: UnsafeMutablePointer<T>) {
+        column.update(repeating: 0, count: outputPlane)
+        forEachRow(ofTap: tap / kernel[1], tap % kernel[1]) { columns, step, outputRow, inputRow in
+            let out = column + outputRow, row = input + inputRow
+            for ow in columns { out[ow] = row[ow * step] }
         }
     }
 
-    /// The transpose of ``accumulate(kernel:input:output:)``: `input[ip] += kernel[tap] ·
-    /// coefficients[op]`.
-    @inline(__always) public func scatter(kernel: UnsafePointer<Double>, coefficients: UnsafePointer<Double>, into input: UnsafeMutablePointer<Double>) {
-        forEachTapRow { tap, columns, step, outputRow, inputRow in
-            let w = kernel[tap]
-            if w == 0 { return }
-            let c = coefficients + outputRow, row = input + inputRow
-            for ow in columns { row[ow * step] += w * c[ow] }
+    /// The transpose of ``gather(tap:input:into:)``: `input[ip] += column[op]`, over the
+    /// output rows `outputRows` only (the others' entries of `column` are taken as 0).
+    @inline(__always) public func scatterAdd(tap: Int, column: UnsafePointer<Double>, outputRows: Range<Int>, into input: UnsafeMutablePointer<Double>) {
+        forEachRow(ofTap: tap / kernel[1], tap % kernel[1], outputRows: outputRows) { columns, step, outputRow, inputRow in
+            let c = column + outputRow, row = input + inputRow
+            for ow in columns { row[ow * step] += c[ow] }
         }
     }
 }
