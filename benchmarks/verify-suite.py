@@ -6,12 +6,13 @@ Prints one line per instance (answer, expected, seconds, subproblems, Z3 leaves)
 correct, wrong, unanswered (unknown or timed-out) and the total time. A wrong answer (sat where
 unsat is known or the other way round) is a release-blocking bug: the script exits 1.
 
-    benchmarks/verify-suite.py FOLDER [--timeout SECONDS | --timeout-cap SECONDS] [--match TEXT] [--limit N] [-- VERIFY-FLAGS...]
+    benchmarks/verify-suite.py FOLDER [--timeout SECONDS | --timeout-cap SECONDS] [--match TEXT] [--known-only] [--limit N] [-- VERIFY-FLAGS...]
 
 --timeout overrides the CSV's per-instance timeouts, --timeout-cap caps them; --match keeps instances whose network or
-property name contains TEXT; flags after `--` go to `verdict verify` (for example
-`-- --split relu --branching fsb`).
+property name contains TEXT; --known-only skips those labelled unknown; flags after `--` go to `verdict verify` (for
+example `-- --split relu --branching fsb`). `--help` lists the flags.
 """
+import argparse
 import json
 import os
 import subprocess
@@ -25,35 +26,38 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VERDICT = os.environ.get("VERDICT", os.path.join(HERE, "..", ".build", "release", "verdict"))
 
 
-def main():
-    arguments = sys.argv[1:]
+def parse(arguments):
+    """The script's own flags (before `--`) and the flags for `verdict verify` (after it)."""
     extra = []
     if "--" in arguments:
         extra = arguments[arguments.index("--") + 1:]
         arguments = arguments[:arguments.index("--")]
-    timeout, cap, match, limit, folder = None, None, None, None, None
-    while arguments:
-        flag = arguments.pop(0)
-        if flag == "--timeout":
-            timeout = float(arguments.pop(0))
-        elif flag == "--timeout-cap":
-            cap = float(arguments.pop(0))
-        elif flag == "--match":
-            match = arguments.pop(0)
-        elif flag == "--limit":
-            limit = int(arguments.pop(0))
-        elif folder is None:
-            folder = flag
-        else:
-            sys.exit(f"unexpected argument {flag}")
-    if folder is None:
-        sys.exit(__doc__)
+    parser = argparse.ArgumentParser(
+        prog="verify-suite.py", description=__doc__.split("\n\n")[0],
+        epilog="Flags after `--` go to `verdict verify`, for example `-- --split relu --branching fsb`.")
+    parser.add_argument("folder", help="a VNN-COMP benchmark folder (its *_instances.csv and expected.csv)")
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument("--timeout", type=float, help="seconds per instance, instead of the CSV's timeouts")
+    limits.add_argument("--timeout-cap", type=float, help="cap the CSV's per-instance timeouts at SECONDS")
+    parser.add_argument("--match", help="keep instances whose network or property path contains TEXT")
+    parser.add_argument("--known-only", action="store_true", help="skip instances whose expected answer is unknown")
+    parser.add_argument("--limit", type=int, help="run only the first N instances (after --match and --known-only)")
+    options = parser.parse_args(arguments)
+    if not os.path.isdir(options.folder) or not any(f.endswith("_instances.csv") for f in os.listdir(options.folder)):
+        parser.error(f"{options.folder}: not a folder with a *_instances.csv file")
+    return options, extra
+
+
+def main():
+    options, extra = parse(sys.argv[1:])
+    folder, timeout, cap, match, limit = options.folder, options.timeout, options.timeout_cap, options.match, options.limit
     if not os.path.exists(VERDICT):
         sys.exit(f"{VERDICT} is missing: run `swift build -c release` first")
     counts = {"correct": 0, "wrong": 0, "unanswered": 0, "answered (expected unknown)": 0}
     wrong = []
     total = 0.0
-    rows = [r for r in instances(folder) if match is None or match in r[0] or match in r[1]]
+    rows = [r for r in instances(folder) if (match is None or match in r[0] or match in r[1])
+            and not (options.known_only and r[3] == "unknown")]
     for onnx, vnnlib, csv_timeout, expected in rows[:limit]:
         limit_seconds = timeout if timeout is not None else csv_timeout if cap is None else min(csv_timeout, cap)
         command = [VERDICT, "verify", os.path.join(folder, vnnlib), "--network", os.path.join(folder, onnx),
