@@ -31,9 +31,8 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
 public enum EngineSelection {
     /// The engine for an imported network: a chain of dense layers goes to the engines below
     /// (OpenCL or the CPU); any other graph (convolutions, pooling, residual joins) to the graph
-    /// engine, with the OpenCL rules of ``OpenCLBoundOperators`` (convolutions, dense layers,
-    /// ReLU, Sigmoid, Tanh and the elementwise operators on the device, max pooling and `Select`
-    /// on the CPU) for `opencl[:INDEX]`, with the CPU rules for `cpu` and
+    /// engine, with the OpenCL rules of ``OpenCLBoundOperators`` (every operator's backward
+    /// step or intervals on the device) for `opencl[:INDEX]`, with the CPU rules for `cpu` and
     /// `auto`: through PoCL the OpenCL rules are about 7x slower on CROWN (each call uploads
     /// its rows; oval21 `cifar_base_kw`), and they have not been measured on a GPU yet.
     /// Precision as for chains: `auto` is double where the device has it.

@@ -220,6 +220,79 @@ final class OperatorParityTests: XCTestCase {
         }
     }
 
+    func testMaxPoolRuleMatchesTheCPURule() throws {
+        for double in [true, false] {
+            let registry = try registry(double: double)
+            var g = SeededGenerator(seed: 127)
+            for trial in 0..<12 {
+                let side = Int.random(in: 2...5, using: &g), kernel = Int.random(in: 1...min(3, side), using: &g)
+                let geometry = WindowGeometry(
+                    channels: Int.random(in: 1...2, using: &g), height: side, width: side, kernel: [kernel, kernel],
+                    stride: [Int.random(in: 1...2, using: &g), Int.random(in: 1...2, using: &g)], dilation: [1, 1],
+                    padBegin: [0, trial % 3 == 0 ? min(1, kernel - 1) : 0], padEnd: [0, 0])!
+                let layer = MaxPoolLayer(geometry: geometry, outputShape: TensorShape([1, geometry.channels, geometry.outputHeight, geometry.outputWidth]))
+                let cpu = try BoundOperators.make(layer), device = try registry.make(layer)
+                XCTAssertEqual(String(describing: type(of: device)), "OpenCLMaxPoolOperator")
+                let box = bounds(width: layer.inputCount, &g), block = rows(4, width: layer.outputCount, &g)
+                guard case .relaxed(let lines) = cpu.relax([box], phases: nil) else { return XCTFail("no lines") }
+                let context = OperatorContext(inputBounds: [box], relaxation: lines)
+                let message = "\(double ? "double" : "float") trial \(trial)"
+                let got = device.backward(block, context: context)
+                if double { assertSameStep(got, cpu.backward(block, context: context), message) }
+                let samples = points(in: box, &g)
+                assertStepHolds(got, rows: block, layer: layer, points: samples, message)
+                assertIntervalHolds(device.interval([box], weightedMagnitude: nil), cpu: double ? cpu.interval([box], weightedMagnitude: nil) : nil,
+                                    layer: layer, points: samples.map { [$0] }, message)
+            }
+            assertDeviceAnswered(registry, double ? "double" : "float")
+        }
+    }
+
+    /// Copies of one or two inputs (Concat), some elements copied twice, some outputs constants (Pad).
+    func testSelectRuleMatchesTheCPURule() throws {
+        for double in [true, false] {
+            let registry = try registry(double: double)
+            var g = SeededGenerator(seed: 131)
+            for trial in 0..<12 {
+                let counts = (0..<(trial % 2 + 1)).map { _ in Int.random(in: 1...20, using: &g) }
+                let total = counts.reduce(0, +), outputs = Int.random(in: 1...40, using: &g)
+                let sources = (0..<outputs).map { _ in Int.random(in: 0..<4, using: &g) == 0 ? -1 : Int.random(in: 0..<total, using: &g) }
+                let fill = sources.map { $0 < 0 ? Double.random(in: -2...2, using: &g) : 0 }
+                let layer = SelectLayer(name: "Concat", inputCounts: counts, sources: sources, fill: fill, outputShape: TensorShape([outputs]))
+                let cpu = try BoundOperators.make(layer), device = try registry.make(layer)
+                XCTAssertEqual(String(describing: type(of: device)), "OpenCLSelectOperator")
+                let boxes = counts.map { bounds(width: $0, &g) }, block = rows(4, width: outputs, &g)
+                let context = OperatorContext(inputBounds: boxes)
+                let message = "\(double ? "double" : "float") trial \(trial)"
+                let got = device.backward(block, context: context), reference = cpu.backward(block, context: context)
+                XCTAssertEqual(got.inputs.map { $0?.width }, counts.map { $0 }, message)
+                if double {
+                    for (d, c) in zip(got.inputs, reference.inputs) {
+                        XCTAssertLessThanOrEqual(zip(d!.values, c!.values).map(difference).max() ?? 0, Self.tolerance, "\(message): coefficients")
+                    }
+                    XCTAssertLessThanOrEqual(zip(got.constants, reference.constants).map(difference).max() ?? 0, Self.tolerance, "\(message): constants")
+                    for (d, c) in zip(got.errors, reference.errors) { XCTAssertGreaterThanOrEqual(d, c, "\(message): allowance below the CPU rule's") }
+                }
+                let samples = (0..<40).map { _ in boxes.map { box in zip(box.lower, box.upper).map { Double.random(in: $0...$1, using: &g) } } }
+                for z in samples {
+                    let y = layer.evaluate(z)
+                    for r in 0..<block.rows {
+                        var left: Float80 = 0, right = Float80(got.constants[r])
+                        for o in 0..<outputs { left += Float80(block.values[r * outputs + o]) * Float80(y[o]) }
+                        for (input, values) in z.enumerated() {
+                            for j in values.indices { right += Float80(got.inputs[input]!.values[r * counts[input] + j]) * Float80(values[j]) }
+                        }
+                        let slack = 1e-15 * (abs(left) + abs(right) + 1)
+                        XCTAssertGreaterThanOrEqual(left + slack, right - 2 * Float80(got.errors[r]), "\(message): row \(r) fails at a sampled point")
+                    }
+                }
+                assertIntervalHolds(device.interval(boxes, weightedMagnitude: nil), cpu: double ? cpu.interval(boxes, weightedMagnitude: nil) : nil,
+                                    layer: layer, points: samples, message)
+            }
+            assertDeviceAnswered(registry, double ? "double" : "float")
+        }
+    }
+
     /// The interval contains the CPU rule's (where given) and is within ``tolerance`` of it,
     /// and contains the layer's value at each point (one array per input).
     private func assertIntervalHolds(_ interval: ValueBounds, cpu: ValueBounds?, layer: any Layer, points: [[[Double]]], _ message: String) {

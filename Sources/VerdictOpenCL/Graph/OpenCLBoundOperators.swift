@@ -5,11 +5,12 @@ import VerdictCore
 /// device where there is one (one line per operator in ``all``), else the CPU rule of
 /// ``BoundOperators/make(_:)``. Pass ``make(_:)`` to `GraphBoundNetwork(_:operators:)`.
 ///
-/// On the device so far: convolutions and average pools (``OpenCLConvOperator``), dense layers
+/// On the device: convolutions and average pools (``OpenCLConvOperator``), dense layers
 /// (``OpenCLAffineOperator``), the backward steps of Sigmoid and Tanh (``OpenCLSShapedOperator``)
-/// and of ReLU (``OpenCLReLUOperator``), `ScaleShift` (``OpenCLScaleShiftOperator``) and the
-/// intervals of sums (residual joins, ``OpenCLSumOperator``). On the CPU for now: max pooling
-/// and `Select`: their rules are `VerdictBounds`' own.
+/// and of ReLU (``OpenCLReLUOperator``), `ScaleShift` (``OpenCLScaleShiftOperator``), the
+/// intervals of sums (residual joins, ``OpenCLSumOperator``), and the intervals and backward
+/// steps of max pools (``OpenCLMaxPoolOperator``) and of copies (Pad, Concat:
+/// ``OpenCLSelectOperator``). Each rule leaves the rest to its CPU rule (``CPUBackedRule``).
 public struct OpenCLBoundOperators: Sendable {
     public let device: OpenCLDevice
     /// Whether the device computes in double (per ``DevicePrecision``).
@@ -24,6 +25,8 @@ public struct OpenCLBoundOperators: Sendable {
         { layer, program in try (layer as? ReLULayer).map { try OpenCLReLUOperator($0, device: program) } },
         { layer, program in try (layer as? ScaleShiftLayer).flatMap { try OpenCLScaleShiftOperator($0, device: program) } },
         { layer, program in try (layer as? SumLayer).map { try OpenCLSumOperator($0, device: program) } },
+        { layer, program in try (layer as? MaxPoolLayer).map { try OpenCLMaxPoolOperator($0, device: program) } },
+        { layer, program in try (layer as? SelectLayer).map { try OpenCLSelectOperator($0, device: program) } },
     ]
 
     /// Builds the kernels on `device` in `precision` (`auto`: double where the device has it).

@@ -19,7 +19,7 @@ struct MaxPoolOperator: BoundOperator {
 
     var layer: any Layer { pool }
 
-    struct Lines: OperatorRelaxation {
+    struct Lines: MaxPoolLines {
         /// Per output: the input whose value bounds it from below (and equals it when decided).
         var lowerInput: [Int]
         /// Per output: whether the window's winner is known.
@@ -83,4 +83,15 @@ struct MaxPoolOperator: BoundOperator {
         }
         return [result]
     }
+}
+
+/// A max pool's relaxation as rules outside this module read it (the OpenCL registry's device
+/// step applies the lines the CPU rule's ``BoundOperator/relax(_:phases:)`` built).
+public protocol MaxPoolLines: OperatorRelaxation {
+    /// Per output: the input whose value bounds it from below (and equals it when decided).
+    var lowerInput: [Int] { get }
+    /// Per output: whether the window's winner is known.
+    var decided: [Bool] { get }
+    /// Per output: the largest upper bound in the window.
+    var upperBound: [Double] { get }
 }
