@@ -111,14 +111,14 @@ public struct GraphBoundEngine: BoundEngine {
         guard options.method != .ibp, !isAffineOfInput(value) else { return bounds }
         let targets = bounds.lower.indices.filter { subproblem.phases[layer][$0] == .free && bounds.lower[$0] < 0 && bounds.upper[$0] > 0 }
         guard !targets.isEmpty else { return bounds }
-        bounds = tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false)
+        bounds = tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false, relu: true)
         // α-CROWN where asked (the root: every subproblem inherits its bounds), for the
         // neurons CROWN left unstable only: on `collins_rul_cnn` optimizing every row IBP left
         // unstable took 17 s for a root CROWN bounds in 1.4 s, and changed nothing.
         guard options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown) else { return bounds }
         let unstable = targets.filter { bounds.lower[$0] < 0 && bounds.upper[$0] > 0 }
         guard !unstable.isEmpty else { return bounds }
-        return tightened(bounds, neurons: unstable, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true)
+        return tightened(bounds, neurons: unstable, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true, relu: true)
     }
 
     /// A parent's bounds of S-shaped node `node`'s input where the child may take them as they
@@ -145,17 +145,18 @@ public struct GraphBoundEngine: BoundEngine {
         guard options.method != .ibp, !isAffineOfInput(value) else { return bounds }
         let targets = bounds.lower.indices.filter { bounds.upper[$0] - bounds.lower[$0] > 1e-9 }
         guard !targets.isEmpty else { return bounds }
-        let crown = tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false)
+        let crown = tightened(bounds, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: false, relu: false)
         // α-CROWN on these rows too where asked (the root), as for ReLU layers.
         guard options.intermediateIterations > 0 && (options.method == .alphaCrown || options.method == .betaCrown) else { return crown }
-        return tightened(crown, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true)
+        return tightened(crown, neurons: targets, value: value, state: state, options: options, pass: pass, parallel: parallel, optimizing: true, relu: false)
     }
 
     /// `bounds` intersected with CROWN's (α-CROWN's when `optimizing`) for `neurons`: rows
-    /// `e_j` (lower bounds) and `-e_j` (upper bounds, negated) passed back from `value`.
+    /// `e_j` (lower bounds) and `-e_j` (upper bounds, negated) passed back from `value`. For a
+    /// ReLU's input (`relu`) only the signs matter, so a row stops optimizing once positive.
     private func tightened(
         _ bounds: ValueBounds, neurons: [Int], value: ValueID, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, parallel: Bool,
-        optimizing: Bool
+        optimizing: Bool, relu: Bool
     ) -> ValueBounds {
         let rows = neurons.flatMap { [($0, 1.0), ($0, -1.0)] }
         let width = bounds.lower.count
@@ -170,7 +171,8 @@ public struct GraphBoundEngine: BoundEngine {
             guard optimizing else { return crown.lower }
             let optimizer = GraphRelaxationOptimizer(network: graph, pass: pass, options: options.forIntermediateLayers)
             return optimizer.optimize(
-                block, constants: constants, from: value, state: state, initial: crown, warmStart: nil, iterations: options.intermediateIterations
+                block, constants: constants, from: value, state: state, initial: crown, warmStart: nil, iterations: options.intermediateIterations,
+                stopWhenPositive: relu
             ).result.lower
         }
         var result = bounds

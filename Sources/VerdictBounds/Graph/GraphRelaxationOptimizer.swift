@@ -24,7 +24,7 @@ struct GraphRelaxationOptimizer {
     /// layer) are not reached by the pass and keep zeros.
     func optimize(
         _ rows: RowBlock, constants: [Double], from value: ValueID, state: GraphState, initial: GraphBackwardPass.Result, warmStart: OptimizedRelaxation?,
-        iterations: Int? = nil
+        iterations: Int? = nil, stopWhenPositive: Bool = true
     ) -> Outcome {
         let iterations = iterations ?? options.iterations
         let useBeta = options.method == .betaCrown
@@ -45,9 +45,12 @@ struct GraphRelaxationOptimizer {
         var best = initial
         var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
         var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta), adamSlopes = AdamState(shape: slopes)
-        // Rows still optimized: a row whose bound is positive refutes its disjunct (or
-        // stabilizes its neuron) already, so it stops and the iterations cost only the others.
-        var active = (0..<rows.rows).filter { best.lower[$0] <= 0 }
+        // Rows still optimized: with `stopWhenPositive`, a row whose bound is positive refutes
+        // its disjunct (or stabilizes its ReLU) already, so it stops and the iterations cost only
+        // the others. An S-shaped node's lines depend on its bounds' values, not their signs:
+        // its rows run every iteration.
+        let stopAt = stopWhenPositive ? 0.0 : .infinity
+        var active = (0..<rows.rows).filter { best.lower[$0] <= stopAt }
         for iteration in 0..<(active.isEmpty ? 0 : max(iterations, 0)) {
             let parameters = GraphBackwardPass.Parameters(
                 alpha: active.map { alpha[$0] }, beta: useBeta ? active.map { beta[$0] } : nil, lineSlopes: smooth.parameters(active.map { slopes[$0] }))
@@ -65,7 +68,7 @@ struct GraphRelaxationOptimizer {
             if iteration == iterations - 1 || options.isStopped { break }
             var alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }, betaGradient = alphaGradient
             var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
-            for (k, row) in active.enumerated() where best.lower[row] <= 0 {
+            for (k, row) in active.enumerated() where best.lower[row] <= stopAt {
                 let relaxed = relaxedPreActivations(
                     row: k, corner: result.corners[k], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
                 for (layer, relaxation) in lines.enumerated() {
@@ -78,7 +81,7 @@ struct GraphRelaxationOptimizer {
                 }
                 slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
             }
-            active = active.filter { best.lower[$0] <= 0 }
+            active = active.filter { best.lower[$0] <= stopAt }
             if active.isEmpty { break }
             adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
             if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
