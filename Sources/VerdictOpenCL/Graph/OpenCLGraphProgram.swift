@@ -101,6 +101,17 @@ extension OpenCLGraphProgram {
         try context.run(kernel, global: ((max(elements, 1) + local - 1) / local * local, max(rows, 1)), local: (local, 1))
     }
 
+    /// An interval kernel's bounds: launches `kernel`, one work item per output, with
+    /// `arguments` followed by the outputs' lower and upper bound buffers, and reads them back.
+    func intervalStep(_ kernel: OpenCLKernel, _ arguments: [KernelArgument], outputs: Int) throws -> ValueBounds {
+        let lower = try scratch(outputs), upper = try scratch(outputs)
+        let all = arguments + [.buffer(lower), .buffer(upper)]
+        return try withExtendedLifetime(all) {
+            try launch(kernel, all, elements: outputs)
+            return ValueBounds(lower: try read(lower, count: outputs), upper: try read(upper, count: outputs))
+        }
+    }
+
     /// A per-row backward step of an elementwise operator (`relu.cl`, `sshaped.cl`): launches
     /// `kernel`, one work item per row, with `arguments` followed by the four results (the rows
     /// over the input, `width` wide, then per row the constant, its magnitude and the error)

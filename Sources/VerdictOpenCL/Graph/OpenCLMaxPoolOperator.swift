@@ -47,16 +47,11 @@ final class OpenCLMaxPoolOperator: CPUBackedRule, @unchecked Sendable {
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0], outputs = pool.outputCount
         let bounds = device.serialized { () throws -> ValueBounds in
-            let lower = try device.scratch(outputs), upper = try device.scratch(outputs)
             let arguments: [KernelArgument] = [
                 .int(outputs), .buffer(try device.upload(int32s: windowStart)), .buffer(try device.upload(int32s: windowIndex)),
                 .buffer(try device.upload(x.lower, roundedUp: false)), .buffer(try device.upload(x.upper, roundedUp: true)),
-                .buffer(lower), .buffer(upper),
             ]
-            return try withExtendedLifetime(arguments) {
-                try device.launch(intervalKernel, arguments, elements: outputs)
-                return ValueBounds(lower: try device.read(lower, count: outputs), upper: try device.read(upper, count: outputs))
-            }
+            return try device.intervalStep(intervalKernel, arguments, outputs: outputs)
         }
         return bounds ?? cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
     }

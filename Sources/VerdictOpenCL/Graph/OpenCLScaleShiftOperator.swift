@@ -41,16 +41,11 @@ final class OpenCLScaleShiftOperator: CPUBackedRule, @unchecked Sendable {
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0]
         let bounds = device.serialized { () throws -> ValueBounds in
-            let lower = try device.scratch(width), upper = try device.scratch(width)
             let arguments: [KernelArgument] = [
                 .int(width), .buffer(try device.upload(x.lower, roundedUp: false)), .buffer(try device.upload(x.upper, roundedUp: true)),
                 .buffer(scale), .buffer(shift), device.factor(allowance.gamma(4)), device.factor(2 * allowance.flushSlack + allowance.underflowSlack),
-                .buffer(lower), .buffer(upper),
             ]
-            return try withExtendedLifetime(arguments) {
-                try device.launch(intervalKernel, arguments, elements: width)
-                return ValueBounds(lower: try device.read(lower, count: width), upper: try device.read(upper, count: width))
-            }
+            return try device.intervalStep(intervalKernel, arguments, outputs: width)
         }
         return bounds ?? cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
     }

@@ -43,17 +43,12 @@ final class OpenCLSelectOperator: CPUBackedRule, @unchecked Sendable {
         guard inputs.map(\.lower.count) == select.inputCounts else { return cpu.interval(inputs, weightedMagnitude: weightedMagnitude) }
         let outputs = self.outputs
         let bounds = device.serialized { () throws -> ValueBounds in
-            let lower = try device.scratch(outputs), upper = try device.scratch(outputs)
             let arguments: [KernelArgument] = [
                 .int(outputs), .buffer(try device.upload(int32s: sources)),
                 .buffer(try device.upload(select.fill, roundedUp: false)), .buffer(try device.upload(select.fill, roundedUp: true)),
                 .buffer(try device.upload(inputs.flatMap(\.lower), roundedUp: false)), .buffer(try device.upload(inputs.flatMap(\.upper), roundedUp: true)),
-                .buffer(lower), .buffer(upper),
             ]
-            return try withExtendedLifetime(arguments) {
-                try device.launch(intervalKernel, arguments, elements: outputs)
-                return ValueBounds(lower: try device.read(lower, count: outputs), upper: try device.read(upper, count: outputs))
-            }
+            return try device.intervalStep(intervalKernel, arguments, outputs: outputs)
         }
         return bounds ?? cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
     }

@@ -29,18 +29,13 @@ final class OpenCLSumOperator: CPUBackedRule, @unchecked Sendable {
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let a = inputs[0], b = inputs[1], width = a.lower.count, allowance = device.allowance
         let bounds = device.serialized { () throws -> ValueBounds in
-            let lower = try device.scratch(width), upper = try device.scratch(width)
             let arguments: [KernelArgument] = [
                 .int(width), .int(sum.secondSign > 0 ? 1 : -1),
                 .buffer(try device.upload(a.lower, roundedUp: false)), .buffer(try device.upload(a.upper, roundedUp: true)),
                 .buffer(try device.upload(b.lower, roundedUp: false)), .buffer(try device.upload(b.upper, roundedUp: true)),
                 device.factor(allowance.gamma(2)), device.factor(allowance.flushSlack + allowance.underflowSlack),
-                .buffer(lower), .buffer(upper),
             ]
-            return try withExtendedLifetime(arguments) {
-                try device.launch(kernel, arguments, elements: width)
-                return ValueBounds(lower: try device.read(lower, count: width), upper: try device.read(upper, count: width))
-            }
+            return try device.intervalStep(kernel, arguments, outputs: width)
         }
         return bounds ?? cpu.interval(inputs, weightedMagnitude: weightedMagnitude)
     }
