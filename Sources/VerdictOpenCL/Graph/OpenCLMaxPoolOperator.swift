@@ -36,9 +36,7 @@ final class OpenCLMaxPoolOperator: CPUBackedRule, @unchecked Sendable {
         windows = pool.windows
         windowStart = windows.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
         windowIndex = windows.flatMap { $0.map(Int32.init) }
-        var counts = [Int](repeating: 0, count: pool.inputCount)
-        for window in windows { for i in window { counts[i] += 1 } }
-        overlap = counts.max() ?? 1
+        overlap = pool.overlap
     }
 
     var layer: any Layer { pool }

@@ -30,9 +30,7 @@ final class OpenCLSelectOperator: CPUBackedRule, @unchecked Sendable {
         backwardKernel = try device.kernel("select_backward", in: "select.cl")
         cpu = try BoundOperators.make(select)
         sources = select.sources.map(Int32.init)
-        var counts = [Int](repeating: 0, count: select.inputCounts.reduce(0, +))
-        for source in select.sources where source >= 0 { counts[source] += 1 }
-        duplicates = counts.max() ?? 1
+        duplicates = select.duplicates
     }
 
     var layer: any Layer { select }

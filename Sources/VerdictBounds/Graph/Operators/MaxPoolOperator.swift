@@ -12,9 +12,7 @@ struct MaxPoolOperator: BoundOperator {
     init(_ pool: MaxPoolLayer) {
         self.pool = pool
         windows = pool.windows
-        var counts = [Int](repeating: 0, count: pool.inputCount)
-        for window in windows { for i in window { counts[i] += 1 } }
-        overlap = counts.max() ?? 1
+        overlap = pool.overlap
     }
 
     var layer: any Layer { pool }

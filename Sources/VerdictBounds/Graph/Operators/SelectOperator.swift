@@ -17,9 +17,7 @@ struct SelectOperator: BoundOperator {
             let input = offsets.lastIndex { $0 <= source }!
             return (input, source - offsets[input])
         }
-        var counts = [Int](repeating: 0, count: select.inputCounts.reduce(0, +))
-        for source in select.sources where source >= 0 { counts[source] += 1 }
-        duplicates = counts.max() ?? 1
+        duplicates = select.duplicates
     }
 
     var layer: any Layer { select }

@@ -31,6 +31,14 @@ public struct MaxPoolLayer: Layer {
         return result
     }
 
+    /// The most windows one input belongs to: how many coefficients a backward step may sum
+    /// into one input (what the bound rules' rounding allowances count).
+    public var overlap: Int {
+        var counts = [Int](repeating: 0, count: inputCount)
+        for window in windows { for i in window { counts[i] += 1 } }
+        return counts.max() ?? 1
+    }
+
     public func evaluate(_ inputs: [[Double]]) -> [Double] { pool(inputs[0]) }
     public func evaluate(_ inputs: [[Float]]) -> [Float] { pool(inputs[0]) }
 

@@ -22,6 +22,14 @@ public struct SelectLayer: Layer {
 
     public var operatorName: String { name }
 
+    /// The most outputs that copy one input element: how many coefficients a backward step may
+    /// sum into one element (what the bound rules' rounding allowances count).
+    public var duplicates: Int {
+        var counts = [Int](repeating: 0, count: inputCounts.reduce(0, +))
+        for source in sources where source >= 0 { counts[source] += 1 }
+        return counts.max() ?? 1
+    }
+
     /// Offset of each input in the inputs laid end to end.
     public var inputOffsets: [Int] { inputCounts.reduce(into: [0]) { $0.append($0.last! + $1) }.dropLast() }
 
