@@ -3,6 +3,7 @@ import VerdictBounds
 import VerdictCore
 import VerdictONNX
 import VerdictOpenCL
+import VerdictSearch
 import VerdictVNNLIB
 
 extension BoundMethod: ExpressibleByArgument {}
@@ -41,6 +42,9 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there).")
     var intermediateIterations = 0
 
+    @Option(help: "Stop after this many seconds: α/β steps stop there with the bounds reached so far (sound), and a bound computation still propagating its layers ends with an error.")
+    var timeout: Double?
+
     @OptionGroup var devices: DeviceOptions
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -49,8 +53,9 @@ struct BoundsCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") }
-        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
+        try require(iterations, in: 0...maximumIterations, "--iterations")
+        try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
+        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
     }
 
@@ -58,19 +63,24 @@ struct BoundsCommand: ParsableCommand {
         let start = ContinuousClock.now
         let model = try ONNXImporter.load(path: network).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
-        guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
-            throw ValidationError(
-                "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
-        }
+        try checkSizes(property: property, parsed, network: network, model)
         let engine = try devices.engine(for: model)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in
             BoundTask(subproblem: Subproblem(box: item.box, layout: engine.layout), objectives: Objectives(region: item.unsafe, outputCount: model.outputCount))
         }
-        var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate)
+        let deadline = Deadline(seconds: timeout, from: start)
+        var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate, shouldStop: { deadline.isPast })
         options.intermediateIterations = intermediateIterations
+        options.intermediateShouldStop = { deadline.isPast }
         let boundStart = ContinuousClock.now
-        let results = try engine.bound(tasks, options: options)
+        let results: [SubproblemBounds]
+        do {
+            results = try engine.bound(tasks, options: options)
+        } catch BoundEngineError.cancelled {
+            throw CommandFailure("--timeout \(timeout ?? 0) s reached before the bounds were complete")
+        }
+        let stopped = deadline.isPast
         let boundMilliseconds = milliseconds(since: boundStart)
         let proved = results.allSatisfy(\.isProved)
         var objectives: [[String: Any]] = []
@@ -88,7 +98,7 @@ struct BoundsCommand: ParsableCommand {
         if json {
             try printJSON([
                 "proved": proved, "method": method.rawValue, "seconds": seconds, "bound_seconds": boundMilliseconds / 1000,
-                "engine": engine.name,
+                "engine": engine.name, "stopped_at_timeout": stopped,
                 "objectives": objectives,
                 "unstable_relus": results.map(\.layerBounds.unstableCount),
                 "unstable_relus_by_layer": results.map(\.layerBounds.unstableCountByLayer),
@@ -109,6 +119,7 @@ struct BoundsCommand: ParsableCommand {
             let refuted = result.refutedDisjuncts.filter { $0 }.count
             print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs (by layer: \(result.layerBounds.unstableCountByLayer.map(String.init).joined(separator: " ")))\(result.isInfeasible ? ", empty" : "")")
         }
-        print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s on \(engine.name)")
+        let note = stopped ? " (α/β steps stopped at --timeout)" : ""
+        print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s on \(engine.name)\(note)")
     }
 }

@@ -28,7 +28,7 @@ struct EvalCommand: ParsableCommand {
         let network = try ONNXImporter.load(path: model).network
         let values = try InputFile.read(path: input)
         guard values.count == network.inputCount else {
-            throw ValidationError("\(input) holds \(values.count) values; \(model) takes \(network.inputCount) inputs (shape \(network.inputShape))")
+            throw CommandFailure("\(input) holds \(values.count) values; \(model) takes \(network.inputCount) inputs (shape \(network.inputShape))")
         }
         let outputs = try network.evaluate(values)
         let floatOutputs = try network.evaluateFloat32(values.map { Float($0) })

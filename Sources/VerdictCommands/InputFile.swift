@@ -1,4 +1,5 @@
 import Foundation
+import VerdictCore
 
 /// Concrete input vectors as users write them: a JSON array of numbers (nested arrays are
 /// flattened in row-major order) or plain text with one number a line (blank lines and
@@ -48,5 +49,13 @@ enum InputFile {
         } else {
             throw Problem(description: "\(file): element \(values.count) of the JSON array is not a finite number: \(json)")
         }
+    }
+}
+
+/// Throws unless the property and the network have the same numbers of inputs and outputs.
+func checkSizes(property: String, _ parsed: Property, network: String, _ model: Network) throws {
+    guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
+        throw CommandFailure(
+            "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
     }
 }

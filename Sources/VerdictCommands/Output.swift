@@ -23,3 +23,13 @@ func milliseconds(since start: ContinuousClock.Instant) -> Double {
     let duration = ContinuousClock.now - start
     return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
+
+/// A failure while a command runs (after its flags were accepted): ArgumentParser prints the
+/// message alone, without the usage text a ``ValidationError`` brings, and exits with 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

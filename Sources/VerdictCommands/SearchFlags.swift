@@ -101,24 +101,29 @@ struct SearchFlags: ParsableArguments {
     var searchAttackNodes = defaults.searchAttackNodes
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard inputSplitLimit >= 0 else { throw ValidationError("--input-split-limit must be at least 0") }
-        guard fsbCandidates >= 1 else { throw ValidationError("--fsb-candidates must be at least 1") }
-        guard refineLayers >= 0 else { throw ValidationError("--refine-layers must be at least 0") }
-        guard refineSplits >= 0 else { throw ValidationError("--refine-splits must be at least 0") }
-        guard refineTimeShare > 0, refineTimeShare <= 1 else { throw ValidationError("--refine-time-share must be above 0 and at most 1") }
-        if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0") } }
-        guard intermediateIterations >= 0 else { throw ValidationError("--intermediate-iterations must be at least 0") }
-        guard intermediateTimeShare > 0, intermediateTimeShare <= 1 else { throw ValidationError("--intermediate-time-share must be above 0 and at most 1") }
-        guard maxSubproblems >= 1 else { throw ValidationError("--max-subproblems must be at least 1") }
+        // Counts have generous upper limits: beyond them a run would exhaust memory or threads
+        // before doing anything useful, and a clear error beats a crash.
+        try require(batch, in: 1...1 << 20, "--batch")
+        try require(inputSplitLimit, in: 0...1 << 20, "--input-split-limit")
+        try require(fsbCandidates, in: 1...100_000, "--fsb-candidates")
+        try require(refineLayers, in: 0...100_000, "--refine-layers")
+        try require(refineSplits, in: 0...100_000_000, "--refine-splits")
+        try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
+        if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
+        try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
+        try require(intermediateTimeShare, above: 0, atMost: 1, "--intermediate-time-share")
+        try require(maxSubproblems, in: 1...Int.max, "--max-subproblems")
         guard maxMemory > 0, maxMemory < 1_048_576 else { throw ValidationError("--max-memory must be a positive number of GiB") }
-        guard z3LeafDepth >= 0 else { throw ValidationError("--z3-leaf-depth must be at least 0") }
+        try require(z3LeafDepth, in: 0...100_000, "--z3-leaf-depth")
         guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
-        guard z3Workers >= 1 else { throw ValidationError("--z3-workers must be at least 1") }
-        guard attackSamples >= 0, attackRestarts >= 0, attackSteps >= 0 else { throw ValidationError("attack counts must be at least 0") }
-        guard attackTimeShare > 0, attackTimeShare <= 1 else { throw ValidationError("--attack-time-share must be above 0 and at most 1") }
+        try require(z3Workers, in: 1...1024, "--z3-workers")
+        try require(attackSamples, in: 0...Int.max, "--attack-samples")
+        try require(attackRestarts, in: 0...Int.max, "--attack-restarts")
+        try require(attackSteps, in: 0...Int.max, "--attack-steps")
+        try require(attackTimeShare, above: 0, atMost: 1, "--attack-time-share")
         guard quickAttackShare >= 0, quickAttackShare <= 1 else { throw ValidationError("--quick-attack-share must be between 0 and 1") }
-        guard searchAttackSteps >= 0, searchAttackNodes >= 0 else { throw ValidationError("--search-attack-steps and --search-attack-nodes must be at least 0") }
+        try require(searchAttackSteps, in: 0...Int.max, "--search-attack-steps")
+        try require(searchAttackNodes, in: 0...1 << 20, "--search-attack-nodes")
     }
 
     /// The options these flags set (the deadline and progress callback are the command's).
@@ -155,4 +160,21 @@ struct SearchFlags: ParsableArguments {
         options.searchAttackNodes = searchAttackNodes
         return options
     }
+}
+
+/// The most α/β steps a flag may ask for (far beyond any use; a bound computation with more
+/// would not end in a lifetime).
+let maximumIterations = 1_000_000
+
+/// Throws a ``ValidationError`` naming `flag` unless `value` lies in `range`.
+func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) throws {
+    guard range.contains(value) else {
+        let limits = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+        throw ValidationError("\(flag) must be \(limits), got \(value)")
+    }
+}
+
+/// Throws a ``ValidationError`` naming `flag` unless `lower < value <= upper`.
+func require(_ value: Double, above lower: Double, atMost upper: Double, _ flag: String) throws {
+    guard value > lower, value <= upper else { throw ValidationError("\(flag) must be above \(lower) and at most \(upper), got \(value)") }
 }

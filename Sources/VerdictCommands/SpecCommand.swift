@@ -27,10 +27,7 @@ struct SpecCommand: ParsableCommand {
         let parseMilliseconds = milliseconds(since: start)
         if let network {
             let model = try ONNXImporter.load(path: network).network
-            guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
-                throw ValidationError(
-                    "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
-            }
+            try checkSizes(property: property, parsed, network: network, model)
         }
         let cases = parsed.cases.map { item -> [String: Any] in
             let widths = item.box.widths

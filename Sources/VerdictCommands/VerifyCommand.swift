@@ -58,26 +58,22 @@ struct VerifyCommand: ParsableCommand {
 
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
-        if let resultFile {
-            let folder = URL(fileURLWithPath: resultFile).deletingLastPathComponent().path
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw ValidationError("--result-file \(resultFile): the folder \(folder) does not exist")
-            }
-        }
+        if let resultFile { try ResultFile.check(resultFile) }
     }
 
     func run() throws {
         let start = ContinuousClock.now
         let logger = global.logger("verdict.verify")
+        // An earlier run's result file must not pass for this run's if this one is killed.
+        if let resultFile { try ResultFile.removeStale(resultFile) }
         let (model, parsed) = try loadInputs()
         let options = verificationOptions(deadline: Deadline(seconds: timeout, from: start), logger: logger)
         let verifier = try Verifier(network: model, property: parsed, options: options)
         let (result, engineName) = try answer(verifier, model: model, options: options, logger: logger)
         let elapsed = milliseconds(since: start) / 1000
-        if let resultFile { try writeResultFile(result, to: resultFile) }
         printAnswer(result)
         try printSummary(result, engineName: engineName, seconds: elapsed)
+        if let resultFile { try ResultFile.write(result, to: resultFile) }
     }
 
     /// The network and the property, checked against each other.
@@ -85,10 +81,7 @@ struct VerifyCommand: ParsableCommand {
         let path = network.firstIndex(of: "=").map { String(network[network.index(after: $0)...]) } ?? network
         let model = try ONNXImporter.load(path: path).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
-        guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
-            throw ValidationError(
-                "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(path) has \(model.inputCount) and \(model.outputCount)")
-        }
+        try checkSizes(property: property, parsed, network: path, model)
         return (model, parsed)
     }
 
@@ -164,27 +157,6 @@ struct VerifyCommand: ParsableCommand {
             peak queue \(statistics.peakQueue), depth \(statistics.maxDepth), peak memory \(peakMemoryBytes() >> 20) MiB
 
             """.utf8))
-    }
-
-    /// The VNN-COMP result file, written whole (to a temporary file, then renamed).
-    private func writeResultFile(_ result: VerificationResult, to path: String) throws {
-        var text: String
-        switch result.answer {
-        case .sat: text = "sat\n"
-        case .unsat: text = "unsat\n"
-        case .unknown: text = "unknown\n"
-        case .timedOut: text = "timeout\n"
-        }
-        if let report = result.witness {
-            let entries = report.input.enumerated().map { "(X_\($0.offset) \($0.element + 0))" }
-                + report.outputs.enumerated().map { "(Y_\($0.offset) \($0.element + 0))" }
-            text += "(" + entries.joined(separator: "\n ") + ")\n"
-        }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ValidationError("--result-file \(path): cannot write: \(error.localizedDescription)")
-        }
     }
 
     /// The process's peak resident memory.

@@ -7,10 +7,14 @@ public struct Deadline: Sendable {
         self.end = end
     }
 
-    /// `seconds` after `start`; nil seconds for no limit.
+    /// `seconds` after `start`; nil seconds for no limit. Limits beyond ``longest`` (a year)
+    /// count as a year, so a huge `--timeout` cannot overflow the clock's arithmetic.
     public init(seconds: Double?, from start: ContinuousClock.Instant = .now) {
-        end = seconds.map { start + .milliseconds(Int64(($0 * 1000).rounded(.down))) }
+        end = seconds.map { start + .milliseconds(Int64((min(max($0, 0), Self.longest) * 1000).rounded(.down))) }
     }
+
+    /// The longest limit kept as given, in seconds (365 days).
+    public static let longest: Double = 365 * 86_400
 
     public static let none = Deadline(end: nil)
 

@@ -55,11 +55,12 @@ struct PropertyBuilder {
         guard inserted else { throw error("\(name) is declared twice", at: position) }
     }
 
-    /// `X_12` → (true, 12); `Y_3` → (false, 3).
+    /// `X_12` → (true, 12); `Y_3` → (false, 3). The index is written as a plain decimal
+    /// number: `X_01` or `X_+1` is another symbol, never `X_1`.
     private func variable(_ name: String) -> (isInput: Bool, index: Int)? {
         guard name.count > 2, let first = name.first, first == "X" || first == "Y",
             name.dropFirst().first == "_", let index = Int(name.dropFirst(2)), index >= 0,
-            name.dropFirst(2).allSatisfy(\.isASCII)
+            String(index) == name.dropFirst(2)
         else { return nil }
         return (first == "X", index)
     }

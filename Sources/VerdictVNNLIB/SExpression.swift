@@ -91,6 +91,15 @@ struct SExpressionReader {
         }
     }
 
+    /// An SMT-LIB simple symbol: letters, digits and `~!@$%^&*_-+=<>.?/`, not starting
+    /// with a digit. Signs and dots cannot start one here either, so that no quoted symbol
+    /// reads as a number.
+    static func isSimpleSymbol(_ text: String) -> Bool {
+        let others = Set("~!@$%^&*_-+=<>.?/")
+        guard let first = text.first, first.isASCII, first.isLetter || (others.contains(first) && !"-+.".contains(first)) else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || others.contains($0)) }
+    }
+
     private mutating func readAtom() throws -> String {
         let start = index
         if bytes[index] == UInt8(ascii: "|") {
@@ -98,7 +107,10 @@ struct SExpressionReader {
             while index < bytes.count && bytes[index] != UInt8(ascii: "|") { index += 1 }
             guard index < bytes.count else { throw error("unterminated |quoted symbol|", at: position) }
             index += 1
-            return String(decoding: bytes[(start + 1)..<(index - 1)], as: UTF8.self)
+            // `|X_1|` is the symbol X_1; `|1|` or `|a b|` is a symbol that could not be written
+            // bare, and keeps its bars so that it is never read as a number or another name.
+            let content = String(decoding: bytes[(start + 1)..<(index - 1)], as: UTF8.self)
+            return Self.isSimpleSymbol(content) ? content : "|" + content + "|"
         }
         while index < bytes.count {
             switch bytes[index] {

@@ -34,6 +34,22 @@ final class WitnessCheckerTests: XCTestCase {
         XCTAssertEqual(second.disjunctIndex, 1)
     }
 
+    func testFloat32OverflowIsNotConfirmed() throws {
+        // y = 1e31·x: in the box and in the unsafe region, but near Float32's top an ONNX
+        // runtime computing the file's operators one by one may reach infinity or NaN.
+        let huge = try Network(inputShape: TensorShape([1]), sequence: [
+            AffineLayer(weights: Matrix(rows: 1, columns: 1, values: [1e31]), bias: [0])
+        ])
+        let unsafe = [LinearConstraint(terms: [.init(index: 0, coefficient: -1)], bound: RealInterval(exactly: -1))]
+        let box = InputBox(lower: [0], upper: [1])
+        let property = Property(inputCount: 1, outputCount: 1, cases: [Property.Case(box: box, innerBox: box, unsafe: OutputRegion(disjuncts: [unsafe]))])
+        let report = try WitnessChecker(network: huge, property: property).check([1])
+        XCTAssertFalse(report.isConfirmed)
+        XCTAssertTrue(report.problem?.contains("beyond ±1e+30") == true, report.problem ?? "")
+        let scaled = try Network(inputShape: TensorShape([1]), sequence: [AffineLayer(weights: Matrix(rows: 1, columns: 1, values: [1e29]), bias: [0])])
+        XCTAssertTrue(try WitnessChecker(network: scaled, property: property).check([1]).isConfirmed)
+    }
+
     func testRejectsSafePointsAndPointsOutsideTheBox() throws {
         let checker = try WitnessChecker(network: network(), property: property())
         XCTAssertFalse(try checker.check([0.5, 0.5]).isConfirmed)

@@ -81,3 +81,23 @@ extension TestPaths {
         return root.appendingPathComponent(name)
     }
 }
+
+extension TestPaths {
+    /// `../shared/reliability` beside the checkout (or `$VERDICT_RELIABILITY`): inputs that once
+    /// crashed or fooled Verdict. Absent, the calling test skips, or fails where CI requires the
+    /// shared data.
+    public static func sharedReliability(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
+        let folder: URL
+        if let path = ProcessInfo.processInfo.environment["VERDICT_RELIABILITY"], !path.isEmpty {
+            folder = URL(fileURLWithPath: path)
+        } else {
+            folder = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/reliability")
+        }
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            let missing = "the shared reliability reproducers were not found (looked for \(folder.path) and $VERDICT_RELIABILITY)"
+            if sharedBenchmarksRequired { XCTFail(missing, file: file, line: line) }
+            throw XCTSkip(missing)
+        }
+        return folder
+    }
+}

@@ -141,6 +141,24 @@ final class ParserTests: XCTestCase {
         XCTAssertTrue(problem?.message.contains("Y_7") == true, problem?.message ?? "")
     }
 
+    func testVariableNamesAreExact() {
+        // `X_01` is not `X_1`: once it was read so, and a box became empty (`unsat`).
+        let header = "(declare-const X_0 Real)\n(declare-const X_1 Real)\n(declare-const Y_0 Real)\n"
+        let leadingZero = error(header + "(assert (<= X_01 1))")
+        XCTAssertEqual(leadingZero?.message, "unknown variable X_01")
+        XCTAssertEqual(error("(declare-const X_00 Real)")?.message.contains("cannot declare 'X_00'"), true)
+        XCTAssertEqual(error(header + "(assert (<= X_+1 1))")?.message, "unknown variable X_+1")
+    }
+
+    func testQuotedSymbolsAreSymbols() throws {
+        // `|1|` is a symbol, not the number 1; `|X_0|` is the variable X_0.
+        let header = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n"
+        XCTAssertEqual(error(header + "(assert (<= X_0 |1|))")?.message, "unknown variable |1|")
+        XCTAssertEqual(error(header + "(assert (<= X_0 |-1|))")?.message, "unknown variable |-1|")
+        let property = try VNNLIBParser.parse(header + "(assert (<= |X_0| 1))\n(assert (>= X_0 0))\n(assert (>= Y_0 0))")
+        XCTAssertEqual(property.cases[0].box.upper, [1])
+    }
+
     func testBadNumberIsReported() {
         let problem = error("(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1.2.3))")
         XCTAssertEqual(problem?.line, 3)

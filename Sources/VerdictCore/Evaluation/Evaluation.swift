@@ -9,13 +9,18 @@ extension Network {
 
     /// Outputs in `Float`.
     public func evaluateFloat32(_ input: [Float]) throws -> [Float] {
+        try evaluateAllFloat32(input)[output.valueIndex]
+    }
+
+    /// Every value of the graph in `Float`: index 0 is the input, index `k + 1` node `k`'s output.
+    public func evaluateAllFloat32(_ input: [Float]) throws -> [[Float]] {
         try checkInputSize(input.count)
         var values: [[Float]] = [input]
         values.reserveCapacity(nodes.count + 1)
         for node in nodes {
             values.append(node.layer.evaluate(node.inputs.map { values[$0.valueIndex] }))
         }
-        return values[output.valueIndex]
+        return values
     }
 
     /// Every value of the graph in `Double`: index 0 is the input, index `k + 1` node `k`'s output.

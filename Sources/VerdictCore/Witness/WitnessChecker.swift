@@ -48,11 +48,20 @@ public struct WitnessChecker: Sendable {
     public func check(_ input: [Double]) throws -> Report {
         let outputs = try network.evaluate(input)
         let floatInput = input.map { Float($0) }
-        let floatOutputs = try network.evaluateFloat32(floatInput)
+        let floatValues = try network.evaluateAllFloat32(floatInput)
+        let floatOutputs = floatValues[network.output.valueIndex]
         var report = Report(input: input, outputs: outputs, floatOutputs: floatOutputs)
 
         if let index = input.indices.first(where: { Double(floatInput[$0]) != input[$0] }) {
             report.problem = "X_\(index) = \(input[index]) is not a Float32 value"
+            return report
+        }
+        if let (value, entry) = Self.overflow(floatValues) {
+            let place = value == 0 ? "the input" : "node \(value - 1)"
+            report.problem = """
+                the Float32 evaluation reaches \(entry) at \(place), beyond ±\(Self.largestTrusted): an ONNX runtime, \
+                which computes the file's operators one by one, may overflow to infinity or NaN there
+                """
             return report
         }
         let floatOutputsAsDouble = floatOutputs.map(Double.init)
@@ -71,6 +80,22 @@ public struct WitnessChecker: Sendable {
             ? "the outputs do not reach the unsafe region (in Double and in Float32 evaluation alike)"
             : "the input lies outside every input box of the property"
         return report
+    }
+}
+
+extension WitnessChecker {
+    /// The largest magnitude a Float32 value of a witness's evaluation may reach (1e30, a
+    /// factor 3e8 below Float32's largest): Verdict evaluates folded layers, an ONNX runtime
+    /// the file's operators one by one, and near the top of the range the two can differ
+    /// between a finite number and infinity or NaN.
+    public static let largestTrusted: Float = 1e30
+
+    /// The first value (and entry) of `values` that is not finite or passes ``largestTrusted``.
+    static func overflow(_ values: [[Float]]) -> (value: Int, entry: Float)? {
+        for (index, value) in values.enumerated() {
+            if let entry = value.first(where: { !($0.magnitude <= largestTrusted) }) { return (index, entry) }
+        }
+        return nil
     }
 }
 

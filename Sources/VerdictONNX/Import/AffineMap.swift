@@ -16,6 +16,15 @@ enum AffineMap {
         return false
     }
 
+    /// Whether every coefficient is finite: folding huge constants can overflow.
+    var isFinite: Bool {
+        switch self {
+        case .identity: return true
+        case .elementwise(let scale, let shift): return scale.allSatisfy(\.isFinite) && shift.allSatisfy(\.isFinite)
+        case .dense(let matrix, let bias): return matrix.values.allSatisfy(\.isFinite) && bias.allSatisfy(\.isFinite)
+        }
+    }
+
     /// `scale ⊙ self(x) + shift`.
     func followed(byScale scale: [Double], shift: [Double]) -> AffineMap {
         switch self {

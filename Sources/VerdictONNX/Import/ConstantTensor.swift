@@ -6,17 +6,29 @@ import Foundation
 struct ConstantTensor {
     var shape: [Int]
     var values: [Double]
+    /// Whether the tensor's ONNX element type is an integer type (int32, int64). ONNX keeps
+    /// the two apart: weights must be floating point, shapes and axes integers, and a file
+    /// that mixes them up is refused (onnxruntime refuses it too), never reinterpreted.
+    var isInteger: Bool
 
-    init(shape: [Int], values: [Double]) {
+    init(shape: [Int], values: [Double], isInteger: Bool = false) {
         self.shape = shape
         self.values = values
+        self.isInteger = isInteger
     }
 
     var elementCount: Int { values.count }
 
+    /// The tensor, checked to be floating point, for a use as `role` (weights, a bias).
+    func floating(_ role: String) throws -> ConstantTensor {
+        guard !isInteger else { throw NodeProblem("the \(role) is an integer tensor; ONNX needs a floating-point one there") }
+        return self
+    }
+
     /// Integer values, for shape-like inputs (Reshape's shape, axes).
     func integers() throws -> [Int] {
-        try values.map { value in
+        guard isInteger else { throw NodeProblem("expected an integer tensor (shape, axes, indices or pads), found a floating-point one") }
+        return try values.map { value in
             guard value == value.rounded(), value.magnitude < 0x1p62 else { throw NodeProblem("expected integers, found \(value)") }
             return Int(value)
         }
@@ -31,8 +43,11 @@ struct ConstantTensor {
         }
         let shape = tensor.dims.map { Int($0) }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw NodeProblem("\(name) has a negative dimension in \(shape)") }
-        let count = shape.reduce(1, *)
+        guard let count = Self.elementCount(shape) else { throw NodeProblem("\(name) has dimensions \(shape), more values than any file can hold") }
         let raw = tensor.rawData
+        let typed = tensor.floatData.count + tensor.doubleData.count + tensor.int32Data.count + tensor.int64Data.count
+            + tensor.uint64Data.count + tensor.stringData.count
+        guard raw.isEmpty || typed == 0 else { throw NodeProblem("\(name) holds both raw data and typed data; ONNX allows one") }
         let type = Int(tensor.dataType)
         var values: [Double]
         switch type {
@@ -52,8 +67,25 @@ struct ConstantTensor {
             throw NodeProblem("\(name) has shape \(shape) (\(count) values) but holds \(values.count) values")
         }
         guard values.allSatisfy(\.isFinite) else { throw NodeProblem("\(name) contains NaN or infinite values") }
-        self.init(shape: shape, values: values)
+        let integerTypes = [Onnx_TensorProto.DataType.int32, .int64].map(\.rawValue)
+        self.init(shape: shape, values: values, isInteger: integerTypes.contains(type))
     }
+
+    /// The number of elements of `shape`, or nil when the product overflows or passes
+    /// ``maximumElements``.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for size in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= maximumElements else { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// The most elements a tensor may have (2^31): beyond anything Verdict can bound, and far
+    /// below the sizes whose allocation would abort the process.
+    static let maximumElements = 1 << 31
 
     private static func decode<Word: FixedWidthInteger>(_ data: Data, as: Word.Type, name: String) throws -> [Word] {
         let size = MemoryLayout<Word>.size

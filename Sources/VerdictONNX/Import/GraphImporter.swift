@@ -67,26 +67,71 @@ struct GraphImporter {
 
     /// Applies one ONNX node; `label` names it in the origins of the layers it ends up in.
     mutating func apply(_ node: Onnx_NodeProto, label: String) throws {
-        guard let rule = GraphImporter.rules[node.opType], node.domain.isEmpty || node.domain == "ai.onnx" else {
+        guard let rule = GraphImporter.rules[node.opType], let schema = GraphImporter.schemas[node.opType],
+            node.domain.isEmpty || node.domain == "ai.onnx"
+        else {
             let domain = node.domain.isEmpty ? "" : " (domain \(node.domain))"
             throw NodeProblem("unsupported operator \(node.opType)\(domain)")
+        }
+        if let problem = schema.problem(with: node) { throw NodeProblem(problem) }
+        for name in node.output where !name.isEmpty && values[name] != nil {
+            throw NodeProblem("the output '\(name)' is already defined (by an initializer, the graph input or an earlier node); each tensor must have one producer")
         }
         let inputs = try node.input.map { name -> ImportedValue? in name.isEmpty ? nil : try value(named: name) }
         let outputs = try rule(&self, OperatorNode(proto: node, inputs: inputs))
         for (name, output) in zip(node.output, outputs) where !name.isEmpty {
             guard case .computed(var value) = output else {
+                if case .constant(let tensor) = output, !tensor.values.allSatisfy(\.isFinite) {
+                    throw NodeProblem("folding this node's constants gives NaN or infinite values")
+                }
                 define(name, output)
                 continue
             }
+            guard value.map.isFinite else { throw NodeProblem("folding this node into the layers before it gives NaN or infinite weights") }
+            try Self.checkComputedSize(value.shape)
             // A value still folded onto an input's source carries that input's origins.
             let folded = inputs.compactMap { input -> ComputedValue? in
                 if case .computed(let computed)? = input, computed.source == value.source { return computed }
                 return nil
             }
-            if !folded.isEmpty {
-                value.origins = folded.flatMap(\.origins).reduce(into: []) { if !$0.contains($1) { $0.append($1) } } + [label]
-            }
+            if !folded.isEmpty { value.origins = Self.mergedOrigins(folded.map(\.origins), label) }
             define(name, .computed(value))
+        }
+    }
+
+    /// The origins of a value folded from `lists`, then `label`: each once, in order, and at
+    /// most ``originLimit`` of them (the first ones, an ellipsis, the last ones), so that a long
+    /// chain of folded nodes costs linear time and a readable line.
+    static func mergedOrigins(_ lists: [[String]], _ label: String) -> [String] {
+        var seen: Set<String> = []
+        var merged: [String] = []
+        for origin in lists.joined() + [label] where seen.insert(origin).inserted { merged.append(origin) }
+        guard merged.count > originLimit else { return merged }
+        let head = originLimit / 2
+        return Array(merged.prefix(head)) + ["…"] + Array(merged.suffix(originLimit - head - 1))
+    }
+
+    static let originLimit = 12
+
+    /// The most values a tensor computed from the input may have (2^24, about 16.8 million:
+    /// far beyond the networks people verify, and far below what would exhaust memory).
+    static let maximumComputedElements = 1 << 24
+
+    /// Throws unless a computed tensor of `shape` stays within ``maximumComputedElements``.
+    static func checkComputedSize(_ shape: [Int]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }), let count = ConstantTensor.elementCount(shape), count <= maximumComputedElements else {
+            throw NodeProblem("a tensor of shape \(shape) is larger than Verdict handles (at most \(maximumComputedElements) values)")
+        }
+    }
+
+    /// The most entries of a dense matrix folded from linear operators (2^28, 2 GiB).
+    static let maximumMatrixEntries = 1 << 28
+
+    /// Throws unless a `rows x columns` dense matrix stays within ``maximumMatrixEntries``.
+    static func checkMatrixSize(rows: Int, columns: Int) throws {
+        let (entries, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, entries <= maximumMatrixEntries else {
+            throw NodeProblem("folding this node would build a \(rows) x \(columns) dense matrix, larger than Verdict handles (\(maximumMatrixEntries) entries)")
         }
     }
 
@@ -137,8 +182,11 @@ struct OperatorNode {
         attribute(name).map { Int($0.i) } ?? value
     }
 
-    func float(_ name: String, default value: Double) -> Double {
-        attribute(name).map { Double($0.f) } ?? value
+    /// A float attribute, which must be finite: a NaN `alpha` would make every output NaN.
+    func float(_ name: String, default value: Double) throws -> Double {
+        guard let attribute = attribute(name) else { return value }
+        guard attribute.f.isFinite else { throw NodeProblem("\(opType) attribute '\(name)' is \(attribute.f), not a finite number") }
+        return Double(attribute.f)
     }
 
     func integers(_ name: String) -> [Int]? {

@@ -48,6 +48,9 @@ public enum ONNXImporter {
         let graph = model.graph
         var initializers: [String: ConstantTensor] = [:]
         for tensor in graph.initializer {
+            guard initializers[tensor.name] == nil else {
+                throw ONNXImportError(file: file, place: "initializer '\(tensor.name)'", message: "two initializers have this name; each tensor must have one definition")
+            }
             do {
                 initializers[tensor.name] = try ConstantTensor(tensor)
             } catch let problem as NodeProblem {
@@ -115,9 +118,18 @@ public enum ONNXImporter {
         guard tensorType.hasShape else {
             throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has no shape")
         }
-        return tensorType.shape.dim.map { dimension in
-            if case .dimValue(let value)? = dimension.value, value > 0 { return Int(value) }
-            return 1
+        let shape = try tensorType.shape.dim.map { dimension in
+            guard case .dimValue(let value)? = dimension.value else { return 1 }
+            guard value > 0 else {
+                throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has dimension \(value); dimensions must be positive")
+            }
+            return Int(value)
         }
+        do {
+            try GraphImporter.checkComputedSize(shape)
+        } catch let problem as NodeProblem {
+            throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: problem.message)
+        }
+        return shape
     }
 }

@@ -6,7 +6,7 @@ extension GraphImporter {
         "Relu": { importer, node in
             guard case .computed(let value) = try node.input(0) else {
                 let tensor = try node.constantInput(0, role: "input")
-                return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map { max(0, $0) }))]
+                return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map { max(0, $0) }, isInteger: tensor.isInteger))]
             }
             let source = importer.materialize(value)
             let relu = importer.append(ReLULayer(shape: TensorShape(value.shape)), inputs: [source])
@@ -20,7 +20,7 @@ extension GraphImporter {
     private static func sShaped(_ function: SShapedLayer.Function) -> Rule {
         { importer, node in
             guard case .computed(let value) = try node.input(0) else {
-                let tensor = try node.constantInput(0, role: "input")
+                let tensor = try node.constantInput(0, role: "input").floating("input")
                 return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map(function.value)))]
             }
             let source = importer.materialize(value)

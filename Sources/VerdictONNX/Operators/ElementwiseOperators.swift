@@ -10,11 +10,15 @@ extension GraphImporter {
         "BatchNormalization": { _, node in
             // y = scale · (x - mean) / sqrt(variance + epsilon) + bias, per channel (axis 1).
             guard case .computed(let x) = try node.input(0) else { throw NodeProblem("BatchNormalization of a constant is not supported") }
-            let gamma = try node.constantInput(1, role: "scale")
-            let beta = try node.constantInput(2, role: "bias")
-            let mean = try node.constantInput(3, role: "mean")
-            let variance = try node.constantInput(4, role: "variance")
-            let epsilon = node.float("epsilon", default: 1e-5)
+            let gamma = try node.constantInput(1, role: "scale").floating("scale")
+            let beta = try node.constantInput(2, role: "bias").floating("bias")
+            let mean = try node.constantInput(3, role: "mean").floating("mean")
+            let variance = try node.constantInput(4, role: "variance").floating("variance")
+            let epsilon = try node.float("epsilon", default: 1e-5)
+            // Training mode normalizes by the batch's statistics; spatial 0 (opsets before 9)
+            // keeps statistics per element: neither is the per-channel map below.
+            guard node.integer("training_mode", default: 0) == 0 else { throw NodeProblem("BatchNormalization in training mode is not supported") }
+            guard node.integer("spatial", default: 1) == 1 else { throw NodeProblem("BatchNormalization with spatial 0 is not supported") }
             guard x.shape.count >= 2 else { throw NodeProblem("BatchNormalization needs an input with a channel axis, got \(x.shape)") }
             let channels = x.shape[1]
             guard [gamma, beta, mean, variance].allSatisfy({ $0.elementCount == channels }) else {
@@ -53,10 +57,17 @@ extension GraphImporter {
         case (.constant(let a), .constant(let b)):
             let x = Broadcasting.expand(a.values, shape: a.shape, to: shape)!
             let y = Broadcasting.expand(b.values, shape: b.shape, to: shape)!
-            return .constant(ConstantTensor(shape: shape, values: zip(x, y).map(operation.apply)))
+            guard a.isInteger == b.isInteger else { throw NodeProblem("\(node.opType) of an integer and a floating-point tensor") }
+            if a.isInteger && operation == .divide {
+                // ONNX integer division truncates toward zero.
+                guard y.allSatisfy({ $0 != 0 }) else { throw NodeProblem("integer Div by zero") }
+                return .constant(ConstantTensor(shape: shape, values: zip(x, y).map { ($0 / $1).rounded(.towardZero) }, isInteger: true))
+            }
+            return .constant(ConstantTensor(shape: shape, values: zip(x, y).map(operation.apply), isInteger: a.isInteger))
         case (.computed(let value), .constant(let constant)), (.constant(let constant), .computed(let value)):
             let computedFirst: Bool
             if case .computed = left { computedFirst = true } else { computedFirst = false }
+            _ = try constant.floating("constant operand")
             guard shape == value.shape else {
                 throw NodeProblem("\(node.opType) would broadcast a computed tensor of shape \(value.shape) to \(shape); not supported")
             }

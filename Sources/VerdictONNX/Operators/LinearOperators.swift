@@ -11,18 +11,19 @@ extension GraphImporter {
             guard case .computed(var a) = try node.input(0) else {
                 throw NodeProblem("Gemm needs its first input computed from the network input and the second constant")
             }
-            var b = try node.constantInput(1, role: "second input (weights)")
+            var b = try node.constantInput(1, role: "second input (weights)").floating("second input (weights)")
             guard a.shape.count == 2, b.shape.count == 2 else {
                 throw NodeProblem("Gemm expects 2-D inputs, got \(a.shape) and \(b.shape)")
             }
             if node.integer("transA", default: 0) != 0 { a = transposed(a, permutation: [1, 0]) }
             if node.integer("transB", default: 0) != 0 { b = transposed(b, permutation: [1, 0]) }
-            let alpha = node.float("alpha", default: 1), beta = node.float("beta", default: 1)
+            let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
             if alpha != 1 { b.values = b.values.map { $0 * alpha } }
             guard case .computed(var product) = try matrixProduct(.computed(a), .constant(b), opType: "Gemm") else {
                 preconditionFailure("a product with a computed operand is computed")
             }
             if case .constant(let c)? = node.optionalInput(2) {
+                _ = try c.floating("third input (C)")
                 guard let shift = Broadcasting.expand(c.values.map { $0 * beta }, shape: c.shape, to: product.shape) else {
                     throw NodeProblem("Gemm's C of shape \(c.shape) does not broadcast to \(product.shape)")
                 }
@@ -41,8 +42,10 @@ extension GraphImporter {
             guard let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
                 throw NodeProblem("\(opType) of shapes \(a.shape) and \(b.shape) is not supported")
             }
+            _ = try b.floating("constant operand")
             let rows = a.elementCount / max(n, 1)
             let m = b.shape.count == 2 ? b.shape[1] : 1
+            try checkMatrixSize(rows: rows * m, columns: rows * n)
             var matrix = Matrix(rows: rows * m, columns: rows * n)
             for r in 0..<rows {
                 for k in 0..<n {
@@ -58,8 +61,10 @@ extension GraphImporter {
             guard a.shape.count <= 2, let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
                 throw NodeProblem("\(opType) of shapes \(a.shape) and \(b.shape) is not supported")
             }
+            _ = try a.floating("constant operand")
             let m = a.shape.count == 2 ? a.shape[0] : 1
             let p = b.shape.count == 2 ? b.shape[1] : 1
+            try checkMatrixSize(rows: m * p, columns: n * p)
             var matrix = Matrix(rows: m * p, columns: n * p)
             for i in 0..<m {
                 for k in 0..<n {
@@ -78,7 +83,7 @@ extension GraphImporter {
             }
             let product = Matrix(rows: a.shape[0], columns: a.shape[1], values: a.values)
                 .multiplied(by: Matrix(rows: b.shape[0], columns: b.shape[1], values: b.values))
-            return .constant(ConstantTensor(shape: [a.shape[0], b.shape[1]], values: product.values))
+            return .constant(ConstantTensor(shape: [a.shape[0], b.shape[1]], values: product.values, isInteger: a.isInteger && b.isInteger))
         case (.computed, .computed):
             throw NodeProblem("\(opType) of two tensors computed from the input is not linear; not supported")
         }

@@ -10,6 +10,11 @@ extension GraphImporter {
             guard node.proto.output.count < 2 || node.proto.output[1].isEmpty else {
                 throw NodeProblem("Dropout's mask output is not supported")
             }
+            if let training = node.optionalInput(2) {
+                guard case .constant(let flag) = training, flag.values.allSatisfy({ $0 == 0 }) else {
+                    throw NodeProblem("Dropout in training mode (or with a training_mode input not known to be false) is not supported")
+                }
+            }
             return [try node.input(0)]
         },
         "Flatten": { _, node in
@@ -75,27 +80,41 @@ extension GraphImporter {
             }
         },
         "Constant": { _, node in
+            guard node.proto.attribute.count == 1 else { throw NodeProblem("Constant needs exactly one value attribute, got \(node.proto.attribute.count)") }
             if let tensor = node.attribute("value") { return [.constant(try ConstantTensor(tensor.t))] }
             if let value = node.attribute("value_float") { return [.constant(ConstantTensor(shape: [], values: [Double(value.f)]))] }
             if let value = node.attribute("value_floats") { return [.constant(ConstantTensor(shape: [value.floats.count], values: value.floats.map(Double.init)))] }
-            if let value = node.attribute("value_int") { return [.constant(ConstantTensor(shape: [], values: [Double(value.i)]))] }
-            if let value = node.attribute("value_ints") { return [.constant(ConstantTensor(shape: [value.ints.count], values: value.ints.map(Double.init)))] }
+            if let value = node.attribute("value_int") { return [.constant(ConstantTensor(shape: [], values: [Double(value.i)], isInteger: true))] }
+            if let value = node.attribute("value_ints") { return [.constant(ConstantTensor(shape: [value.ints.count], values: value.ints.map(Double.init), isInteger: true))] }
             throw NodeProblem("Constant without a supported value attribute")
         },
         "Shape": { _, node in
-            let shape = try node.input(0).shape
-            return [.constant(ConstantTensor(shape: [shape.count], values: shape.map(Double.init)))]
+            // Opset 15's start and end select a slice of the dimensions, clamped as in NumPy.
+            let shape = try node.input(0).shape, rank = shape.count
+            func clamped(_ axis: Int) -> Int { min(max(axis < 0 ? axis + rank : axis, 0), rank) }
+            let start = clamped(node.integer("start", default: 0)), end = clamped(node.integer("end", default: rank))
+            let dims = start < end ? Array(shape[start..<end]) : []
+            return [.constant(ConstantTensor(shape: [dims.count], values: dims.map(Double.init), isInteger: true))]
         },
         "Cast": { _, node in
             // Casts between float types keep a computed tensor; constants are cast for real.
-            let to = node.integer("to", default: 1)
+            let to = node.integer("to", default: -1)
+            let float = Onnx_TensorProto.DataType.float.rawValue, double = Onnx_TensorProto.DataType.double.rawValue
+            let int32 = Onnx_TensorProto.DataType.int32.rawValue, int64 = Onnx_TensorProto.DataType.int64.rawValue
             switch try node.input(0) {
             case .computed(let value):
-                guard to == 1 || to == 11 else { throw NodeProblem("Cast of a computed tensor to a non-float type") }
+                // The network is evaluated in Float32 and in Double; a cast between them
+                // changes only the rounding, which the bound engines cover.
+                guard to == float || to == double else { throw NodeProblem("Cast of a computed tensor to type \(to); only float and double are supported") }
                 return [.computed(value)]
             case .constant(var tensor):
-                if [6, 7].contains(to) { tensor.values = tensor.values.map { $0.rounded(.towardZero) } }
-                if to == 1 { tensor.values = tensor.values.map { Double(Float($0)) } }
+                guard [float, double, int32, int64].contains(to) else { throw NodeProblem("Cast to type \(to); Verdict reads float, double, int32 and int64") }
+                if to == int32 || to == int64 {
+                    guard tensor.values.allSatisfy({ $0.magnitude < 0x1p31 }) else { throw NodeProblem("Cast of values out of the integer range") }
+                    tensor.values = tensor.values.map { $0.rounded(.towardZero) }
+                }
+                if to == float { tensor.values = tensor.values.map { Double(Float($0)) } }
+                tensor.isInteger = to == int32 || to == int64
                 return [.constant(tensor)]
             }
         },
@@ -115,7 +134,7 @@ extension GraphImporter {
                 }
             }
             let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
-            return [.constant(ConstantTensor(shape: shape, values: values))]
+            return [.constant(ConstantTensor(shape: shape, values: values, isInteger: data.isInteger))]
         },
         "Concat": { importer, node in
             if node.inputs.contains(where: { if case .computed? = $0 { return true } else { return false } }) {
@@ -136,7 +155,8 @@ extension GraphImporter {
             }
             var shape = first.shape
             shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
-            return [.constant(ConstantTensor(shape: shape, values: values))]
+            guard parts.allSatisfy({ $0.isInteger == first.isInteger }) else { throw NodeProblem("Concat of integer and floating-point tensors") }
+            return [.constant(ConstantTensor(shape: shape, values: values, isInteger: first.isInteger))]
         },
     ]
 
@@ -230,7 +250,7 @@ extension GraphImporter {
 
     static func transposed(_ tensor: ConstantTensor, permutation: [Int]) -> ConstantTensor {
         let sources = transposeSources(shape: tensor.shape, permutation: permutation)
-        return ConstantTensor(shape: permutation.map { tensor.shape[$0] }, values: sources.map { tensor.values[$0] })
+        return ConstantTensor(shape: permutation.map { tensor.shape[$0] }, values: sources.map { tensor.values[$0] }, isInteger: tensor.isInteger)
     }
 
     static func transposed(_ value: ComputedValue, permutation: [Int]) -> ComputedValue {

@@ -6,20 +6,23 @@ extension GraphImporter {
     static let windowOperatorRules: [String: Rule] = [
         "Conv": { importer, node in
             let x = try computedInput(node)
-            let weight = try node.constantInput(1, role: "weight")
+            let weight = try node.constantInput(1, role: "weight").floating("weight")
             guard weight.shape.count == x.shape.count, weight.shape.count >= 3 else {
                 throw NodeProblem("Conv weight of shape \(weight.shape) for an input of shape \(x.shape)")
             }
             let groups = node.integer("group", default: 1)
             let outputChannels = weight.shape[0]
             let kernel = Array(weight.shape.dropFirst(2))
+            if let declared = node.integers("kernel_shape"), declared != kernel {
+                throw NodeProblem("Conv kernel_shape \(declared) does not match the weight's \(kernel)")
+            }
             let geometry = try windowGeometry(node, input: x.shape, kernel: kernel)
             guard groups > 0, geometry.channels % groups == 0, outputChannels % groups == 0, weight.shape[1] * groups == geometry.channels else {
                 throw NodeProblem("Conv with \(groups) groups, \(geometry.channels) input channels and weight \(weight.shape)")
             }
             var bias = [Double](repeating: 0, count: outputChannels)
             if let b = node.optionalInput(2) {
-                let tensor = try constant(b, role: "bias")
+                let tensor = try constant(b, role: "bias").floating("bias")
                 guard tensor.elementCount == outputChannels else { throw NodeProblem("Conv bias has \(tensor.elementCount) values for \(outputChannels) channels") }
                 bias = tensor.values
             }
@@ -68,10 +71,11 @@ extension GraphImporter {
             let fill = try node.optionalInput(2).map { try constant($0, role: "constant_value").values.first ?? 0 } ?? node.float("value", default: 0)
             guard pads.contains(where: { $0 > 0 }) else { return [input] }
             let shape = (0..<rank).map { input.shape[$0] + pads[$0] + pads[rank + $0] }
+            try checkComputedSize(shape)
             let sources = padSources(input.shape, begin: Array(pads[..<rank]), output: shape)
             switch input {
             case .constant(let tensor):
-                return [.constant(ConstantTensor(shape: shape, values: sources.map { $0 < 0 ? fill : tensor.values[$0] }))]
+                return [.constant(ConstantTensor(shape: shape, values: sources.map { $0 < 0 ? fill : tensor.values[$0] }, isInteger: tensor.isInteger))]
             case .computed(let value):
                 let source = importer.materialize(value)
                 let layer = SelectLayer(
@@ -143,6 +147,7 @@ extension GraphImporter {
         else {
             throw NodeProblem("\(node.opType) window (kernel \(kernel), strides \(stride), dilations \(dilation), pads \(pads)) does not fit an input of shape \(shape)")
         }
+        try checkComputedSize([geometry.channels, geometry.outputHeight, geometry.outputWidth])
         return geometry
     }
 

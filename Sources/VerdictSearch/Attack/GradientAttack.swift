@@ -38,6 +38,7 @@ struct GradientAttack {
         // 7's counterexamples lie on a face; uniform samples inside missed them by the
         // hundred thousand). Keep the best as PGD starts.
         var scored: [(value: Double, point: [Double])] = []
+        let kept = min(max(restarts / 2, 1), 1024)
         for index in 0..<max(samples, 1) {
             if deadline.isPast { return nil }
             let point: [Double]
@@ -54,10 +55,19 @@ struct GradientAttack {
             let value = margin.evaluate(gradient.outputs(point)).value
             if value <= 0, let report = confirmation.confirm(point, caseIndex: caseIndex) { return report }
             scored.append((value, point))
+            // Only the best `kept` samples can become starts: memory stays bounded however
+            // many samples run.
+            if scored.count >= 2 * kept {
+                scored.sort { $0.value < $1.value }
+                scored.removeLast(scored.count - kept)
+            }
         }
         scored.sort { $0.value < $1.value }
-        let starts = scored.prefix(max(restarts / 2, 1)).map(\.point) + (0..<max(restarts - max(restarts / 2, 1), 0)).map { _ in randomPoint() }
-        for start in starts.prefix(restarts) {
+        // Half the restarts start from the best samples, the rest from random points, drawn
+        // one at a time (a huge --attack-restarts costs time, bounded by the deadline, not memory).
+        let fromSamples = min(kept, scored.count)
+        for index in 0..<max(restarts, 0) {
+            let start = index < fromSamples ? scored[index].point : randomPoint()
             if let report = descend(from: start, within: box, margin: margin, steps: steps, caseIndex: caseIndex) { return report }
             if deadline.isPast { return nil }
         }

@@ -167,7 +167,7 @@ struct LeafScheduler {
         var strict = query
         let scale = query.unsafe.disjuncts.flatMap { $0 }.map { $0.bound.upper.magnitude }.max() ?? 1
         strict.margin = 1e-6 * max(scale, 1)
-        let limit = max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds))
+        let limit = max(1, min(options.z3LeafTimeout, options.deadline.remainingSeconds, 3600))
         let solver = Z3Solver(timeoutMilliseconds: UInt32(limit * 1000), setup: strict.solverSetup)
         let start = ContinuousClock.now
         defer { statistics.z3Seconds += seconds(since: start) }

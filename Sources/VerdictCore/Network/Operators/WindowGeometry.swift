@@ -21,7 +21,7 @@ public struct WindowGeometry: Hashable, Sendable {
         let lists = [kernel, stride, dilation, padBegin, padEnd]
         guard channels > 0, height > 0, width > 0, lists.allSatisfy({ $0.count == 2 }) else { return nil }
         guard kernel.allSatisfy({ $0 > 0 }), stride.allSatisfy({ $0 > 0 }), dilation.allSatisfy({ $0 > 0 }),
-              (padBegin + padEnd).allSatisfy({ $0 >= 0 && $0 < 1 << 20 }), kernel.allSatisfy({ $0 < 1 << 20 }) else { return nil }
+              (padBegin + padEnd).allSatisfy({ $0 >= 0 && $0 < 1 << 20 }), (kernel + stride + dilation).allSatisfy({ $0 < 1 << 20 }) else { return nil }
         let spanH = dilation[0] * (kernel[0] - 1) + 1, spanW = dilation[1] * (kernel[1] - 1) + 1
         let paddedH = height + padBegin[0] + padEnd[0], paddedW = width + padBegin[1] + padEnd[1]
         guard paddedH >= spanH, paddedW >= spanW else { return nil }
