@@ -61,6 +61,7 @@ struct BoundsCommand: ParsableCommand {
 
     func run() throws {
         let start = ContinuousClock.now
+        Interruption.install()
         let model = try ONNXImporter.load(path: network).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
         try checkSizes(property: property, parsed, network: network, model)
@@ -78,7 +79,7 @@ struct BoundsCommand: ParsableCommand {
         do {
             results = try engine.bound(tasks, options: options)
         } catch BoundEngineError.cancelled {
-            throw CommandFailure("--timeout \(timeout ?? 0) s reached before the bounds were complete")
+            throw CommandFailure(Interruption.isRequested ? "interrupted before the bounds were complete" : "--timeout \(timeout ?? 0) s reached before the bounds were complete")
         }
         let stopped = deadline.isPast
         let boundMilliseconds = milliseconds(since: boundStart)

@@ -61,7 +61,7 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "Stop with unknown when more subproblems than this are open.")
     var maxSubproblems = defaults.maxSubproblems
 
-    @Option(help: "Stop with unknown when the open subproblems and waiting Z3 leaves need more than this many GiB (an estimate).")
+    @Option(help: "Stop with unknown when the process's resident memory, or the estimate of what open subproblems and waiting Z3 leaves hold, passes this many GiB; by default, half of the memory available to the process.")
     var maxMemory = Double(defaults.memoryLimitBytes) / Double(1 << 30)
 
     @Option(help: "Send a subproblem with at most K unstable ReLUs to Z3 (negative: no Z3 leaves).")

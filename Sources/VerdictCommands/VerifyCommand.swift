@@ -63,17 +63,28 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let start = ContinuousClock.now
+        Interruption.install()
         let logger = global.logger("verdict.verify")
         // An earlier run's result file must not pass for this run's if this one is killed.
         if let resultFile { try ResultFile.removeStale(resultFile) }
         let (model, parsed) = try loadInputs()
         let options = verificationOptions(deadline: Deadline(seconds: timeout, from: start), logger: logger)
         let verifier = try Verifier(network: model, property: parsed, options: options)
-        let (result, engineName) = try answer(verifier, model: model, options: options, logger: logger)
+        var (result, engineName) = try answer(verifier, model: model, options: options, logger: logger)
+        // A run stopped by SIGINT or SIGTERM answers what it knows: a proof or a confirmed
+        // witness found before the signal stands; anything else is unknown, interrupted.
+        if Interruption.isRequested && result.answer != .sat && result.answer != .unsat {
+            result.answer = .unknown
+            result.reason = "interrupted"
+        }
         let elapsed = milliseconds(since: start) / 1000
         printAnswer(result)
         try printSummary(result, engineName: engineName, seconds: elapsed)
         if let resultFile { try ResultFile.write(result, to: resultFile) }
+        // Freeing a search of several GiB takes seconds that --timeout does not allow for; the
+        // answer is out and the result file written, so the process ends without the teardown.
+        fflush(nil)
+        _exit(0)
     }
 
     /// The network and the property, checked against each other.

@@ -18,7 +18,8 @@ public struct Deadline: Sendable {
 
     public static let none = Deadline(end: nil)
 
-    public var isPast: Bool { end.map { ContinuousClock.now >= $0 } ?? false }
+    /// Whether the limit has passed, or a stop was requested (``Interruption``).
+    public var isPast: Bool { Interruption.isRequested || (end.map { ContinuousClock.now >= $0 } ?? false) }
 
     /// A deadline `fraction` of the time left from now (none without a limit): a budget for
     /// one phase of a run.
@@ -28,6 +29,7 @@ public struct Deadline: Sendable {
 
     /// Seconds left (infinity without a limit, never negative).
     public var remainingSeconds: Double {
+        if Interruption.isRequested { return 0 }
         guard let end else { return .infinity }
         let left = end - ContinuousClock.now
         return max(0, Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)

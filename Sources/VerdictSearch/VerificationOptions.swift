@@ -100,9 +100,11 @@ public struct VerificationOptions: Sendable {
     public var maxPoolHandling: MaxPoolHandling = .relax
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
-    /// Beyond this estimate of the bytes that open subproblems and waiting Z3 leaves hold, the
-    /// run stops with `unknown`: 8 GiB leaves room for the engine and Z3 on a 16 GiB machine.
-    public var memoryLimitBytes = 8 << 30
+    /// When the process's resident memory, or the estimate of the bytes that open subproblems
+    /// and waiting Z3 leaves hold, passes this, the run stops with `unknown`. The default is
+    /// half of the memory the process may fill (``ProcessMemory/defaultLimit``: the machine's,
+    /// a cgroup's or `ulimit -v`'s); a run under `ulimit -v` also stops near that limit.
+    public var memoryLimitBytes = ProcessMemory.defaultLimit
     /// A subproblem with at most this many unstable ReLUs goes to Z3; negative disables Z3 leaves.
     public var z3LeafUnstable = 10
     /// A subproblem split more than this many times goes to Z3.

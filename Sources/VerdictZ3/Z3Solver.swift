@@ -48,6 +48,13 @@ public final class Z3Solver: @unchecked Sendable {
         case .core: solver = Z3_mk_simple_solver(context)!
         }
         Z3_solver_inc_ref(context, solver)
+        // Z3 would otherwise install its own SIGINT handler for the length of each check,
+        // swallowing the interrupt a user meant for Verdict (which stops the run itself).
+        let parameters = Z3_mk_params(context)!
+        Z3_params_inc_ref(context, parameters)
+        Z3_params_set_bool(context, parameters, Z3_mk_string_symbol(context, "ctrl_c"), false)
+        Z3_solver_set_params(context, solver, parameters)
+        Z3_params_dec_ref(context, parameters)
     }
 
     deinit {

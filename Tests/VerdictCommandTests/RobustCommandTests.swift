@@ -87,4 +87,29 @@ final class RobustCommandTests: XCTestCase {
         XCTAssertNotEqual(failed.status, 0)
         XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "")
     }
+
+    func testSignalsStopARunWithAnAnswer() throws {
+        // Input splitting with interval bounds on digit 0 at radius 2 runs far past 60 s.
+        let hard = ["verify", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--device", "cpu",
+                    "--split", "input", "--method", "ibp", "--timeout", "60"]
+        for number in [SIGINT, SIGTERM] {
+            let start = ContinuousClock.now
+            let run = try VerdictProcess.run(hard, signal: (number, 3))
+            let elapsed = ContinuousClock.now - start
+            XCTAssertLessThan(elapsed, .seconds(10), "signal \(number): the run took \(elapsed)")
+            XCTAssertEqual(run.stdout, "unknown\n", "signal \(number): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("(interrupted)"), run.stderr)
+        }
+    }
+
+    func testTheMemoryCapStopsTheSearch() throws {
+        // 64 MiB: less than the process holds once started, so the first check stops the search.
+        let run = try VerdictProcess.run([
+            "verify", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--device", "cpu",
+            "--split", "input", "--method", "ibp", "--timeout", "60", "--max-memory", "0.0625",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "unknown\n", run.stderr)
+        XCTAssertTrue(run.stderr.contains("more than 64 MiB (--max-memory)"), run.stderr)
+    }
 }

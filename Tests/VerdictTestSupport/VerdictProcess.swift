@@ -32,7 +32,8 @@ public enum VerdictProcess {
         return candidate
     }
 
-    public static func run(_ arguments: [String], binary: URL? = nil) throws -> Run {
+    /// Runs `verdict` with `arguments`; with `signal`, sends that signal `after` seconds.
+    public static func run(_ arguments: [String], binary: URL? = nil, signal: (number: Int32, after: Double)? = nil) throws -> Run {
         let process = Process()
         process.executableURL = try binary ?? debugBinary()
         process.arguments = arguments
@@ -41,6 +42,10 @@ public enum VerdictProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        if let signal {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + signal.after) { _ = kill(pid, signal.number) }
+        }
         // Read stderr on another thread so neither pipe fills up and blocks the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var errorData = Data()

@@ -227,7 +227,7 @@ final class BranchAndBound: ChildBounder {
         if queue.bytes + leaves.backlog.bytes > options.memoryLimitBytes {
             return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
-        return nil
+        return ProcessMemory.limitReached(options.memoryLimitBytes)
     }
 
     private func reportProgress(since start: ContinuousClock.Instant) {
