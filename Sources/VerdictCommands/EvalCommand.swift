@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let network = try ONNXImporter.load(path: model).network
-        let values = try InputFile.read(path: input)
+        let values = try InputVectorFile.read(path: input)
         guard values.count == network.inputCount else {
             throw CommandFailure("\(input) holds \(values.count) values; \(model) takes \(network.inputCount) inputs (shape \(network.inputShape))")
         }

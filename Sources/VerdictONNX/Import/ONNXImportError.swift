@@ -8,7 +8,8 @@ public struct ONNXImportError: Error, CustomStringConvertible, Equatable {
     public init(file: String, place: String? = nil, message: String) {
         self.file = file
         self.place = place
-        self.message = message
+        // A message quoting a huge attribute or shape is cut in the middle.
+        self.message = message.utf8.count > 300 ? String(message.prefix(200)) + " … " + String(message.suffix(60)) : message
     }
 
     public var description: String {

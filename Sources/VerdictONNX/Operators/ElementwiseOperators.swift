@@ -55,6 +55,7 @@ extension GraphImporter {
         }
         switch (left, right) {
         case (.constant(let a), .constant(let b)):
+            try checkComputedSize(shape)
             let x = Broadcasting.expand(a.values, shape: a.shape, to: shape)!
             let y = Broadcasting.expand(b.values, shape: b.shape, to: shape)!
             guard a.isInteger == b.isInteger else { throw NodeProblem("\(node.opType) of an integer and a floating-point tensor") }

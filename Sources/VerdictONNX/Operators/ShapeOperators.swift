@@ -35,11 +35,13 @@ extension GraphImporter {
             }
             let count = value.shape.reduce(1, *)
             if let inferred = shape.firstIndex(of: -1) {
-                let known = shape.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
-                guard known > 0, count % known == 0 else { throw NodeProblem("Reshape of \(value.shape) to \(requested)") }
+                let others = shape.enumerated().filter { $0.offset != inferred }.map(\.element)
+                guard others.allSatisfy({ $0 >= 0 }), let known = ConstantTensor.elementCount(others), known > 0, count % known == 0 else {
+                    throw NodeProblem("Reshape of \(value.shape) to \(requested)")
+                }
                 shape[inferred] = count / known
             }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == count else {
+            guard shape.allSatisfy({ $0 >= 0 }), ConstantTensor.elementCount(shape) == count else {
                 throw NodeProblem("Reshape of \(value.shape) (\(count) values) to \(requested)")
             }
             return [reshaped(value, to: shape)]
@@ -110,7 +112,9 @@ extension GraphImporter {
             case .constant(var tensor):
                 guard [float, double, int32, int64].contains(to) else { throw NodeProblem("Cast to type \(to); Verdict reads float, double, int32 and int64") }
                 if to == int32 || to == int64 {
-                    guard tensor.values.allSatisfy({ $0.magnitude < 0x1p31 }) else { throw NodeProblem("Cast of values out of the integer range") }
+                    // Int64 values are kept in Double, exact below 2^53.
+                    let limit = to == int32 ? 0x1p31 : 0x1p53
+                    guard tensor.values.allSatisfy({ $0.magnitude < limit }) else { throw NodeProblem("Cast of values out of the integer range") }
                     tensor.values = tensor.values.map { $0.rounded(.towardZero) }
                 }
                 if to == float { tensor.values = tensor.values.map { Double(Float($0)) } }
@@ -125,6 +129,7 @@ extension GraphImporter {
             if axis < 0 { axis += data.shape.count }
             guard (0..<data.shape.count).contains(axis) else { throw NodeProblem("Gather axis \(axis) for rank \(data.shape.count)") }
             let outer = data.shape[..<axis].reduce(1, *), size = data.shape[axis], inner = data.shape[(axis + 1)...].reduce(1, *)
+            try checkComputedSize([outer, indices.elementCount, inner])
             var values: [Double] = []
             for o in 0..<outer {
                 for raw in try indices.integers() {
@@ -145,6 +150,10 @@ extension GraphImporter {
             var axis = node.integer("axis", default: 0)
             if axis < 0 { axis += first.shape.count }
             guard (0..<first.shape.count).contains(axis) else { throw NodeProblem("Concat axis \(axis) for rank \(first.shape.count)") }
+            for part in parts where part.shape.count != first.shape.count
+                || part.shape.enumerated().contains(where: { $0.offset != axis && $0.element != first.shape[$0.offset] }) {
+                throw NodeProblem("Concat of shapes \(parts.map(\.shape)) along axis \(axis)")
+            }
             let outer = first.shape[..<axis].reduce(1, *)
             var values: [Double] = []
             for o in 0..<outer {

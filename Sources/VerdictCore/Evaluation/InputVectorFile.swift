@@ -1,22 +1,22 @@
 import Foundation
-import VerdictCore
 
 /// Concrete input vectors as users write them: a JSON array of numbers (nested arrays are
 /// flattened in row-major order) or plain text with one number a line (blank lines and
 /// lines starting with `#` are skipped).
-enum InputFile {
-    struct Problem: Error, CustomStringConvertible {
-        let description: String
+public enum InputVectorFile {
+    /// Why a file cannot be read: the file (and line) and the reason.
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func read(path: String) throws -> [Double] {
+    public static func read(path: String) throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Problem(description: "\(path): the file \(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist")")
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
-    static func parse(_ text: String, file: String) throws -> [Double] {
+    public static func parse(_ text: String, file: String) throws -> [Double] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("[") {
             let json: Any
@@ -49,13 +49,5 @@ enum InputFile {
         } else {
             throw Problem(description: "\(file): element \(values.count) of the JSON array is not a finite number: \(json)")
         }
-    }
-}
-
-/// Throws unless the property and the network have the same numbers of inputs and outputs.
-func checkSizes(property: String, _ parsed: Property, network: String, _ model: Network) throws {
-    guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
-        throw CommandFailure(
-            "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
     }
 }
