@@ -37,12 +37,12 @@ public enum ProcessMemory {
     /// leaves room for what the estimate and the check between batches do not see.
     public static var defaultLimit: Int { available / 2 }
 
-    /// Why the process is at its memory limit (resident bytes over `limit`, or virtual bytes
-    /// over 85 % of `ulimit -v`), or nil.
-    public static func limitReached(_ limit: Int) -> String? {
+    /// Why the process is at its memory limit, or nil: its resident bytes, plus `growth` (what
+    /// the next step may add), over `limit`; or its virtual bytes over 85 % of `ulimit -v`.
+    public static func limitReached(_ limit: Int, growth: Int = 0) -> String? {
         guard let usage = usage() else { return nil }
-        if usage.resident > limit {
-            return "the process holds \(usage.resident >> 20) MiB, more than \(limit >> 20) MiB (--max-memory)"
+        if usage.resident + growth > limit {
+            return "the process holds \(usage.resident >> 20) MiB; with the next batch it would pass \(limit >> 20) MiB (--max-memory)"
         }
         if let addressSpace = addressSpaceLimit, usage.virtual > addressSpace / 20 * 17 {
             return "the process's address space is \(usage.virtual >> 20) MiB, near its limit of \(addressSpace >> 20) MiB (ulimit -v)"

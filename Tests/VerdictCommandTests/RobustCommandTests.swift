@@ -110,6 +110,6 @@ final class RobustCommandTests: XCTestCase {
         ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, "unknown\n", run.stderr)
-        XCTAssertTrue(run.stderr.contains("more than 64 MiB (--max-memory)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("pass 64 MiB (--max-memory)"), run.stderr)
     }
 }

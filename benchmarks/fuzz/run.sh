@@ -7,7 +7,9 @@
 #   benchmarks/fuzz/run.sh [SECONDS] [SHARED_BENCHMARKS]
 #
 # SHARED_BENCHMARKS (default ../shared/benchmarks beside the checkout) supplies seed networks
-# and properties; the embedded example is always used.
+# and properties; the embedded example is always used. FUZZ_TARGETS picks targets (default
+# "onnx vnnlib inputs"); FUZZ_WORK the work folder (default .build/fuzz), whose corpora a
+# later run continues from.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -36,7 +38,7 @@ printf '[[0.5, 1, -2.25], [3e-3, 4, 5]]' > "$inputs/nested.json"
 printf '# pixels\n0\n0.5\n\n16\n-1e-3\n' > "$inputs/lines.txt"
 
 status=0
-for target in onnx vnnlib inputs; do
+for target in ${FUZZ_TARGETS:-onnx vnnlib inputs}; do
     corpus="$work/$target-corpus"
     log="$work/$target.log"
     set +e

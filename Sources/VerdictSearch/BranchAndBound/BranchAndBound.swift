@@ -218,6 +218,8 @@ final class BranchAndBound: ChildBounder {
     }
 
     private var openCount: Int { queue.count + leaves.backlog.count }
+    /// The process's resident bytes at the last limit check.
+    private var lastResident = 0
 
     /// Why the search must stop with `unknown` (too many open subproblems, or too much memory).
     private func limitExceeded() -> String? {
@@ -227,7 +229,10 @@ final class BranchAndBound: ChildBounder {
         if queue.bytes + leaves.backlog.bytes > options.memoryLimitBytes {
             return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
-        return ProcessMemory.limitReached(options.memoryLimitBytes)
+        // The next batch may grow the process by as much as the last one did: stop before.
+        let resident = ProcessMemory.usage()?.resident ?? 0
+        defer { lastResident = resident }
+        return ProcessMemory.limitReached(options.memoryLimitBytes, growth: lastResident == 0 ? 0 : max(0, resident - lastResident))
     }
 
     private func reportProgress(since start: ContinuousClock.Instant) {
