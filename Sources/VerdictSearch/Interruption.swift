@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// SIGINT and SIGTERM as a request to stop: every ``Deadline`` counts as past once one
+/// SIGINT, SIGTERM and SIGQUIT as a request to stop: every ``Deadline`` counts as past once one
 /// arrives, so a run stops the way it stops at its timeout (within the same reaction time) and
 /// still prints an answer, `unknown` with the reason `interrupted`. A second signal ends the
 /// process at once (exit status 130).
@@ -10,13 +10,13 @@ public enum Interruption {
     /// Whether a stop was requested.
     public static var isRequested: Bool { flag.load(ordering: .relaxed) }
 
-    /// Routes SIGINT and SIGTERM here (idempotent). The signals are handled on a dispatch
+    /// Routes SIGINT, SIGTERM and SIGQUIT here (idempotent). The signals are handled on a dispatch
     /// queue, not in signal context.
     public static func install() {
         installation.withLock { installed in
             guard !installed else { return }
             installed = true
-            for number in [SIGINT, SIGTERM] {
+            for number in [SIGINT, SIGTERM, SIGQUIT] {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {

@@ -92,7 +92,7 @@ final class RobustCommandTests: XCTestCase {
         // Input splitting with interval bounds on digit 0 at radius 2 runs far past 60 s.
         let hard = ["verify", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--device", "cpu",
                     "--split", "input", "--method", "ibp", "--timeout", "60"]
-        for number in [SIGINT, SIGTERM] {
+        for number in [SIGINT, SIGTERM, SIGQUIT] {
             let start = ContinuousClock.now
             let run = try VerdictProcess.run(hard, signal: (number, 3))
             let elapsed = ContinuousClock.now - start
