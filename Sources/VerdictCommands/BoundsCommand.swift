@@ -120,7 +120,7 @@ struct BoundsCommand: ParsableCommand {
             let refuted = result.refutedDisjuncts.filter { $0 }.count
             print("box \(index): \(refuted) of \(result.refutedDisjuncts.count) disjuncts refuted, \(result.layerBounds.unstableCount) unstable ReLUs (by layer: \(result.layerBounds.unstableCountByLayer.map(String.init).joined(separator: " ")))\(result.isInfeasible ? ", empty" : "")")
         }
-        let note = stopped ? " (α/β steps stopped at --timeout)" : ""
+        let note = !stopped ? "" : Interruption.isRequested ? " (α/β steps stopped by a signal)" : " (α/β steps stopped at --timeout)"
         print("\(proved ? "proved" : "not proved") by \(method.rawValue) alone in \(String(format: "%.3f", seconds)) s on \(engine.name)\(note)")
     }
 }

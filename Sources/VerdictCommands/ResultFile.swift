@@ -10,12 +10,19 @@ import VerdictSearch
 /// path, which would replace a device node by a regular file. A symbolic link is followed, and
 /// the file it points to is the one replaced.
 enum ResultFile {
-    /// Throws unless a result can be written at `path`.
-    static func check(_ path: String) throws {
+    /// Throws unless a result can be written at `path`, which must not be one of `inputs`
+    /// (clearing it would destroy the property or the network).
+    static func check(_ path: String, notOneOf inputs: [String] = []) throws {
         guard !path.isEmpty else { throw ValidationError("--result-file: the path is empty") }
         let target = resolved(path)
         var status = stat()
         if lstat(target, &status) == 0 {
+            for input in inputs {
+                var other = stat()
+                if stat(input, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
+                    throw ValidationError("--result-file \(path) is the input file \(input)")
+                }
+            }
             guard status.st_mode & S_IFMT == S_IFREG else {
                 throw ValidationError("--result-file \(path): not a regular file (a folder, device or other special file); give the path of a file")
             }

@@ -56,9 +56,14 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// The model's path (`--network` is `PATH` or `NAME=PATH`).
+    private var networkPath: String {
+        network.firstIndex(of: "=").map { String(network[network.index(after: $0)...]) } ?? network
+    }
+
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
-        if let resultFile { try ResultFile.check(resultFile) }
+        if let resultFile { try ResultFile.check(resultFile, notOneOf: [property, networkPath]) }
     }
 
     func run() throws {
@@ -79,17 +84,21 @@ struct VerifyCommand: ParsableCommand {
         }
         let elapsed = milliseconds(since: start) / 1000
         printAnswer(result)
+        var writeError: (any Error)?
+        if let resultFile {
+            do { try ResultFile.write(result, to: resultFile) } catch { writeError = error }
+        }
         try printSummary(result, engineName: engineName, seconds: elapsed)
-        if let resultFile { try ResultFile.write(result, to: resultFile) }
+        if let writeError { throw writeError }
         // Freeing a search of several GiB takes seconds that --timeout does not allow for; the
-        // answer is out and the result file written, so the process ends without the teardown.
-        fflush(nil)
-        _exit(0)
+        // answer is out and the result file written, so the process ends without the teardown
+        // (with status 1 if the answer could not be written out).
+        _exit(fflush(nil) == 0 ? 0 : 1)
     }
 
     /// The network and the property, checked against each other.
     private func loadInputs() throws -> (Network, Property) {
-        let path = network.firstIndex(of: "=").map { String(network[network.index(after: $0)...]) } ?? network
+        let path = networkPath
         let model = try ONNXImporter.load(path: path).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
         try checkSizes(property: property, parsed, network: path, model)

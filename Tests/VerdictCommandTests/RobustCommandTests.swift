@@ -67,6 +67,14 @@ final class RobustCommandTests: XCTestCase {
             XCTAssertTrue(run.stderr.contains(message), "\(path): \(run.stderr)")
             XCTAssertTrue(run.stdout.isEmpty, "\(path): \(run.stdout)")
         }
+        // The property itself as the result file: refused, and the property left whole.
+        let copy = directory.appendingPathComponent("property.vnnlib")
+        try FileManager.default.copyItem(atPath: TestPaths.repositoryRoot.appendingPathComponent(property).path, toPath: copy.path)
+        let size = try FileManager.default.attributesOfItem(atPath: copy.path)[.size] as? Int
+        let same = try VerdictProcess.run(["verify", copy.path, "--network", model, "--device", "cpu", "--result-file", copy.path])
+        XCTAssertNotEqual(same.status, 0)
+        XCTAssertTrue(same.stderr.contains("is the input file"), same.stderr)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: copy.path)[.size] as? Int, size)
         var status = stat()
         XCTAssertEqual(stat("/dev/null", &status), 0)
         XCTAssertEqual(status.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")

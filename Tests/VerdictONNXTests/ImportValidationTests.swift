@@ -146,6 +146,63 @@ final class ImportValidationTests: XCTestCase {
         XCTAssertEqual(network.outputShape.dimensions, [2, 3])
     }
 
+    func testUntypedAttributesMustHoldTheirOwnField() throws {
+        // transB with no type and its value in the float field: once read as 0.
+        var untyped = Onnx_AttributeProto()
+        untyped.name = "transB"
+        untyped.f = 1
+        XCTAssertTrue(try message(gemmModel(attributes: [untyped])).contains("'transB' has type undefined, expected int"))
+        var plain = Onnx_AttributeProto()
+        plain.name = "transB"
+        plain.i = 1
+        XCTAssertEqual(try ONNXImporter.load(data: gemmModel(attributes: [plain]).serialized()).network.evaluate([1, 1]), [3.5, 6.5])
+    }
+
+    func testFoldsBeyondFloat32AreRefused() throws {
+        // x·1e20·1e20: finite in Double, infinite in the Float32 an ONNX runtime computes.
+        var builder = ModelBuilder(inputShape: [1, 2], outputShape: [1, 2])
+        builder.initializer("big", shape: [1], values: [1e20])
+        builder.node("Mul", ["x", "big"], ["a"], name: "one")
+        builder.node("Mul", ["a", "big"], ["b"], name: "two")
+        builder.node("Relu", ["b"], ["y"], name: "act")
+        XCTAssertTrue(try message(builder).contains("node 'two' (Mul, #1): folding this node into the layers before it gives weights beyond Float32's range"))
+    }
+
+    func testHugeWindowsAndReorderingsAreRefusedNotCrashed() throws {
+        var pool = ModelBuilder(inputShape: [1, 1, 4, 4], outputShape: [1, 1, 4, 4])
+        var autoPad = Onnx_AttributeProto()
+        autoPad.name = "auto_pad"
+        autoPad.type = .string
+        autoPad.s = Data("SAME_UPPER".utf8)
+        pool.node("MaxPool", ["x"], ["y"], name: "pool", attributes: [ModelBuilder.integers("kernel_shape", [Int64.min, 2]), autoPad])
+        XCTAssertTrue(try message(pool).contains("out of range"))
+        // A transpose of a 3x224x224 input kept as a dense map would have 2.3e10 entries.
+        var transpose = ModelBuilder(inputShape: [1, 224, 224, 3], outputShape: [1, 3, 224, 224])
+        transpose.node("Transpose", ["x"], ["t"], name: "nchw", attributes: [ModelBuilder.integers("perm", [0, 3, 1, 2])])
+        transpose.node("Relu", ["t"], ["y"], name: "act")
+        XCTAssertTrue(try message(transpose).contains("dense matrix, larger than Verdict handles"))
+    }
+
+    func testBooleanFlagsAndFreeBatchAxesAreRead() throws {
+        // Dropout's training_mode input is a bool tensor; false is inference.
+        var builder = ModelBuilder(inputShape: [1, 2], outputShape: [1, 2])
+        var flag = Onnx_TensorProto()
+        flag.name = "training"
+        flag.dataType = Int32(Onnx_TensorProto.DataType.bool.rawValue)
+        flag.int32Data = [0]
+        builder.model.graph.initializer.append(flag)
+        builder.initializer("ratio", shape: [], values: [0.5])
+        builder.node("Dropout", ["x", "ratio", "training"], ["d"], name: "drop")
+        builder.node("Relu", ["d"], ["y"], name: "act")
+        XCTAssertEqual(try ONNXImporter.load(data: builder.serialized()).network.evaluate([1, -1]), [1, 0])
+        builder.model.graph.initializer[0].int32Data = [1]
+        XCTAssertTrue(try message(builder).contains("Dropout in training mode"))
+        // A batch axis written as -1 is free (read as 1); another negative axis is refused.
+        var batch = gemmModel()
+        batch.model.graph.input[0] = ModelBuilder.valueInfo("x", shape: [-1, 2])
+        XCTAssertEqual(try ONNXImporter.load(data: batch.serialized()).network.inputCount, 2)
+    }
+
     func testSchemasCoverEveryRule() {
         XCTAssertEqual(Set(GraphImporter.schemas.keys), Set(GraphImporter.rules.keys))
     }

@@ -41,13 +41,16 @@ status=0
 for target in ${FUZZ_TARGETS:-onnx vnnlib inputs}; do
     corpus="$work/$target-corpus"
     log="$work/$target.log"
+    marker="$work/$target.started"
+    touch "$marker"
     set +e
     (cd "$work" && "$bin/fuzz-$target" "$corpus" -max_total_time="$seconds" -max_len=1048576 -rss_limit_mb=4096 -timeout=10 \
         -artifact_prefix="$work/$target-" -print_final_stats=1 >"$log" 2>&1)
     code=$?
     set -e
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    findings=$(ls "$work" | grep -c "^$target-\(crash\|timeout\|oom\|leak\)" || true)
+    # Only this run's findings: a kept work folder may hold earlier runs' artifacts.
+    findings=$(find "$work" -maxdepth 1 -newer "$marker" \( -name "$target-crash-*" -o -name "$target-timeout-*" -o -name "$target-oom-*" -o -name "$target-leak-*" \) | wc -l)
     echo "fuzz-$target: $runs executions in $seconds s, $findings findings (exit $code; log $log)"
     if [ "$code" != 0 ] || [ "$findings" != 0 ]; then status=1; fi
 done

@@ -16,12 +16,14 @@ enum AffineMap {
         return false
     }
 
-    /// Whether every coefficient is finite: folding huge constants can overflow.
-    var isFinite: Bool {
+    /// Whether every coefficient is within Float32's range: an ONNX runtime computes each
+    /// folded step in Float32, where a larger one is infinite.
+    var isWithinFloatRange: Bool {
+        let fits: (Double) -> Bool = { $0.magnitude <= Double(Float.greatestFiniteMagnitude) }
         switch self {
         case .identity: return true
-        case .elementwise(let scale, let shift): return scale.allSatisfy(\.isFinite) && shift.allSatisfy(\.isFinite)
-        case .dense(let matrix, let bias): return matrix.values.allSatisfy(\.isFinite) && bias.allSatisfy(\.isFinite)
+        case .elementwise(let scale, let shift): return scale.allSatisfy(fits) && shift.allSatisfy(fits)
+        case .dense(let matrix, let bias): return matrix.values.allSatisfy(fits) && bias.allSatisfy(fits)
         }
     }
 

@@ -57,6 +57,9 @@ struct ConstantTensor {
             values = raw.isEmpty ? tensor.doubleData : try Self.decode(raw, as: UInt64.self, name: name).map { Double(bitPattern: $0) }
         case Onnx_TensorProto.DataType.int64.rawValue:
             values = raw.isEmpty ? tensor.int64Data.map(Double.init) : try Self.decode(raw, as: UInt64.self, name: name).map { Double(Int64(bitPattern: $0)) }
+        case Onnx_TensorProto.DataType.bool.rawValue:
+            // One byte each in raw data, else int32_data; read as the integers 0 and 1.
+            values = raw.isEmpty ? tensor.int32Data.map { $0 != 0 ? 1 : 0 } : raw.map { $0 != 0 ? 1 : 0 }
         case Onnx_TensorProto.DataType.int32.rawValue:
             values = raw.isEmpty ? tensor.int32Data.map(Double.init) : try Self.decode(raw, as: UInt32.self, name: name).map { Double(Int32(bitPattern: $0)) }
         default:
@@ -67,7 +70,7 @@ struct ConstantTensor {
             throw NodeProblem("\(name) has shape \(shape) (\(count) values) but holds \(values.count) values")
         }
         guard values.allSatisfy(\.isFinite) else { throw NodeProblem("\(name) contains NaN or infinite values") }
-        let integerTypes = [Onnx_TensorProto.DataType.int32, .int64].map(\.rawValue)
+        let integerTypes = [Onnx_TensorProto.DataType.int32, .int64, .bool].map(\.rawValue)
         self.init(shape: shape, values: values, isInteger: integerTypes.contains(type))
     }
 

@@ -81,13 +81,15 @@ struct GraphImporter {
         let outputs = try rule(&self, OperatorNode(proto: node, inputs: inputs))
         for (name, output) in zip(node.output, outputs) where !name.isEmpty {
             guard case .computed(var value) = output else {
-                if case .constant(let tensor) = output, !tensor.values.allSatisfy(\.isFinite) {
-                    throw NodeProblem("folding this node's constants gives NaN or infinite values")
+                if case .constant(let tensor) = output, !tensor.values.allSatisfy({ $0.magnitude <= Double(Float.greatestFiniteMagnitude) }) {
+                    throw NodeProblem("folding this node's constants gives values beyond Float32's range (or NaN)")
                 }
                 define(name, output)
                 continue
             }
-            guard value.map.isFinite else { throw NodeProblem("folding this node into the layers before it gives NaN or infinite weights") }
+            guard value.map.isWithinFloatRange else {
+                throw NodeProblem("folding this node into the layers before it gives weights beyond Float32's range (or NaN), where an ONNX runtime overflows")
+            }
             try Self.checkComputedSize(value.shape)
             // A value still folded onto an input's source carries that input's origins.
             let folded = inputs.compactMap { input -> ComputedValue? in

@@ -118,8 +118,10 @@ public enum ONNXImporter {
         guard tensorType.hasShape else {
             throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has no shape")
         }
-        let shape = try tensorType.shape.dim.map { dimension in
+        let shape = try tensorType.shape.dim.enumerated().map { axis, dimension in
             guard case .dimValue(let value)? = dimension.value else { return 1 }
+            // Old exporters write 0 or -1 for a free batch axis: read as symbolic.
+            if axis == 0 && (value == 0 || value == -1) { return 1 }
             guard value > 0 else {
                 throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has dimension \(value); dimensions must be positive")
             }

@@ -37,13 +37,24 @@ struct OperatorSchema {
             guard let kind = attributes[attribute.name] else {
                 return "\(node.opType) has the attribute '\(attribute.name)', which Verdict does not know for this operator"
             }
-            // Files from before IR version 2 may leave the type out; the reader checks the value.
-            guard attribute.type == kind || attribute.type == .undefined else {
+            // Files from before IR version 2 may leave the type out: then no value field other
+            // than the expected one may be set, or the value would be misread.
+            guard attribute.type == kind || (attribute.type == .undefined && Self.onlyField(kind, of: attribute)) else {
                 return "\(node.opType) attribute '\(attribute.name)' has type \(attribute.type), expected \(kind)"
             }
         }
         if let missing = required.subtracting(seen).sorted().first { return "\(node.opType) needs the attribute '\(missing)'" }
         return nil
+    }
+
+    /// Whether an untyped attribute holds nothing but the field of `kind`.
+    static func onlyField(_ kind: Kind, of attribute: Onnx_AttributeProto) -> Bool {
+        let set: [Kind: Bool] = [
+            .float: attribute.f != 0, .int: attribute.i != 0, .string: !attribute.s.isEmpty, .tensor: attribute.hasT,
+            .floats: !attribute.floats.isEmpty, .ints: !attribute.ints.isEmpty,
+            .strings: !attribute.strings.isEmpty, .graph: attribute.hasG, .tensors: !attribute.tensors.isEmpty,
+        ]
+        return !set.contains { $0.key != kind && $0.value }
     }
 
     private func describe(_ range: ClosedRange<Int>) -> String {

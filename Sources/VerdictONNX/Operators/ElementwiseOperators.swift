@@ -100,6 +100,7 @@ extension GraphImporter {
                 let sum = importer.append(SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs)
                 return .computed(ComputedValue(source: sum, sourceCount: a.elementCount, shape: a.shape, map: .identity))
             }
+            try checkMatrixSize(rows: a.elementCount, columns: a.sourceCount)
             let (ma, ba) = a.map.denseForm(inputCount: a.sourceCount)
             let (mb, bb) = b.map.denseForm(inputCount: b.sourceCount)
             let sign: Double = operation == .add ? 1 : -1

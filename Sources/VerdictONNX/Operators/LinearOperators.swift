@@ -15,7 +15,7 @@ extension GraphImporter {
             guard a.shape.count == 2, b.shape.count == 2 else {
                 throw NodeProblem("Gemm expects 2-D inputs, got \(a.shape) and \(b.shape)")
             }
-            if node.integer("transA", default: 0) != 0 { a = transposed(a, permutation: [1, 0]) }
+            if node.integer("transA", default: 0) != 0 { a = try transposed(a, permutation: [1, 0]) }
             if node.integer("transB", default: 0) != 0 { b = transposed(b, permutation: [1, 0]) }
             let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
             if alpha != 1 { b.values = b.values.map { $0 * alpha } }
@@ -46,6 +46,7 @@ extension GraphImporter {
             let rows = a.elementCount / max(n, 1)
             let m = b.shape.count == 2 ? b.shape[1] : 1
             try checkMatrixSize(rows: rows * m, columns: rows * n)
+            try checkMatrixSize(rows: rows * m, columns: a.sourceCount)
             var matrix = Matrix(rows: rows * m, columns: rows * n)
             for r in 0..<rows {
                 for k in 0..<n {
@@ -65,6 +66,7 @@ extension GraphImporter {
             let m = a.shape.count == 2 ? a.shape[0] : 1
             let p = b.shape.count == 2 ? b.shape[1] : 1
             try checkMatrixSize(rows: m * p, columns: n * p)
+            try checkMatrixSize(rows: m * p, columns: b.sourceCount)
             var matrix = Matrix(rows: m * p, columns: n * p)
             for i in 0..<m {
                 for k in 0..<n {

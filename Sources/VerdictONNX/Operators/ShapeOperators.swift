@@ -78,7 +78,7 @@ extension GraphImporter {
             }
             switch value {
             case .constant(let tensor): return [.constant(transposed(tensor, permutation: permutation))]
-            case .computed(let computed): return [.computed(transposed(computed, permutation: permutation))]
+            case .computed(let computed): return [.computed(try transposed(computed, permutation: permutation))]
             }
         },
         "Constant": { _, node in
@@ -262,11 +262,13 @@ extension GraphImporter {
         return ConstantTensor(shape: permutation.map { tensor.shape[$0] }, values: sources.map { tensor.values[$0] }, isInteger: tensor.isInteger)
     }
 
-    static func transposed(_ value: ComputedValue, permutation: [Int]) -> ComputedValue {
+    static func transposed(_ value: ComputedValue, permutation: [Int]) throws -> ComputedValue {
         let sources = transposeSources(shape: value.shape, permutation: permutation)
         var result = value
         result.shape = permutation.map { value.shape[$0] }
         if sources != Array(0..<sources.count) {
+            // A reordering is kept as a dense matrix over the source: refuse one too large.
+            try checkMatrixSize(rows: sources.count, columns: value.sourceCount)
             result.map = value.map.gathered(sources, inputCount: value.sourceCount)
         }
         return result

@@ -125,6 +125,9 @@ extension GraphImporter {
             throw NodeProblem("\(node.opType) strides \(stride), dilations \(dilation) or pads \(pads) do not fit \(spatial) spatial axes")
         }
         let sizes = Array(shape.dropFirst(2))
+        guard (kernel + stride + dilation).allSatisfy({ $0 > 0 && $0 < 1 << 20 }) else {
+            throw NodeProblem("\(node.opType) kernel \(kernel), strides \(stride) or dilations \(dilation) out of range (1 to 2^20)")
+        }
         let autoPad = node.attribute("auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
         switch autoPad {
         case "NOTSET", "": break
