@@ -12,15 +12,16 @@ public enum ProcessMemory {
         return (fields[1] * page, fields[0] * page)
     }
 
-    /// The address-space limit (`ulimit -v`), nil when unlimited.
-    public static var addressSpaceLimit: Int? {
+    /// The address-space limit (`ulimit -v`), nil when unlimited; read once, at first use.
+    public static let addressSpaceLimit: Int? = {
         var limit = rlimit()
         guard getrlimit(RLIMIT_AS_VALUE, &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
         return Int(clamping: limit.rlim_cur)
-    }
+    }()
 
-    /// The memory this process may fill: the machine's, or less under a cgroup limit.
-    public static var available: Int {
+    /// The memory this process may fill: the machine's, or less under a cgroup limit or
+    /// `ulimit -v`; read once, at first use (every ``VerificationOptions`` takes its default).
+    public static let available: Int = {
         let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
         var ceiling = physical > 0 ? physical : 16 << 30
         for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
@@ -31,16 +32,16 @@ public enum ProcessMemory {
         }
         if let addressSpace = addressSpaceLimit { ceiling = min(ceiling, addressSpace) }
         return ceiling
-    }
+    }()
 
     /// The default `--max-memory`: half of what the process may fill (``available``), which
     /// leaves room for what the estimate and the check between batches do not see.
     public static var defaultLimit: Int { available / 2 }
 
-    /// Why the process is at its memory limit, or nil: its resident bytes, plus `growth` (what
-    /// the next step may add), over `limit`; or its virtual bytes over 85 % of `ulimit -v`.
-    public static func limitReached(_ limit: Int, growth: Int = 0) -> String? {
-        guard let usage = usage() else { return nil }
+    /// Why a process using `usage` is at its memory limit, or nil: its resident bytes, plus
+    /// `growth` (what the next step may add), over `limit`; or its virtual bytes over 85 % of
+    /// `ulimit -v`.
+    public static func limitReached(_ limit: Int, usage: (resident: Int, virtual: Int), growth: Int = 0) -> String? {
         if usage.resident + growth > limit {
             return "the process holds \(usage.resident >> 20) MiB; with the next batch it would pass \(limit >> 20) MiB (--max-memory)"
         }

@@ -1,3 +1,5 @@
+import VerdictCore
+
 /// A problem in a VNN-LIB file, with the place it was found.
 public struct VNNLIBError: Error, CustomStringConvertible, Equatable {
     public let file: String
@@ -10,14 +12,7 @@ public struct VNNLIBError: Error, CustomStringConvertible, Equatable {
         self.file = file
         self.line = line
         self.column = column
-        self.message = VNNLIBError.clipped(message)
-    }
-
-    /// `message`, its middle cut when it passes 300 characters: a message quoting a 100 MB
-    /// token would take longer to print than the file took to read.
-    static func clipped(_ message: String) -> String {
-        guard message.utf8.count > 300 else { return message }
-        return String(message.prefix(200)) + " … " + String(message.suffix(60))
+        self.message = message.clippedForMessage
     }
 
     public var description: String {

@@ -16,10 +16,13 @@ enum AffineMap {
         return false
     }
 
+    /// Whether `value` is finite in Float32 (NaN is not).
+    static func fitsFloat32(_ value: Double) -> Bool { value.magnitude <= Double(Float.greatestFiniteMagnitude) }
+
     /// Whether every coefficient is within Float32's range: an ONNX runtime computes each
     /// folded step in Float32, where a larger one is infinite.
     var isWithinFloatRange: Bool {
-        let fits: (Double) -> Bool = { $0.magnitude <= Double(Float.greatestFiniteMagnitude) }
+        let fits = AffineMap.fitsFloat32
         switch self {
         case .identity: return true
         case .elementwise(let scale, let shift): return scale.allSatisfy(fits) && shift.allSatisfy(fits)

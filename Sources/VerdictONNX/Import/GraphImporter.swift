@@ -81,7 +81,7 @@ struct GraphImporter {
         let outputs = try rule(&self, OperatorNode(proto: node, inputs: inputs))
         for (name, output) in zip(node.output, outputs) where !name.isEmpty {
             guard case .computed(var value) = output else {
-                if case .constant(let tensor) = output, !tensor.values.allSatisfy({ $0.magnitude <= Double(Float.greatestFiniteMagnitude) }) {
+                if case .constant(let tensor) = output, !tensor.values.allSatisfy(AffineMap.fitsFloat32) {
                     throw NodeProblem("folding this node's constants gives values beyond Float32's range (or NaN)")
                 }
                 define(name, output)

@@ -1,3 +1,5 @@
+import VerdictCore
+
 /// Why an ONNX file cannot be imported, naming the file and, where there is one, the node.
 public struct ONNXImportError: Error, CustomStringConvertible, Equatable {
     public let file: String
@@ -8,8 +10,7 @@ public struct ONNXImportError: Error, CustomStringConvertible, Equatable {
     public init(file: String, place: String? = nil, message: String) {
         self.file = file
         self.place = place
-        // A message quoting a huge attribute or shape is cut in the middle.
-        self.message = message.utf8.count > 300 ? String(message.prefix(200)) + " … " + String(message.suffix(60)) : message
+        self.message = message.clippedForMessage
     }
 
     public var description: String {

@@ -230,9 +230,10 @@ final class BranchAndBound: ChildBounder {
             return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
         // The next batch may grow the process by as much as the last one did: stop before.
-        let resident = ProcessMemory.usage()?.resident ?? 0
-        defer { lastResident = resident }
-        return ProcessMemory.limitReached(options.memoryLimitBytes, growth: lastResident == 0 ? 0 : max(0, resident - lastResident))
+        guard let usage = ProcessMemory.usage() else { return nil }
+        defer { lastResident = usage.resident }
+        let growth = lastResident == 0 ? 0 : max(0, usage.resident - lastResident)
+        return ProcessMemory.limitReached(options.memoryLimitBytes, usage: usage, growth: growth)
     }
 
     private func reportProgress(since start: ContinuousClock.Instant) {
