@@ -70,19 +70,42 @@ struct VerifyCommand: ParsableCommand {
         let start = ContinuousClock.now
         Interruption.install()
         let logger = global.logger("verdict.verify")
+        let deadline = Deadline(seconds: timeout, from: start)
+        let watchdog = startWatchdog(deadline: deadline, start: start)
         // An earlier run's result file must not pass for this run's if this one is killed.
         if let resultFile { try ResultFile.removeStale(resultFile) }
-        let (model, parsed) = try loadInputs()
-        let options = verificationOptions(deadline: Deadline(seconds: timeout, from: start), logger: logger)
-        let verifier = try Verifier(network: model, property: parsed, options: options)
-        var (result, engineName) = try answer(verifier, model: model, options: options, logger: logger)
+        let options = verificationOptions(deadline: deadline, logger: logger)
+        var (result, engineName) = try loadAndAnswer(options: options, watchdog: watchdog, logger: logger)
         // A run stopped by SIGINT or SIGTERM answers what it knows: a proof or a confirmed
         // witness found before the signal stands; anything else is unknown, interrupted.
         if Interruption.isRequested && result.answer != .sat && result.answer != .unsat {
             result.answer = .unknown
             result.reason = "interrupted"
         }
-        let elapsed = milliseconds(since: start) / 1000
+        guard watchdog.claim() else { watchdog.waitForExit() }
+        try finish(result, engineName: engineName, seconds: milliseconds(since: start) / 1000)
+    }
+
+    /// Reads the inputs and decides the property; a read stopped by the deadline or the memory
+    /// cap answers `timed-out` or `unknown` like a search stopped by them.
+    private func loadAndAnswer(options: VerificationOptions, watchdog: AnswerWatchdog, logger: Logger) throws -> (VerificationResult, String) {
+        let stop = { () -> String? in
+            if options.deadline.isPast { return "deadline reached" }
+            return ProcessMemory.usage().flatMap { ProcessMemory.limitReached(options.memoryLimitBytes, usage: $0) }
+        }
+        do {
+            let (model, parsed) = try loadInputs(watchdog: watchdog, stop: stop)
+            watchdog.enter("searching")
+            let verifier = try Verifier(network: model, property: parsed, options: options)
+            return try answer(verifier, model: model, options: options, logger: logger)
+        } catch let stopped as VNNLIBParser.Stopped {
+            let answer: Answer = options.deadline.isPast ? .timedOut : .unknown
+            return (VerificationResult(answer: answer, witness: nil, reason: "\(stopped.reason) while reading the property", statistics: SearchStatistics()), "none")
+        }
+    }
+
+    /// Prints the answer, writes the result file and ends the process.
+    private func finish(_ result: VerificationResult, engineName: String, seconds elapsed: Double) throws -> Never {
         printAnswer(result)
         var writeError: (any Error)?
         if let resultFile {
@@ -96,11 +119,27 @@ struct VerifyCommand: ParsableCommand {
         _exit(fflush(nil) == 0 ? 0 : 1)
     }
 
+    /// The watchdog that answers for a run still busy ``AnswerWatchdog/grace`` seconds past
+    /// its deadline or a signal: `timed-out` (`unknown`, interrupted, after a signal).
+    private func startWatchdog(deadline: Deadline, start: ContinuousClock.Instant) -> AnswerWatchdog {
+        let command = self
+        return AnswerWatchdog(deadline: deadline) { phase in
+            let interrupted = Interruption.isRequested
+            let result = VerificationResult(
+                answer: interrupted ? .unknown : .timedOut, witness: nil,
+                reason: "\(interrupted ? "interrupted" : "deadline reached") while \(phase) (stopped by the watchdog)",
+                statistics: SearchStatistics())
+            try? command.finish(result, engineName: "none", seconds: milliseconds(since: start) / 1000)
+        }
+    }
+
     /// The network and the property, checked against each other.
-    private func loadInputs() throws -> (Network, Property) {
+    private func loadInputs(watchdog: AnswerWatchdog, stop: @escaping () -> String?) throws -> (Network, Property) {
         let path = networkPath
+        watchdog.enter("reading the network")
         let model = try ONNXImporter.load(path: path).network
-        let parsed = try VNNLIBParser.parse(contentsOf: property)
+        watchdog.enter("reading the property")
+        let parsed = try VNNLIBParser.parse(contentsOf: property, stop: stop)
         try checkSizes(property: property, parsed, network: path, model)
         return (model, parsed)
     }

@@ -50,4 +50,11 @@ public struct VerificationResult: Sendable {
     /// Why the answer is `unknown` (or how `sat`/`unsat` was reached), one line.
     public var reason: String
     public var statistics: SearchStatistics
+
+    public init(answer: Answer, witness: WitnessChecker.Report?, reason: String, statistics: SearchStatistics) {
+        self.answer = answer
+        self.witness = witness
+        self.reason = reason
+        self.statistics = statistics
+    }
 }

@@ -3,13 +3,15 @@ import VerdictCore
 /// Turns the commands of a VNN-LIB file into a ``Property``.
 struct PropertyBuilder {
     let file: String
+    private let poll: StopPoll
     private var inputIndices: Set<Int> = []
     private var outputIndices: Set<Int> = []
     private var assertions: [Formula] = []
     private var firstAssertion: SourcePosition?
 
-    init(file: String) {
+    init(file: String, poll: StopPoll) {
         self.file = file
+        self.poll = poll
     }
 
     private func error(_ message: String, at position: SourcePosition) -> VNNLIBError {
@@ -68,6 +70,7 @@ struct PropertyBuilder {
     // MARK: Formulas
 
     private func formula(_ expression: SExpression, negated: Bool) throws -> Formula {
+        try poll.step()
         guard case .list(let items, let position) = expression, let head = items.first.flatMap(atomText) else {
             if let text = atomText(expression), text == "true" || text == "false" {
                 // (and) is true, (or) is false.
@@ -128,6 +131,7 @@ struct PropertyBuilder {
     // MARK: Terms
 
     private func term(_ expression: SExpression) throws -> LinearExpression {
+        try poll.step()
         switch expression {
         case .atom(let text, let position):
             if let (isInput, index) = variable(text) {
@@ -209,6 +213,7 @@ struct PropertyBuilder {
         var cases: [Property.Case] = []
         var caseIndexByBox: [[InputBox]: Int] = [:]
         for (disjunctNumber, conjunction) in disjuncts.enumerated() {
+            try poll.step()
             guard let (box, innerBox, constraints) = try split(conjunction, inputCount: inputCount, disjunct: disjunctNumber) else {
                 continue  // An empty box or a constant falsehood: this disjunct can never hold.
             }

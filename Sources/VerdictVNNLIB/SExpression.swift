@@ -18,13 +18,15 @@ struct SExpressionReader {
 
     private let bytes: [UInt8]
     private let file: String
+    private let poll: StopPoll
     private var index = 0
     private var line = 1
     private var lineStart = 0
 
-    init(bytes: [UInt8], file: String) {
+    init(bytes: [UInt8], file: String, poll: StopPoll) {
         self.bytes = bytes
         self.file = file
+        self.poll = poll
     }
 
     /// Every top-level expression of the text.
@@ -69,6 +71,7 @@ struct SExpressionReader {
                 let start = stack.last?.start ?? position
                 throw error("unbalanced parentheses: '(' is never closed", at: start)
             }
+            try poll.step()
             let here = position
             let byte = bytes[index]
             var finished: SExpression

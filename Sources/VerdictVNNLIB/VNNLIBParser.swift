@@ -12,23 +12,48 @@ public enum VNNLIBParser {
     /// Disjunctive normal forms larger than this many comparisons are refused, not built.
     public static let comparisonLimit = 5_000_000
 
-    public static func parse(contentsOf path: String) throws -> Property {
+    /// A parse ended early because the caller's stop condition held (a deadline passed, the
+    /// memory cap was reached); `reason` is the condition's own words.
+    public struct Stopped: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "reading the property stopped: \(reason)" }
+    }
+
+    /// `stop` is polled every few ten thousand steps of the reading and returns a reason to
+    /// give up (thrown as ``Stopped``), so a 100 MB property cannot outlast a timeout.
+    public static func parse(contentsOf path: String, stop: @escaping () -> String? = { nil }) throws -> Property {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw VNNLIBError(file: path, line: 0, column: 0, message: "the file \(reason)")
         }
-        return try parse(bytes: [UInt8](data), file: path)
+        return try parse(bytes: [UInt8](data), file: path, stop: stop)
     }
 
-    public static func parse(_ text: String, file: String = "<text>") throws -> Property {
-        try parse(bytes: Array(text.utf8), file: file)
+    public static func parse(_ text: String, file: String = "<text>", stop: @escaping () -> String? = { nil }) throws -> Property {
+        try parse(bytes: Array(text.utf8), file: file, stop: stop)
     }
 
-    public static func parse(bytes: [UInt8], file: String) throws -> Property {
-        var reader = SExpressionReader(bytes: bytes, file: file)
+    public static func parse(bytes: [UInt8], file: String, stop: @escaping () -> String? = { nil }) throws -> Property {
+        let poll = StopPoll(stop)
+        var reader = SExpressionReader(bytes: bytes, file: file, poll: poll)
         let expressions = try reader.readAll()
-        var builder = PropertyBuilder(file: file)
+        var builder = PropertyBuilder(file: file, poll: poll)
         for expression in expressions { try builder.readCommand(expression) }
         return try builder.finish()
+    }
+}
+
+/// Counts the reading's steps and asks the caller's stop condition every 65,536 of them.
+final class StopPoll {
+    private let condition: () -> String?
+    private var steps = 0
+
+    init(_ condition: @escaping () -> String?) {
+        self.condition = condition
+    }
+
+    func step() throws {
+        steps &+= 1
+        if steps & 0xFFFF == 0, let reason = condition() { throw VNNLIBParser.Stopped(reason: reason) }
     }
 }

@@ -96,6 +96,27 @@ final class RobustCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: target, encoding: .utf8), "")
     }
 
+    func testAHugePropertyStopsAtTheTimeout() throws {
+        // A 30 MB line (7.5 million terms) takes longer to read than the timeout allows.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-huge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let declarations = (0..<64).map { "(declare-const X_\($0) Real)\n(assert (>= X_\($0) 0))\n(assert (<= X_\($0) 1))\n" }.joined()
+            + (0..<10).map { "(declare-const Y_\($0) Real)\n" }.joined()
+        let huge = directory.appendingPathComponent("huge.vnnlib"), result = directory.appendingPathComponent("result.txt")
+        try Data((declarations + "(assert (>= (+ " + String(repeating: "Y_0 ", count: 7_500_000) + ") 0))\n").utf8).write(to: huge)
+        let start = ContinuousClock.now
+        let run = try VerdictProcess.run([
+            "verify", huge.path, "--network", model, "--timeout", "1", "--result-file", result.path,
+        ])
+        let elapsed = ContinuousClock.now - start
+        XCTAssertLessThan(elapsed, .seconds(10), "verify --timeout 1 took \(elapsed)")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "timed-out\n", run.stderr)
+        XCTAssertTrue(run.stderr.contains("while reading the property"), run.stderr)
+        XCTAssertEqual(try String(contentsOf: result, encoding: .utf8), "timeout\n")
+    }
+
     func testSignalsStopARunWithAnAnswer() throws {
         // Input splitting with interval bounds on digit 0 at radius 2 runs far past 60 s.
         let hard = ["verify", "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib", "--network", model, "--device", "cpu",

@@ -103,6 +103,13 @@ final class ImportValidationTests: XCTestCase {
         floatShape.initializer("shape", shape: [1], values: [2])
         floatShape.node("Reshape", ["x", "shape"], ["y"], name: "flat")
         XCTAssertTrue(try message(floatShape).contains("expected an integer tensor"))
+        // A double bias in a float network.
+        var doubleBias = gemmModel()
+        doubleBias.model.graph.initializer[1].dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
+        doubleBias.model.graph.initializer[1].floatData = []
+        doubleBias.model.graph.initializer[1].doubleData = [0.5, -0.5]
+        XCTAssertTrue(try message(doubleBias).contains("initializer 'b'"))
+        XCTAssertTrue(try message(doubleBias).contains("element type double in a network whose input is float"))
     }
 
     func testInputDimensionsMustBePositiveAndSized() throws {

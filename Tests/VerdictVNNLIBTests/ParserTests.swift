@@ -196,4 +196,27 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(problem?.line, 1)
         XCTAssertTrue(problem?.message.contains("nested deeper") == true, problem?.message ?? "no error")
     }
+
+    func testOversizedNormalFormsAreRefusedBeforeTheyAreBuilt() {
+        // 40 two-way disjunctions distribute into 2^40 disjuncts: refused from the sizes alone.
+        let choices = String(repeating: "(assert (or (>= Y_0 1) (>= Y_1 1)))\n", count: 40)
+        let problem = error(declarations + box + choices)
+        XCTAssertTrue(problem?.message.contains("comparisons in disjunctive normal form") == true, problem?.message ?? "no error")
+        // A long conjunction is no distribution: 20,000 one-bound assertions are read.
+        let bounds = String(repeating: "(assert (<= Y_0 5))\n", count: 20_000)
+        XCTAssertEqual(try parse(bounds).constraintCount, 20_000)
+    }
+
+    func testTheCallersStopConditionEndsALongRead() throws {
+        let sum = "(assert (>= (+ " + String(repeating: "Y_0 ", count: 200_000) + ") 0))"
+        var polls = 0
+        XCTAssertThrowsError(try VNNLIBParser.parse(declarations + box + sum, file: "long.vnnlib") {
+            polls += 1
+            return polls == 2 ? "enough" : nil
+        }) { error in
+            XCTAssertEqual((error as? VNNLIBParser.Stopped)?.reason, "enough", "\(error)")
+        }
+        XCTAssertEqual(polls, 2)
+        XCTAssertNoThrow(try VNNLIBParser.parse(declarations + box + sum, file: "long.vnnlib") { nil })
+    }
 }

@@ -66,6 +66,7 @@ public enum ONNXImporter {
             throw ONNXImportError(file: file, message: "expected exactly one graph output, found \(graph.output.count)")
         }
         let inputShape = try shape(of: input, file: file)
+        try checkFloatingTypes(graph.initializer, input: input, file: file)
 
         var importer = GraphImporter(initializers: initializers)
         importer.defineInput(name: input.name, shape: inputShape)
@@ -104,6 +105,20 @@ public enum ONNXImporter {
             network: network, file: file, inputName: input.name, outputName: output.name,
             producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
             opsetVersion: opset, operatorCounts: operatorCounts)
+    }
+
+    /// Floating-point initializers must have the input's element type: ONNX operators take
+    /// operands of one type, so a double weight in a float network is an invalid model (which
+    /// onnxruntime refuses), not one to read in some precision of Verdict's choosing.
+    private static func checkFloatingTypes(_ tensors: [Onnx_TensorProto], input: Onnx_ValueInfoProto, file: String) throws {
+        guard case .tensorType(let inputType)? = input.type.value else { return }
+        let floating = [Onnx_TensorProto.DataType.float, .double, .float16, .bfloat16].map { Int32($0.rawValue) }
+        for tensor in tensors where floating.contains(tensor.dataType) && tensor.dataType != inputType.elemType {
+            let name = { (type: Int32) in Onnx_TensorProto.DataType(rawValue: Int(type)).map { "\($0)" } ?? "\(type)" }
+            throw ONNXImportError(
+                file: file, place: "initializer '\(tensor.name)'",
+                message: "element type \(name(tensor.dataType)) in a network whose input is \(name(inputType.elemType)); floating-point tensors must share one type")
+        }
     }
 
     /// The input's shape; symbolic or unknown dimensions (a batch axis) count as 1.
