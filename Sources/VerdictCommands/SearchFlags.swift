@@ -7,6 +7,7 @@ extension BranchingHeuristic: ExpressibleByArgument {}
 extension InputBranchingHeuristic: ExpressibleByArgument {}
 extension ChildIntermediateBounds: ExpressibleByArgument {}
 extension MaxPoolHandling: ExpressibleByArgument {}
+extension FSBReduction: ExpressibleByArgument {}
 
 /// `verdict verify`'s search flags: one per field of ``VerificationOptions``, whose defaults
 /// they show (`VerificationOptions.defaults`), so a default changes in one place only.
@@ -19,11 +20,14 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "With --split auto: the most inputs for which the box is split rather than ReLUs.")
     var inputSplitLimit = defaults.inputSplitDimensionLimit
 
-    @Option(help: "How the ReLU to split is chosen: babsr, fsb, widest or random.")
+    @Option(help: "How the ReLU to split is chosen: babsr, fsb, intercept, widest or random.")
     var branching = defaults.branching
 
     @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
     var fsbCandidates = defaults.fsbCandidates
+
+    @Option(help: "With --branching fsb: score a candidate by its worse trial child (min) or its better one (max).")
+    var fsbReduce = defaults.fsbReduce
 
     @Option(help: "How the input dimension to bisect is chosen: improvement (bound both halves of every dimension), coefficients or gradient.")
     var inputBranching = defaults.inputBranching
@@ -45,6 +49,12 @@ struct SearchFlags: ParsableArguments {
 
     @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower) or reuse them all (only the property's rows are bounded, with β).")
     var childIntermediate = defaults.childIntermediateBounds
+
+    @Option(help: "α/β steps for the intermediate layers each ReLU-split child recomputes, with β on its splits (0: CROWN's slopes).")
+    var childIntermediateIterations = defaults.childIntermediateIterations
+
+    @Option(help: "ReLU splitting: give each disjunct the root leaves open a search tree of its own (true), or keep them in one tree (false).")
+    var separateDisjuncts = defaults.separateDisjuncts
 
     @Option(help: "Max pools: relax them (Z3 leaves decide them) or split them, rewritten as ReLUs that the search splits like any other.")
     var maxPool = defaults.maxPoolHandling
@@ -133,6 +143,7 @@ struct SearchFlags: ParsableArguments {
         options.inputSplitDimensionLimit = inputSplitLimit
         options.branching = branching
         options.fsbCandidates = fsbCandidates
+        options.fsbReduce = fsbReduce
         options.inputBranching = inputBranching
         options.batchSize = batch
         options.method = method
@@ -140,6 +151,8 @@ struct SearchFlags: ParsableArguments {
         options.rootIntermediateIterations = intermediateIterations
         options.rootIntermediateTimeShare = intermediateTimeShare
         options.childIntermediateBounds = childIntermediate
+        options.separateDisjuncts = separateDisjuncts
+        options.childIntermediateIterations = childIntermediateIterations
         options.maxPoolHandling = maxPool
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits

@@ -67,6 +67,9 @@ final class DifferentialTests: XCTestCase {
             // Refined intermediate bounds (two-layer networks, ReLU splitting) feed every bound after them.
             options.refineLayers = (index / 5) % 2
             options.refineSplits = 3
+            // Per-disjunct trees, and FSB scoring by either trial child.
+            options.separateDisjuncts = (index / 6) % 2 == 0
+            options.fsbReduce = (index / 7) % 2 == 0 ? .min : .max
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 // Leave the counterexamples to branch and bound.
@@ -83,7 +86,7 @@ final class DifferentialTests: XCTestCase {
             let result = verifier.verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
             let elapsed = ContinuousClock.now - started
             if elapsed > slowest.0 { slowest = (elapsed, index) }
-            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds), refine \(options.refineLayers)"
+            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds), refine \(options.refineLayers), separate \(options.separateDisjuncts), fsb \(options.fsbReduce)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {

@@ -126,7 +126,24 @@ final class BranchAndBound: ChildBounder {
             result = try refinedRoot(root, bounds: result)
         }
         searchStatistics.rootUnstableByLayer = result.layerBounds.unstableCountByLayer
-        return file(root, result, candidates: candidates.evaluate([root], [result])[0])
+        let points = candidates.evaluate([root], [result])[0]
+        guard mode == .relu, options.separateDisjuncts, !result.isProved, result.refutedDisjuncts.filter({ !$0 }).count > 1 else {
+            return file(root, result, candidates: points)
+        }
+        if let report = confirmedCandidate(points) { return report }
+        return try fileSeparately(OpenSubproblem(
+            subproblem: root.subproblem, region: root.region, objectives: root.objectives, bounds: result, depth: 0, z3UnstableLimit: .max))
+    }
+
+    /// The root's open disjuncts as trees of their own (``VerificationOptions/separateDisjuncts``).
+    private func fileSeparately(_ root: OpenSubproblem) throws -> WitnessChecker.Report? {
+        let parts = root.disjunctChildren()
+        let results = try bound(parts)
+        let points = candidates.evaluate(parts, results)
+        for index in parts.indices {
+            if let report = file(parts[index], results[index], candidates: points[index]) { return report }
+        }
+        return nil
     }
 
     /// One batch: pop, attack from the first candidates, split, bound, file.
@@ -265,6 +282,8 @@ final class BranchAndBound: ChildBounder {
             settings.intermediateIterations = options.rootIntermediateIterations
             let budget = options.deadline.share(options.rootIntermediateTimeShare)
             settings.intermediateShouldStop = { budget.isPast }
+        } else {
+            settings.intermediateIterations = options.childIntermediateIterations
         }
         let results = try engine.bound(children.map(\.task), options: settings)
         // An engine stopped by the deadline returns sound but unfinished bounds; filing a

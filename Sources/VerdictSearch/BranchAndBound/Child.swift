@@ -26,6 +26,22 @@ extension OpenSubproblem {
         return Child(subproblem: base, region: region, objectives: objectives, depth: depth + 1, z3UnstableLimit: z3UnstableLimit)
     }
 
+    /// One child per disjunct left open, each the whole subproblem with that disjunct alone,
+    /// keeping every intermediate bound (only its rows are bounded anew): from there each
+    /// disjunct's tree chooses its own splits (see ``VerificationOptions/separateDisjuncts``).
+    func disjunctChildren() -> [Child] {
+        var whole = subproblem
+        whole.parentBounds = bounds.layerBounds
+        whole.reusableLayers = whole.phases.count
+        whole.warmStart = bounds.relaxation
+        whole.smoothParentBounds = bounds.smoothInputBounds
+        whole.smoothReusableThrough = .max
+        return region.disjuncts.indices.filter { !bounds.refutedDisjuncts[$0] }.map { disjunct in
+            let (base, region, objectives) = childBase(whole, keeping: [disjunct])
+            return Child(subproblem: base, region: region, objectives: objectives, depth: depth, z3UnstableLimit: z3UnstableLimit)
+        }
+    }
+
     /// Both phases of one ReLU. `reusingEveryLayer` keeps all the parent's intermediate
     /// bounds (see ``ChildIntermediateBounds``).
     func reluChildren(layer: Int, neuron: Int, reusingEveryLayer: Bool) -> [Child] {

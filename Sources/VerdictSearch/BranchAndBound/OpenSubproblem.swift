@@ -54,7 +54,11 @@ struct OpenSubproblem: Sendable {
     /// region without the disjuncts this subproblem already refuted (warm-start rows filtered
     /// to match).
     func childBase(_ subproblem: Subproblem) -> (Subproblem, OutputRegion, Objectives) {
-        let kept = region.disjuncts.indices.filter { !bounds.refutedDisjuncts[$0] }
+        childBase(subproblem, keeping: region.disjuncts.indices.filter { !bounds.refutedDisjuncts[$0] })
+    }
+
+    /// The same, keeping only the disjuncts `kept` (in order).
+    func childBase(_ subproblem: Subproblem, keeping kept: [Int]) -> (Subproblem, OutputRegion, Objectives) {
         guard kept.count < region.disjuncts.count else { return (subproblem, region, objectives) }
         let childRegion = OutputRegion(disjuncts: kept.map { region.disjuncts[$0] })
         let childObjectives = Objectives(region: childRegion, outputCount: objectives.outputCount)

@@ -9,16 +9,27 @@ import VerdictCore
 struct FSBSplitPolicy: SplitPolicy {
     /// BaBSR-best candidates tried per node.
     let candidates: Int
+    let reduction: FSBReduction
     let reusingEveryLayer: Bool
     private var generator = SeededGenerator(seed: 0)
 
-    init(candidates: Int, reusingEveryLayer: Bool) {
+    init(candidates: Int, reduction: FSBReduction = .min, reusingEveryLayer: Bool) {
         self.candidates = candidates
+        self.reduction = reduction
         self.reusingEveryLayer = reusingEveryLayer
     }
 
+    /// The BaBSR-best candidates of `node`, then the intercept-best ones not among them.
+    private mutating func rankedCandidates(_ node: OpenSubproblem) -> [ReluBranching.Candidate] {
+        var chosen = ReluBranching.candidates(node, heuristic: .babsr, limit: candidates, generator: &generator)
+        let taken = Set(chosen.map { [$0.layer, $0.neuron] })
+        chosen += ReluBranching.candidates(node, heuristic: .intercept, limit: candidates, generator: &generator)
+            .filter { $0.score > 1e-9 && !taken.contains([$0.layer, $0.neuron]) }
+        return chosen
+    }
+
     mutating func split(_ nodes: [OpenSubproblem], bounder: any ChildBounder) throws -> SplitBatch {
-        let ranked = nodes.map { ReluBranching.candidates($0, heuristic: .babsr, limit: candidates, generator: &generator) }
+        let ranked = nodes.map { rankedCandidates($0) }
         var trials: [Child] = []
         for (node, options) in zip(nodes, ranked) where options.count > 1 {
             for candidate in options { trials += node.reluChildren(layer: candidate.layer, neuron: candidate.neuron, reusingEveryLayer: true) }
@@ -28,7 +39,7 @@ struct FSBSplitPolicy: SplitPolicy {
         for (node, options) in zip(nodes, ranked) {
             var chosen = options.first
             if options.count > 1 {
-                chosen = Self.best(options, trials: trials[next..<(next + 2 * options.count)], results: results[next..<(next + 2 * options.count)])
+                chosen = best(options, trials: trials[next..<(next + 2 * options.count)], results: results[next..<(next + 2 * options.count)])
                 next += 2 * options.count
             }
             guard let chosen else {
@@ -40,14 +51,15 @@ struct FSBSplitPolicy: SplitPolicy {
         return batch
     }
 
-    /// The candidate whose worse child scores best; each candidate has two consecutive trials.
-    private static func best(_ options: [ReluBranching.Candidate], trials: ArraySlice<Child>, results: ArraySlice<SubproblemBounds>) -> ReluBranching.Candidate? {
+    /// The candidate whose worse (``FSBReduction/min``) or better child scores best; each
+    /// candidate has two consecutive trials.
+    private func best(_ options: [ReluBranching.Candidate], trials: ArraySlice<Child>, results: ArraySlice<SubproblemBounds>) -> ReluBranching.Candidate? {
         var best: (score: Double, candidate: ReluBranching.Candidate)?
         for (offset, candidate) in options.enumerated() {
             let first = trials.startIndex + 2 * offset
             let score = (first..<(first + 2)).map { index in
                 results[index].isProved ? Double.infinity : OpenSubproblem.priority(trials[index].objectives, bounds: results[index])
-            }.min()!
+            }.reduce(reduction == .min ? Double.infinity : -Double.infinity, reduction == .min ? Swift.min : Swift.max)
             if best.map({ score > $0.score }) ?? true { best = (score, candidate) }
         }
         return best?.candidate

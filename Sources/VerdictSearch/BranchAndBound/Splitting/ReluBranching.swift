@@ -30,6 +30,11 @@ enum ReluBranching {
                     let intercept = -l * u / (u - l)
                     // Without coefficients (IBP), the intercept alone; a tiny width term breaks ties.
                     score = (coefficients.map { $0[j].magnitude } ?? 1) * intercept + 1e-12 * (u - l)
+                case .intercept:
+                    // Only a negative coefficient puts the triangle's upper line, and its
+                    // intercept, into the lower bound.
+                    let intercept = -l * u / (u - l)
+                    score = max(0, -(coefficients?[j] ?? -1)) * intercept + 1e-12 * (u - l)
                 case .widest:
                     score = u - l
                 case .random:

@@ -35,7 +35,8 @@ enum SplitPolicies {
         case (.input, _, let heuristic):
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
-            return FSBSplitPolicy(candidates: max(options.fsbCandidates, 1), reusingEveryLayer: options.childIntermediateBounds == .reuse)
+            return FSBSplitPolicy(
+                candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce, reusingEveryLayer: options.childIntermediateBounds == .reuse)
         case (_, let heuristic, _):
             return ReluSplitPolicy(
                 heuristic: heuristic, reusingEveryLayer: options.childIntermediateBounds == .reuse,
