@@ -103,6 +103,14 @@ final class ImportValidationTests: XCTestCase {
         floatShape.initializer("shape", shape: [1], values: [2])
         floatShape.node("Reshape", ["x", "shape"], ["y"], name: "flat")
         XCTAssertTrue(try message(floatShape).contains("expected an integer tensor"))
+        // A constant product of an integer and a floating-point tensor.
+        var mixed = ModelBuilder(inputShape: [1, 2], outputShape: [1, 2])
+        mixed.integerInitializer("a", values: [1, 2, 3, 4])
+        mixed.model.graph.initializer[0].dims = [2, 2]
+        mixed.initializer("b", shape: [2, 2], values: [1, 0, 0, 1])
+        mixed.node("MatMul", ["a", "b"], ["w"], name: "fold")
+        mixed.node("MatMul", ["x", "w"], ["y"], name: "dense")
+        XCTAssertTrue(try message(mixed).contains("MatMul of an integer and a floating-point tensor"))
         // A double bias in a float network.
         var doubleBias = gemmModel()
         doubleBias.model.graph.initializer[1].dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)

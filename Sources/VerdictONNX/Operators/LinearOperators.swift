@@ -83,10 +83,11 @@ extension GraphImporter {
             guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[0] else {
                 throw NodeProblem("\(opType) of constant shapes \(a.shape) and \(b.shape) is not supported")
             }
+            guard a.isInteger == b.isInteger else { throw NodeProblem("\(opType) of an integer and a floating-point tensor") }
             try checkMatrixSize(rows: a.shape[0], columns: b.shape[1])
             let product = Matrix(rows: a.shape[0], columns: a.shape[1], values: a.values)
                 .multiplied(by: Matrix(rows: b.shape[0], columns: b.shape[1], values: b.values))
-            return .constant(ConstantTensor(shape: [a.shape[0], b.shape[1]], values: product.values, isInteger: a.isInteger && b.isInteger))
+            return .constant(ConstantTensor(shape: [a.shape[0], b.shape[1]], values: product.values, isInteger: a.isInteger))
         case (.computed, .computed):
             throw NodeProblem("\(opType) of two tensors computed from the input is not linear; not supported")
         }
