@@ -63,8 +63,7 @@ struct ConstantTensor {
         case Onnx_TensorProto.DataType.int32.rawValue:
             values = raw.isEmpty ? tensor.int32Data.map(Double.init) : try Self.decode(raw, as: UInt32.self, name: name).map { Double(Int32(bitPattern: $0)) }
         default:
-            let typeName = Onnx_TensorProto.DataType(rawValue: type).map { "\($0)" } ?? "\(type)"
-            throw NodeProblem("\(name) has element type \(typeName); Verdict reads float, double, int32 and int64 tensors")
+            throw NodeProblem("\(name) has element type \(Self.typeName(tensor.dataType)); Verdict reads float, double, int32 and int64 tensors")
         }
         guard values.count == count else {
             throw NodeProblem("\(name) has shape \(shape) (\(count) values) but holds \(values.count) values")
@@ -84,6 +83,11 @@ struct ConstantTensor {
             count = product
         }
         return count
+    }
+
+    /// An ONNX element type's name for messages ("double"), or its number when unknown.
+    static func typeName(_ type: Int32) -> String {
+        Onnx_TensorProto.DataType(rawValue: Int(type)).map { "\($0)" } ?? "\(type)"
     }
 
     /// The most elements a tensor may have (2^31): beyond anything Verdict can bound, and far

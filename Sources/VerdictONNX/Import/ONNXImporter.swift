@@ -114,10 +114,10 @@ public enum ONNXImporter {
         guard case .tensorType(let inputType)? = input.type.value else { return }
         let floating = [Onnx_TensorProto.DataType.float, .double, .float16, .bfloat16].map { Int32($0.rawValue) }
         for tensor in tensors where floating.contains(tensor.dataType) && tensor.dataType != inputType.elemType {
-            let name = { (type: Int32) in Onnx_TensorProto.DataType(rawValue: Int(type)).map { "\($0)" } ?? "\(type)" }
+            let (own, input) = (ConstantTensor.typeName(tensor.dataType), ConstantTensor.typeName(inputType.elemType))
             throw ONNXImportError(
                 file: file, place: "initializer '\(tensor.name)'",
-                message: "element type \(name(tensor.dataType)) in a network whose input is \(name(inputType.elemType)); floating-point tensors must share one type")
+                message: "element type \(own) in a network whose input is \(input); floating-point tensors must share one type")
         }
     }
 

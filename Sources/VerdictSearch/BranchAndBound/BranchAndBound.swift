@@ -138,12 +138,7 @@ final class BranchAndBound: ChildBounder {
     /// The root's open disjuncts as trees of their own (``VerificationOptions/separateDisjuncts``).
     private func fileSeparately(_ root: OpenSubproblem) throws -> WitnessChecker.Report? {
         let parts = root.disjunctChildren()
-        let results = try bound(parts)
-        let points = candidates.evaluate(parts, results)
-        for index in parts.indices {
-            if let report = file(parts[index], results[index], candidates: points[index]) { return report }
-        }
-        return nil
+        return file(parts, try bound(parts))
     }
 
     /// One batch: pop, attack from the first candidates, split, bound, file.
@@ -156,9 +151,14 @@ final class BranchAndBound: ChildBounder {
         let batch = try policy.split(nodes, bounder: self)
         let results = try batch.bounds ?? bound(batch.children)
         for node in batch.unsplittable { leaves.takeUnsplittable(node) }
-        let points = candidates.evaluate(batch.children, results)
-        for index in batch.children.indices {
-            if let report = file(batch.children[index], results[index], candidates: points[index]) { return report }
+        return file(batch.children, results)
+    }
+
+    /// Files bounded children in order (see ``file(_:_:candidates:)``); the first witness ends it.
+    private func file(_ children: [Child], _ results: [SubproblemBounds]) -> WitnessChecker.Report? {
+        let points = candidates.evaluate(children, results)
+        for index in children.indices {
+            if let report = file(children[index], results[index], candidates: points[index]) { return report }
         }
         return nil
     }

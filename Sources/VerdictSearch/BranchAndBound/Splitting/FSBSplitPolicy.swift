@@ -57,9 +57,10 @@ struct FSBSplitPolicy: SplitPolicy {
         var best: (score: Double, candidate: ReluBranching.Candidate)?
         for (offset, candidate) in options.enumerated() {
             let first = trials.startIndex + 2 * offset
-            let score = (first..<(first + 2)).map { index in
+            let children = (first..<(first + 2)).map { index in
                 results[index].isProved ? Double.infinity : OpenSubproblem.priority(trials[index].objectives, bounds: results[index])
-            }.reduce(reduction == .min ? Double.infinity : -Double.infinity, reduction == .min ? Swift.min : Swift.max)
+            }
+            let score = reduction == .min ? children.min()! : children.max()!
             if best.map({ score > $0.score }) ?? true { best = (score, candidate) }
         }
         return best?.candidate

@@ -24,16 +24,15 @@ enum ReluBranching {
             for j in 0..<bounds.lower[layer].count where node.subproblem.phases[layer][j] == .free {
                 let l = bounds.lower[layer][j], u = bounds.upper[layer][j]
                 guard l < 0 && u > 0 else { continue }
+                let intercept = -l * u / (u - l)
                 let score: Double
                 switch heuristic {
                 case .babsr, .fsb:
-                    let intercept = -l * u / (u - l)
                     // Without coefficients (IBP), the intercept alone; a tiny width term breaks ties.
                     score = (coefficients.map { $0[j].magnitude } ?? 1) * intercept + 1e-12 * (u - l)
                 case .intercept:
                     // Only a negative coefficient puts the triangle's upper line, and its
                     // intercept, into the lower bound.
-                    let intercept = -l * u / (u - l)
                     score = max(0, -(coefficients?[j] ?? -1)) * intercept + 1e-12 * (u - l)
                 case .widest:
                     score = u - l
