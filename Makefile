@@ -1,5 +1,6 @@
 # Verdict: the two commands a newcomer runs, and a few more.
-#   make example   run Verdict on the embedded example: inspect it, then verify two properties
+#   make example   run Verdict on the embedded example: inspect it, verify two properties,
+#                  and find the certified radius around one input
 #   make test      run the test suite (installs what it needs first; builds release for the
 #                  tests that run the shared benchmarks)
 
@@ -15,6 +16,7 @@ example: setup release
 	$(VERDICT) bounds $(EXAMPLE)/properties/digit_0_eps_0.5.vnnlib --network $(EXAMPLE)/digits.onnx --method alpha-crown
 	$(VERDICT) verify $(EXAMPLE)/properties/digit_0_eps_2.0.vnnlib --network $(EXAMPLE)/digits.onnx --timeout 60
 	$(VERDICT) verify $(EXAMPLE)/properties/digit_1_eps_2.0.vnnlib --network $(EXAMPLE)/digits.onnx --timeout 60
+	$(VERDICT) radius --network $(EXAMPLE)/digits.onnx --input $(EXAMPLE)/inputs/digit_0.json --clip 0:16 --tolerance 0.01
 
 test:
 	scripts/setup.sh --test

@@ -9,7 +9,9 @@
 //   ← VerdictOpenCL (OpenCL runtime and the OpenCL engine; Bounds),
 //     VerdictZ3 (solver binding, exact encoding of the core network; Bounds for phases and bounds)
 //   ← VerdictSearch (attacks, branch and bound, Z3 leaves; Bounds and Z3, never OpenCL)
-//   ← VerdictCommands (the `verdict` command tree; picks the engine) ← verdict (the executable)
+//   ← Verdict (the library other Swift packages use: load, verify, robustness properties,
+//     certified radii, datasets; picks the engine)
+//   ← VerdictCommands (the `verdict` command tree, built on Verdict) ← verdict (the executable)
 import PackageDescription
 
 let package = Package(
@@ -17,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "verdict", targets: ["verdict"]),
+        .library(name: "Verdict", targets: ["Verdict"]),
         .library(name: "VerdictCore", targets: ["VerdictCore"]),
         .library(name: "VerdictONNX", targets: ["VerdictONNX"]),
         .library(name: "VerdictVNNLIB", targets: ["VerdictVNNLIB"]),
@@ -61,14 +64,20 @@ let package = Package(
         .executableTarget(name: "kernel-embedder", path: "Sources/KernelEmbedder"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["kernel-embedder"]),
         .target(
+            name: "Verdict",
+            dependencies: ["VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictOpenCL", "VerdictSearch"]
+        ),
+        .target(
             name: "VerdictCommands",
             dependencies: [
-                "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictZ3", "VerdictOpenCL", "VerdictSearch",
+                "Verdict", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictZ3", "VerdictOpenCL", "VerdictSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "verdict", dependencies: ["VerdictCommands"]),
+        // The library's runnable example (README, "Verdict as a Swift library").
+        .executableTarget(name: "verdict-library-example", dependencies: ["Verdict"], path: "Examples/LibraryExample"),
         .executableTarget(
             name: "bound-throughput",
             dependencies: ["VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictOpenCL", "VerdictVNNLIB"],
@@ -95,6 +104,7 @@ let package = Package(
             name: "VerdictSearchTests",
             dependencies: ["VerdictSearch", "VerdictZ3", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
         ),
+        .testTarget(name: "VerdictLibraryTests", dependencies: ["Verdict", "VerdictZ3", "VerdictTestSupport"]),
         .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictSearch", "VerdictVNNLIB", "VerdictTestSupport"]),
     ]
 )

@@ -1,9 +1,7 @@
-import VerdictCore
+import Verdict
 
-/// Throws unless the property and the network have the same numbers of inputs and outputs.
+/// Throws unless the property and the network have the same numbers of inputs and outputs
+/// (``ModelFiles/checkSizes(_:path:_:networkPath:)``, with both paths in the message).
 func checkSizes(property: String, _ parsed: Property, network: String, _ model: Network) throws {
-    guard model.inputCount == parsed.inputCount, model.outputCount == parsed.outputCount else {
-        throw CommandFailure(
-            "\(property) has \(parsed.inputCount) inputs and \(parsed.outputCount) outputs; \(network) has \(model.inputCount) and \(model.outputCount)")
-    }
+    try ModelFiles.checkSizes(parsed, path: property, model, networkPath: network)
 }

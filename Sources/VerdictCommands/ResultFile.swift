@@ -11,34 +11,35 @@ import VerdictSearch
 /// the file it points to is the one replaced.
 enum ResultFile {
     /// Throws unless a result can be written at `path`, which must not be one of `inputs`
-    /// (clearing it would destroy the property or the network).
-    static func check(_ path: String, notOneOf inputs: [String] = []) throws {
-        guard !path.isEmpty else { throw ValidationError("--result-file: the path is empty") }
+    /// (clearing it would destroy the property or the network); `flag` names the option in
+    /// messages (other commands check their output files here too).
+    static func check(_ path: String, notOneOf inputs: [String] = [], flag: String = "--result-file") throws {
+        guard !path.isEmpty else { throw ValidationError("\(flag): the path is empty") }
         let target = resolved(path)
         var status = stat()
         if lstat(target, &status) == 0 {
             for input in inputs {
                 var other = stat()
                 if stat(input, &other) == 0, other.st_dev == status.st_dev, other.st_ino == status.st_ino {
-                    throw ValidationError("--result-file \(path) is the input file \(input)")
+                    throw ValidationError("\(flag) \(path) is the input file \(input)")
                 }
             }
             guard status.st_mode & S_IFMT == S_IFREG else {
-                throw ValidationError("--result-file \(path): not a regular file (a folder, device or other special file); give the path of a file")
+                throw ValidationError("\(flag) \(path): not a regular file (a folder, device or other special file); give the path of a file")
             }
-            guard access(target, W_OK) == 0 else { throw ValidationError("--result-file \(path): the file is not writable") }
+            guard access(target, W_OK) == 0 else { throw ValidationError("\(flag) \(path): the file is not writable") }
         }
         let folder = URL(fileURLWithPath: target).deletingLastPathComponent().path
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-            throw ValidationError("--result-file \(path): the folder \(folder) does not exist")
+            throw ValidationError("\(flag) \(path): the folder \(folder) does not exist")
         }
         // The whole-file write creates a temporary file in the folder: try that now, so a
         // folder that takes no new files (such as /proc) is refused before any work.
         var template = Array((folder + "/.verdict-result-XXXXXX").utf8CString)
         let probe = mkstemp(&template)
         guard probe >= 0 else {
-            throw ValidationError("--result-file \(path): cannot create files in the folder \(folder): \(String(cString: strerror(errno)))")
+            throw ValidationError("\(flag) \(path): cannot create files in the folder \(folder): \(String(cString: strerror(errno)))")
         }
         close(probe)
         unlink(template)

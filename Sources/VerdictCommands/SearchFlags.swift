@@ -71,6 +71,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "Stop with unknown when more subproblems than this are open.")
     var maxSubproblems = defaults.maxSubproblems
 
+    @Option(help: "Stop with unknown after bounding this many subproblems (default: no budget).")
+    var subproblemBudget: Int?
+
     @Option(help: "Stop with unknown when the process's resident memory, or the estimate of what open subproblems and waiting Z3 leaves hold, passes this many GiB; by default, half of the memory available to the process.")
     var maxMemory = Double(defaults.memoryLimitBytes) / Double(1 << 30)
 
@@ -123,6 +126,7 @@ struct SearchFlags: ParsableArguments {
         try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
         try require(intermediateTimeShare, above: 0, atMost: 1, "--intermediate-time-share")
         try require(maxSubproblems, in: 1...Int.max, "--max-subproblems")
+        if let subproblemBudget { try require(subproblemBudget, in: 1...Int.max, "--subproblem-budget") }
         guard maxMemory > 0, maxMemory < 1_048_576 else { throw ValidationError("--max-memory must be a positive number of GiB") }
         try require(z3LeafDepth, in: 0...100_000, "--z3-leaf-depth")
         guard z3LeafTimeout > 0, z3LeafTimeout.isFinite else { throw ValidationError("--z3-leaf-timeout must be positive") }
@@ -158,6 +162,7 @@ struct SearchFlags: ParsableArguments {
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
         options.maxSubproblems = maxSubproblems
+        options.subproblemBudget = subproblemBudget ?? Self.defaults.subproblemBudget
         options.memoryLimitBytes = Int(maxMemory * Double(1 << 30))
         options.z3LeafUnstable = z3LeafUnstable
         options.z3LeafDepth = z3LeafDepth

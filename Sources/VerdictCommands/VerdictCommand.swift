@@ -1,7 +1,6 @@
 import ArgumentParser
 
-/// The `verdict` command tree. Each subcommand lives in its own file; later layers add
-/// `verify`, `bounds`, `bench` and `radius` beside these.
+/// The `verdict` command tree. Each subcommand lives in its own file.
 public struct VerdictCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verdict",
@@ -12,7 +11,7 @@ public struct VerdictCommand: ParsableCommand {
             `unknown`/`timed-out`.
             """,
         version: verdictVersion,
-        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, VerifyCommand.self, DevicesCommand.self]
+        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, VerifyCommand.self, PropertyCommand.self, RadiusCommand.self, DevicesCommand.self]
     )
 
     public init() {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Verdict
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
@@ -96,8 +97,7 @@ struct VerifyCommand: ParsableCommand {
         do {
             let (model, parsed) = try loadInputs(watchdog: watchdog, stop: stop)
             watchdog.enter("searching")
-            let verifier = try Verifier(network: model, property: parsed, options: options)
-            return try answer(verifier, model: model, options: options, logger: logger)
+            return try answer(parsed, model: model, options: options, logger: logger)
         } catch let stopped as VNNLIBParser.Stopped {
             let answer: Answer = options.deadline.isPast ? .timedOut : .unknown
             return (VerificationResult(answer: answer, witness: nil, reason: "\(stopped.reason) while reading the property", statistics: SearchStatistics()), "none")
@@ -137,9 +137,9 @@ struct VerifyCommand: ParsableCommand {
     private func loadInputs(watchdog: AnswerWatchdog, stop: @escaping () -> String?) throws -> (Network, Property) {
         let path = networkPath
         watchdog.enter("reading the network")
-        let model = try ONNXImporter.load(path: path).network
+        let model = try ModelFiles.network(at: path)
         watchdog.enter("reading the property")
-        let parsed = try VNNLIBParser.parse(contentsOf: property, stop: stop)
+        let parsed = try ModelFiles.property(at: property, stop: stop)
         try checkSizes(property: property, parsed, network: path, model)
         return (model, parsed)
     }
@@ -158,7 +158,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// The answer from the chosen solver, and the name of the engine that found it.
-    private func answer(_ verifier: Verifier, model: Network, options: VerificationOptions, logger: Logger) throws -> (VerificationResult, String) {
+    private func answer(_ property: Property, model: Network, options: VerificationOptions, logger: Logger) throws -> (VerificationResult, String) {
         guard engine == .bab else {
             let smooth = model.smoothOperatorNames
             guard smooth.isEmpty else {
@@ -167,12 +167,13 @@ struct VerifyCommand: ParsableCommand {
                     \(smooth.joined(separator: " or ")) (not piecewise linear); use --engine bab
                     """)
             }
-            return (verifier.verifyWithZ3(), "z3")
+            return (try Verifier(network: model, property: property, options: options).verifyWithZ3(), "z3")
         }
         let split = options.resolvedSplitMode(inputCount: model.inputCount)
-        let boundEngine = try devices.engine(for: verifier.searchNetwork, automatic: options.automaticPrecision(inputCount: model.inputCount))
-        logger.debug("bound engine: \(boundEngine.name), split: \(split.rawValue)")
-        let result = verifier.verify(engine: boundEngine)
+        let session = try VerificationSession(
+            network: model, options: options, device: devices.device, precision: devices.precision, sharedLeafWorkers: false)
+        logger.debug("bound engine: \(session.engineName), split: \(split.rawValue)")
+        let result = try session.verify(property)
         let statistics = result.statistics
         if !statistics.rootUnstableBeforeRefinement.isEmpty {
             logger.debug("""
@@ -182,7 +183,7 @@ struct VerifyCommand: ParsableCommand {
         } else if !statistics.rootUnstableByLayer.isEmpty {
             logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
         }
-        return (result, boundEngine.name)
+        return (result, session.engineName)
     }
 
     /// The answer on stdout: a line and the witness, or one JSON object.

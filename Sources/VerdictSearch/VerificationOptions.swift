@@ -121,6 +121,10 @@ public struct VerificationOptions: Sendable {
     public var maxPoolHandling: MaxPoolHandling = .relax
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000
+    /// After bounding this many subproblems the run stops with `unknown`: a size limit that,
+    /// unlike a deadline, gives the same answer on every machine (`verdict radius` bounds the
+    /// root alone, budget 1, for its cheap first bracket).
+    public var subproblemBudget = Int.max
     /// When the process's resident memory, or the estimate of the bytes that open subproblems
     /// and waiting Z3 leaves hold, passes this, the run stops with `unknown`. The default is
     /// half of the memory the process may fill (``ProcessMemory/defaultLimit``: the machine's,

@@ -32,14 +32,17 @@ public struct Verifier {
 
     /// A quick attack, then branch and bound on `engine` (which must be built for
     /// ``searchNetwork``), with the rest of the attack on each case its root bound does not prove.
-    public func verify(engine: any BoundEngine) -> VerificationResult {
+    /// Z3 leaves go to `workers` (drained before returning), or to workers of this run's own.
+    public func verify(engine: any BoundEngine, workers: Z3Workers? = nil) -> VerificationResult {
         var statistics = SearchStatistics()
         if let (report, reason) = attack(&statistics) {
             return VerificationResult(answer: .sat, witness: report, reason: reason, statistics: statistics)
         }
         // Z3 states only piecewise-linear networks exactly: no leaves for Sigmoid or Tanh.
-        let pool = options.z3LeafUnstable >= 0 && network.smoothOperatorNames.isEmpty ? Z3LeafPool(workers: options.z3Workers) : nil
-        defer { pool?.shutDown() }
+        let pool = options.z3LeafUnstable >= 0 && network.smoothOperatorNames.isEmpty ? workers?.pool ?? Z3LeafPool(workers: options.z3Workers) : nil
+        defer {
+            if let pool { workers == nil ? pool.shutDown() : pool.drain() }
+        }
         var unknownReason: String?
         for caseIndex in property.cases.indices {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }

@@ -46,3 +46,38 @@ final class Z3SmokeTests: XCTestCase {
         }
     }
 }
+
+/// `Z3Solver.interrupt()` from another thread ends a running check within a fraction of a
+/// second, with and without a timeout, in both setups: the leaf pool relies on it to stop
+/// leaves of a finished run.
+final class Z3InterruptTests: XCTestCase {
+    /// The pigeonhole principle for 10 pigeons in 9 holes: unsat, and many seconds of search.
+    private var pigeonhole: String {
+        let (pigeons, holes) = (10, 9)
+        var text = ""
+        for p in 0..<pigeons { for h in 0..<holes { text += "(declare-const p\(p)h\(h) Bool)\n" } }
+        for p in 0..<pigeons { text += "(assert (or \((0..<holes).map { "p\(p)h\($0)" }.joined(separator: " "))))\n" }
+        for h in 0..<holes {
+            for a in 0..<pigeons { for b in (a + 1)..<pigeons { text += "(assert (or (not p\(a)h\(h)) (not p\(b)h\(h))))\n" } }
+        }
+        return text
+    }
+
+    func testInterruptEndsARunningCheck() throws {
+        for (setup, timeout) in [(Z3Solver.Setup.core, UInt32?(60_000)), (.general, nil)] {
+            let solver = Z3Solver(timeoutMilliseconds: timeout, setup: setup)
+            try solver.assert(smtlib2: pigeonhole)
+            let done = expectation(description: "check returned")
+            let start = ContinuousClock.now
+            let thread = Thread {
+                _ = try? solver.check()
+                done.fulfill()
+            }
+            thread.start()
+            Thread.sleep(forTimeInterval: 0.3)
+            solver.interrupt()
+            wait(for: [done], timeout: 20)
+            XCTAssertLessThan(ContinuousClock.now - start, .seconds(3), "\(setup), timeout \(timeout as Any)")
+        }
+    }
+}

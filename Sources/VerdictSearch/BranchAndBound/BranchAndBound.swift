@@ -238,8 +238,12 @@ final class BranchAndBound: ChildBounder {
     /// The process's resident bytes at the last limit check.
     private var lastResident = 0
 
-    /// Why the search must stop with `unknown` (too many open subproblems, or too much memory).
+    /// Why the search must stop with `unknown` (the subproblem budget spent, too many open
+    /// subproblems, or too much memory).
     private func limitExceeded() -> String? {
+        if searchStatistics.subproblems >= options.subproblemBudget {
+            return "bounded \(searchStatistics.subproblems) subproblems, the budget (--subproblem-budget)"
+        }
         if openCount > options.maxSubproblems {
             return "more than \(options.maxSubproblems) open subproblems (--max-subproblems)"
         }

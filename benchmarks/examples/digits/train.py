@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Trains Verdict's embedded example: a small ReLU classifier for scikit-learn's bundled 8x8
-digits, exported to ONNX, with a few inputs and VNN-LIB robustness properties.
+digits, exported to ONNX, with a few inputs, VNN-LIB robustness properties and the held-out test set
+(test_set.csv: label, then the 64 pixels 0..16).
 
 Deterministic (fixed seeds). Needs numpy, scikit-learn and onnx (pip install numpy
 scikit-learn onnx). Run from anywhere: it writes beside itself.
@@ -139,7 +140,13 @@ def main():
             instances.append(f"digits.onnx,properties/{prop},60")
     with open(os.path.join(HERE, "digits_instances.csv"), "w") as f:
         f.write("\n".join(instances) + "\n")
-    print(f"test accuracy {accuracy:.3f}; wrote digits.onnx, {len(chosen)} inputs, {len(instances)} properties")
+    # The whole held-out split, for `verdict radius --dataset` (certified accuracy).
+    with open(os.path.join(HERE, "test_set.csv"), "w") as f:
+        f.write("label," + ",".join(f"pixel{i}" for i in range(64)) + "\n")
+        for image, label in zip(images, labels):
+            f.write(f"{int(label)}," + ",".join(str(int(v)) for v in image) + "\n")
+    print(f"test accuracy {accuracy:.3f}; wrote digits.onnx, {len(chosen)} inputs, {len(instances)} properties, "
+          f"test_set.csv ({len(images)} digits)")
 
 
 if __name__ == "__main__":
