@@ -52,7 +52,7 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(samples, [Sample(name: "a", input: [1, 2, 3, 4], label: 1), Sample(name: "line 2", input: [5, 6, 7, 8], label: nil)])
         assertRefused(try file("a.jsonl", "[1, 2]\n"), saying: "a.jsonl:1: not a JSON object")
         assertRefused(try file("b.jsonl", "{\"label\": 1}\n"), saying: "b.jsonl:1: no \"input\"")
-        assertRefused(try file("c.jsonl", "{\"input\": [1, \"x\"]}\n"), saying: "c.jsonl:1: input element 1")
+        assertRefused(try file("c.jsonl", "{\"input\": [1, \"x\"]}\n"), saying: "c.jsonl:1: \"input\": element 1 of the JSON array is not a finite number")
         assertRefused(try file("d.jsonl", "{\"input\": [1], \"label\": 1.5}\n"), saying: "d.jsonl:1: \"label\"")
         assertRefused(try file("e.jsonl", "{\"input\": [1]}\n{\"input\": [1, 2]}\n"), saying: "e.jsonl:2: 2 input values")
     }

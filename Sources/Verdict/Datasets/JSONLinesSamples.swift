@@ -13,8 +13,12 @@ enum JSONLinesSamples {
                 throw Dataset.Problem("\(place): not a JSON object")
             }
             guard let input = object["input"] else { throw Dataset.Problem("\(place): no \"input\" array") }
-            var values: [Double] = []
-            try flatten(input, into: &values, place: place)
+            let values: [Double]
+            do {
+                values = try InputVectorFile.numbers(input, place: "\(place): \"input\"")
+            } catch let problem as InputVectorFile.Problem {
+                throw Dataset.Problem(problem.description)
+            }
             var label: Int?
             if let raw = object["label"], !(raw is NSNull) {
                 guard let number = raw as? NSNumber, String(cString: number.objCType) != "c",
@@ -31,15 +35,5 @@ enum JSONLinesSamples {
         }
         guard !samples.isEmpty else { throw Dataset.Problem("\(file): no samples") }
         return samples
-    }
-
-    private static func flatten(_ json: Any, into values: inout [Double], place: String) throws {
-        if let array = json as? [Any] {
-            for item in array { try flatten(item, into: &values, place: place) }
-        } else if let number = json as? NSNumber, String(cString: number.objCType) != "c", number.doubleValue.isFinite {
-            values.append(number.doubleValue)
-        } else {
-            throw Dataset.Problem("\(place): input element \(values.count) is not a finite number: \(json)")
-        }
     }
 }

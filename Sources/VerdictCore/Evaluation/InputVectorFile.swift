@@ -25,9 +25,7 @@ public enum InputVectorFile {
             } catch {
                 throw Problem(description: "\(file): not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)")
             }
-            var values: [Double] = []
-            try flatten(json, into: &values, file: file)
-            return values
+            return try numbers(json, place: file)
         }
         var values: [Double] = []
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -38,6 +36,14 @@ public enum InputVectorFile {
             }
             values.append(value)
         }
+        return values
+    }
+
+    /// The numbers of a parsed JSON value (a number, or arrays of them nested, flattened in
+    /// row-major order); `place` leads the error message.
+    public static func numbers(_ json: Any, place: String) throws -> [Double] {
+        var values: [Double] = []
+        try flatten(json, into: &values, file: place)
         return values
     }
 
