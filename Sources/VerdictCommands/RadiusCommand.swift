@@ -145,8 +145,8 @@ struct RadiusCommand: ParsableCommand {
     private func testSet(_ path: String, _ samples: [Sample], session: VerificationSession, spec: RobustnessSpec, largest: Double) throws {
         let tolerance = tolerance ?? largest / 100
         let settings = "network=\(network) dataset=\(path) spec=\(describe(spec)) max-radius=\(largest) tolerance=\(tolerance) step-timeout=\(stepTimeout) z3-leaves=\(z3Leaves) timeout=\(timeout.map { "\($0)" } ?? "none")"
-        let log = try results.map { try ResultsLog(path: $0, settings: settings) }
-        var records = log?.records ?? [:]
+        let log = try results.map { try ResultsLog<RadiusRecord>(path: $0, command: "radius", settings: settings) }
+        var records = Dictionary((log?.rows ?? []).map { ($0.index, $0) }, uniquingKeysWith: { $1 })
         var runner = TestSetCertification(session: session, spec: spec, maxRadius: largest, tolerance: tolerance, stepTimeout: stepTimeout, sampleTimeout: timeout)
         runner.z3Leaves = z3Leaves
         let progress = ProgressLine(total: samples.count)

@@ -11,7 +11,7 @@ public struct VerdictCommand: ParsableCommand {
             `unknown`/`timed-out`.
             """,
         version: verdictVersion,
-        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, VerifyCommand.self, PropertyCommand.self, RadiusCommand.self, DevicesCommand.self]
+        subcommands: [InfoCommand.self, EvalCommand.self, SpecCommand.self, BoundsCommand.self, VerifyCommand.self, PropertyCommand.self, RadiusCommand.self, BenchCommand.self, DevicesCommand.self]
     )
 
     public init() {}

@@ -20,7 +20,7 @@ final class CertificationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = record(0, certified: 0.5, falsified: 0.75), second = record(1, certified: nil, falsified: nil, closed: false)
         do {
-            let log = try ResultsLog(path: path, settings: "a")
+            let log = try ResultsLog<RadiusRecord>(path: path, command: "radius", settings: "a")
             try log.append(first)
             try log.append(second)
         }
@@ -29,11 +29,11 @@ final class CertificationTests: XCTestCase {
         handle.seekToEndOfFile()
         handle.write(Data("2,\"row 2\",1,1,0.2".utf8))
         try handle.close()
-        let resumed = try ResultsLog(path: path, settings: "a")
-        XCTAssertEqual(resumed.records, [0: first, 1: second])
+        let resumed = try ResultsLog<RadiusRecord>(path: path, command: "radius", settings: "a")
+        XCTAssertEqual(resumed.rows, [first, second])
         try resumed.append(record(2, certified: 0.1, falsified: 0.2))
-        XCTAssertEqual(try ResultsLog(path: path, settings: "a").records.count, 3)
-        XCTAssertThrowsError(try ResultsLog(path: path, settings: "b")) { error in
+        XCTAssertEqual(try ResultsLog<RadiusRecord>(path: path, command: "radius", settings: "a").rows.count, 3)
+        XCTAssertThrowsError(try ResultsLog<RadiusRecord>(path: path, command: "radius", settings: "b")) { error in
             XCTAssertTrue("\(error)".contains("other settings"), "\(error)")
         }
     }

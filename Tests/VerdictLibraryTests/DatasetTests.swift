@@ -39,6 +39,13 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(samples, [Sample(name: "row 2", input: [0.5, 1], label: 3), Sample(name: "row 4", input: [2, 4], label: nil)])
     }
 
+    func testWindowsLineEndings() throws {
+        let samples = try Dataset.read(try file("crlf.csv", "label,a\r\n1,0.5\r\n2,0.25\r\n"))
+        XCTAssertEqual(samples.map(\.input), [[0.5], [0.25]])
+        XCTAssertEqual(try Dataset.read(try file("crlf.jsonl", "{\"input\": [1]}\r\n{\"input\": [2]}\r\n")).count, 2)
+        XCTAssertEqual(try InputVectorFile.parse("1.5\r\n2\r\n", file: "x"), [1.5, 2])
+    }
+
     func testMalformedCSV() throws {
         assertRefused(try file("a.csv", "1,0.5,x\n"), saying: "a.csv:1: field 3 'x' is not a finite number")
         assertRefused(try file("b.csv", "1,0.5,1\n2,3\n"), saying: "b.csv:2: 1 input values")

@@ -2,7 +2,7 @@ import Foundation
 
 /// One input's row of a test-set run: its bracket and whether the network classified it
 /// right. What the results file holds and the summary is computed from.
-public struct RadiusRecord: Sendable, Equatable {
+public struct RadiusRecord: ResultsRow, Equatable {
     public var index: Int
     public var name: String
     /// The dataset's label (nil: none given).
@@ -43,20 +43,22 @@ public struct RadiusRecord: Sendable, Equatable {
     /// The certified radius counted for summaries: 0 for a wrong or unproved input.
     public var certifiedRadius: Double { isCorrect ? certified ?? 0 : 0 }
 
-    static let header = "index,name,label,predicted,certified,falsified,certified_by,falsified_by,closed,seconds"
+    public static let header = "index,name,label,predicted,certified,falsified,certified_by,falsified_by,closed,seconds"
 
-    var csvLine: String {
+    public var key: String { "\(index)" }
+
+    public var csvLine: String {
         let fields: [String] = [
-            "\(index)", Self.quoted(name), label.map(String.init) ?? "", predicted.map(String.init) ?? "",
-            certified.map { "\($0)" } ?? "", falsified.map { "\($0)" } ?? "", Self.quoted(certifiedBy), Self.quoted(falsifiedBy),
+            "\(index)", CSVFields.quoted(name), label.map(String.init) ?? "", predicted.map(String.init) ?? "",
+            certified.map { "\($0)" } ?? "", falsified.map { "\($0)" } ?? "", CSVFields.quoted(certifiedBy), CSVFields.quoted(falsifiedBy),
             closed ? "1" : "0", String(format: "%.3f", seconds),
         ]
         return fields.joined(separator: ",")
     }
 
     /// A row read back; nil when it is not a whole row (a run killed while writing it).
-    init?(csvLine line: String) {
-        let fields = Self.split(line)
+    public init?(csvLine line: String) {
+        let fields = CSVFields.split(line)
         guard fields.count == 10, let index = Int(fields[0]), let seconds = Double(fields[9]), fields[8] == "0" || fields[8] == "1" else { return nil }
         func optionalDouble(_ text: String) -> Double?? { text.isEmpty ? .some(nil) : Double(text).map { .some($0) } }
         func optionalInt(_ text: String) -> Int?? { text.isEmpty ? .some(nil) : Int(text).map { .some($0) } }
@@ -65,37 +67,5 @@ public struct RadiusRecord: Sendable, Equatable {
         self.init(
             index: index, name: fields[1], label: label, predicted: predicted, certified: certified, falsified: falsified,
             certifiedBy: fields[6], falsifiedBy: fields[7], closed: fields[8] == "1", seconds: seconds)
-    }
-
-    private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    /// CSV fields, with double-quoted fields holding commas and doubled quotes.
-    private static func split(_ line: String) -> [String] {
-        var fields: [String] = [], current = "", quoted = false
-        var characters = line.makeIterator()
-        while let character = characters.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = characters.next() {
-                        if next == "\"" { current.append("\"") } else { quoted = false; if next == "," { fields.append(current); current = "" } else { current.append(next) } }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        fields.append(current)
-        return fields
     }
 }

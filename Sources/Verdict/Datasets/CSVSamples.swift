@@ -4,7 +4,7 @@
 enum CSVSamples {
     static func parse(_ text: String, file: String) throws -> [Sample] {
         var samples: [Sample] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let content = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if content.isEmpty { continue }
             let fields = content.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

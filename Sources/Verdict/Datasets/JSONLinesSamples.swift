@@ -5,7 +5,7 @@ import Foundation
 enum JSONLinesSamples {
     static func parse(_ text: String, file: String) throws -> [Sample] {
         var samples: [Sample] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let content = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if content.isEmpty { continue }
             let place = "\(file):\(offset + 1)"

@@ -28,7 +28,7 @@ public enum InputVectorFile {
             return try numbers(json, place: file)
         }
         var values: [Double] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let content = line.trimmingCharacters(in: .whitespaces)
             if content.isEmpty || content.hasPrefix("#") { continue }
             guard let value = Double(content), value.isFinite else {

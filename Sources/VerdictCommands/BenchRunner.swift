@@ -1,0 +1,64 @@
+import Foundation
+import Verdict
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one instance as `verdict verify` in a process of its own, so a crash, a stuck run or
+/// running out of memory costs that instance alone. The child gets the instance's timeout
+/// (capped); past it by ``grace`` seconds it is killed and recorded as an error.
+struct BenchRunner {
+    /// This executable (`verdict`), which runs `verify`.
+    let executable: URL
+    let verifyFlags: [String]
+    let timeoutCap: Double?
+    /// Seconds past the timeout before the child is killed.
+    static let grace = 30.0
+
+    func timeout(of instance: BenchInstance) -> Double {
+        min(instance.timeout, timeoutCap ?? .infinity)
+    }
+
+    func run(_ instance: BenchInstance) -> BenchRecord {
+        let limit = timeout(of: instance)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["verify", instance.propertyPath, "--network", instance.networkPath, "--timeout", "\(limit)", "--json"] + verifyFlags
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let start = ContinuousClock.now
+        func record(_ answer: String, error: String) -> BenchRecord {
+            BenchRecord(network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed(since: start), error: error)
+        }
+        do { try process.run() } catch { return record("error", error: "cannot start \(executable.path): \(error)") }
+        let killer = DispatchWorkItem { [pid = process.processIdentifier] in kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit + Self.grace, execute: killer)
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        DispatchQueue.global().async(group: group) { errorData = stderr.fileHandleForReading.readDataToEndOfFile() }
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        killer.cancel()
+        let seconds = elapsed(since: start)
+        if process.terminationReason == .uncaughtSignal {
+            let killed = process.terminationStatus == SIGKILL && seconds >= limit + Self.grace - 1
+            return record("error", error: killed ? "killed \(Int(Self.grace)) s after the timeout" : "ended by signal \(process.terminationStatus)")
+        }
+        guard process.terminationStatus == 0,
+              let object = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any], let answer = object["answer"] as? String else {
+            let message = String(decoding: errorData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
+            return record("error", error: "exit \(process.terminationStatus): \(message)")
+        }
+        return BenchRecord(
+            network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: seconds,
+            subproblems: object["subproblems"] as? Int ?? 0, z3Leaves: object["z3_leaves"] as? Int ?? 0,
+            peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0)
+    }
+
+    private func elapsed(since start: ContinuousClock.Instant) -> Double {
+        milliseconds(since: start) / 1000
+    }
+}
