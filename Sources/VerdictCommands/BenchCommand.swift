@@ -98,13 +98,14 @@ struct BenchRunCommand: ParsableCommand {
         let runner = BenchRunner(executable: try Self.executable(), verifyFlags: verifyFlags, timeoutCap: timeoutCap)
         let waiting = instances.filter { !log.keys.contains($0.key) }
         let progress = BenchProgress(total: instances.count, done: instances.count - waiting.count, records: log.rows)
+        defer { try? FileManager.default.removeItem(at: BenchRunner.unpacked) }
         try runAll(waiting, runner: runner, log: log, progress: progress)
         progress.finish()
         let keys = Set(instances.map(\.key))
         let records = log.rows.filter { keys.contains($0.key) }
         let summary = BenchSummary(records)
         if let plot {
-            try Data(BenchPlots.cactus([(name: (path as NSString).lastPathComponent, records: records)], title: "\(loaded.instancesFile)").utf8)
+            try Data(BenchPlots.cactus([(name: (path as NSString).lastPathComponent, records: records)], title: ((loaded.instancesFile as NSString).deletingLastPathComponent as NSString).lastPathComponent).utf8)
                 .write(to: URL(fileURLWithPath: plot), options: .atomic)
         }
         if json {

@@ -8,8 +8,10 @@ struct BenchCompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare results files per instance: answers that changed, times that moved by more than 2x; cactus and scatter plots.",
         discussion: """
-            Each file is a `verdict bench` results CSV or a VNN-COMP results.csv; instances are \
-            matched by their files' names. A CONFLICT line (one run sat, another unsat) means \
+            Each file is a `verdict bench` results CSV, a VNN-COMP results.csv, or a suite's \
+            expected.csv whose source column lists the competition tools' answers and times \
+            (one run per tool); instances are matched by their files' names, and every run is \
+            held to the instances of the first file. A CONFLICT line (one run sat, another unsat) means \
             one of them is wrong. Example:
               verdict bench compare before.csv after.csv --plot cactus.svg --scatter scatter.svg
             """)
@@ -26,12 +28,18 @@ struct BenchCompareCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard files.count >= 2 else { throw ValidationError("give at least two results files") }
+        guard !files.isEmpty else { throw ValidationError("give results files to compare") }
         for path in [plot, scatter].compactMap({ $0 }) { try ResultFile.check(path, notOneOf: files, flag: "--plot/--scatter") }
     }
 
     func run() throws {
-        let runs = try files.map { try BenchRun(contentsOf: $0) }
+        // Every run is held to the first file's instances (a run of a subset against the
+        // competition's whole suite compares like with like).
+        let loaded = try files.flatMap { try BenchRun.runs(contentsOf: $0) }
+        let names = Set(loaded[0].records.map(BenchRun.instanceName))
+        let runs = loaded.map { run in
+            BenchRun(name: run.name, settings: run.settings, records: run.records.filter { names.contains(BenchRun.instanceName($0)) })
+        }
         let differences = BenchRun.differences(runs)
         for run in runs {
             let summary = BenchSummary(run.records)
@@ -39,7 +47,9 @@ struct BenchCompareCommand: ParsableCommand {
         }
         print(differences.isEmpty ? "no answer changed and no time moved by more than 2x" : differences.joined(separator: "\n"))
         if let plot {
-            try Data(BenchPlots.cactus(runs.map { (name: $0.name, records: $0.records) }, title: "instances solved").utf8).write(to: URL(fileURLWithPath: plot), options: .atomic)
+            // Runs that solved nothing (tools that did not take part) would only crowd the legend.
+            let drawn = runs.filter { $0.records.contains(where: \.isSolved) }.map { (name: $0.name, records: $0.records) }
+            try Data(BenchPlots.cactus(drawn, title: "instances solved").utf8).write(to: URL(fileURLWithPath: plot), options: .atomic)
         }
         if let scatter {
             let matched = matchedByName(runs[0], runs[1])

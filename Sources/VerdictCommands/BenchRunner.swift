@@ -22,13 +22,19 @@ struct BenchRunner {
 
     func run(_ instance: BenchInstance) -> BenchRecord {
         let limit = timeout(of: instance)
+        let network: String, property: String
+        do {
+            (network, property) = (try Self.decompressed(instance.networkPath), try Self.decompressed(instance.propertyPath))
+        } catch {
+            return BenchRecord(network: instance.network, property: instance.property, answer: "error", expected: instance.expected, seconds: 0, error: "\(error)")
+        }
+        let start = ContinuousClock.now
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["verify", instance.propertyPath, "--network", instance.networkPath, "--timeout", "\(limit)", "--json"] + verifyFlags
+        process.arguments = ["verify", property, "--network", network, "--timeout", "\(limit)", "--json"] + verifyFlags
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        let start = ContinuousClock.now
         func record(_ answer: String, error: String) -> BenchRecord {
             BenchRecord(network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed(since: start), error: error)
         }
@@ -57,6 +63,33 @@ struct BenchRunner {
             subproblems: object["subproblems"] as? Int ?? 0, z3Leaves: object["z3_leaves"] as? Int ?? 0,
             peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0)
     }
+
+    /// `path`, or for a `.gz` file (as the VNN-COMP 2022 repositories ship them) its contents
+    /// unpacked once by `gzip -dc` into a temporary folder; the time is not the instance's.
+    static func decompressed(_ path: String) throws -> String {
+        guard path.hasSuffix(".gz") else { return path }
+        try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
+        let target = unpacked.appendingPathComponent(String(path.dropLast(3)).replacingOccurrences(of: "/", with: "_"))
+        if FileManager.default.fileExists(atPath: target.path) { return target.path }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", path]
+        let partial = target.appendingPathExtension(UUID().uuidString)
+        FileManager.default.createFile(atPath: partial.path, contents: nil)
+        let output = try FileHandle(forWritingTo: partial)
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        guard process.terminationStatus == 0 else { throw CommandFailure("\(path): gzip -dc failed (status \(process.terminationStatus))") }
+        // Another job may have unpacked the same file meanwhile: either copy will do.
+        if (try? FileManager.default.moveItem(at: partial, to: target)) == nil { try? FileManager.default.removeItem(at: partial) }
+        return target.path
+    }
+
+    /// Where this run unpacks `.gz` files (removed at its end).
+    static let unpacked = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-bench-\(getpid())")
 
     private func elapsed(since start: ContinuousClock.Instant) -> Double {
         milliseconds(since: start) / 1000

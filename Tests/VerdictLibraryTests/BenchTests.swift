@@ -93,4 +93,23 @@ final class BenchTests: XCTestCase {
             XCTAssertTrue(parser.parse(), "\(parser.parserError as Any)")
         }
     }
+
+    func testCompetitionToolsFromExpectedCSV() throws {
+        let path = try write("expected.csv", """
+            onnx,vnnlib,expected,source\r
+            n.onnx,p1.vnnlib,unsat,VNN-COMP 2022 answers (counterexamples checked): toolA=15.4 (h);toolB=timeout;toolC=prepare_instance_error_1\r
+            n.onnx,p2.vnnlib,sat,VNN-COMP 2022 answers (counterexamples checked): toolA=2.0 (v);toolB=1.5 (v);toolC=error_exit_code_1\r
+
+            """)
+        let runs = try BenchRun.runs(contentsOf: path)
+        XCTAssertEqual(runs.map(\.name), ["toolA", "toolB", "toolC"])
+        XCTAssertEqual(runs[0].records.map(\.answer), ["unsat", "sat"])
+        XCTAssertEqual(runs[0].records.map(\.seconds), [15.4, 2.0])
+        XCTAssertEqual(runs[1].records.map(\.answer), ["timed-out", "sat"])
+        XCTAssertEqual(runs[2].records.map(\.answer), ["unknown", "error"])
+        XCTAssertEqual(BenchSummary(runs[0].records).correct, 2)
+        let differences = BenchRun.differences(runs)
+        XCTAssertEqual(differences.count, 1, "toolC solved nothing and is left out: \(differences)")
+        XCTAssertTrue(differences[0].hasPrefix("answer") && differences[0].contains("not by toolB (timed-out)"), differences[0])
+    }
 }

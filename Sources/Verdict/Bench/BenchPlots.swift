@@ -3,7 +3,9 @@ import Foundation
 /// The pictures of benchmark runs, as standalone SVG: a cactus plot (instances solved
 /// against time, log time axis, one line per run) and a scatter plot of two runs' times.
 public enum BenchPlots {
-    private static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    private static let colors = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8",
+    ]
     private static let (width, height, left, right, top, bottom) = (720.0, 440.0, 64.0, 24.0, 40.0, 56.0)
 
     /// One line per run: the k-th fastest solved instance at (its seconds, k).
@@ -32,7 +34,8 @@ public enum BenchPlots {
             if !times.isEmpty { points.append((x(pow(10, high)), y(Double(times.count)))) }
             svg += polyline(points, colors[index % colors.count])
         }
-        svg += legend(runs.enumerated().map { "\($1.name): \(solvedTimes[$0].count) solved" })
+        // Bottom right, where cactus lines (rising from the left) leave room.
+        svg += legend(runs.enumerated().map { "\($1.name): \(solvedTimes[$0].count) solved" }, x: left + plotWidth - 300, bottom: top + plotHeight - 8)
         svg += text(left + plotWidth / 2, height - 14, "time per instance (s, log scale)", anchor: "middle")
         svg += "<text transform=\"translate(16 \(top + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">instances solved</text>\n"
         return svg + "</svg>\n"
@@ -48,7 +51,7 @@ public enum BenchPlots {
         func position(_ record: BenchRecord) -> Double {
             record.isSolved ? (log10(max(record.seconds, 0.01)) - low) / (high - low) : 1
         }
-        var svg = header(title)
+        var svg = header(title, width: left + side + right)
         for power in Int(low)...Int(high) {
             let share = (Double(power) - low) / (high - low), seconds = pow(10, Double(power))
             let label = "\(seconds < 1 ? String(seconds) : String(Int(seconds)))"
@@ -75,7 +78,7 @@ public enum BenchPlots {
         return (low, max(high, low + 1))
     }
 
-    private static func header(_ title: String) -> String {
+    private static func header(_ title: String, width: Double = width) -> String {
         """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
@@ -100,9 +103,9 @@ public enum BenchPlots {
         return "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(list)\"/>\n"
     }
 
-    private static func legend(_ entries: [String]) -> String {
-        let x = left + 12, y = top + 16
-        var svg = String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"300\" height=\"%.1f\" fill=\"white\" stroke=\"#ccc\"/>\n", x - 6, y - 12, Double(entries.count) * 18 + 6)
+    private static func legend(_ entries: [String], x: Double, bottom: Double) -> String {
+        let y = bottom - Double(entries.count) * 18 + 10
+        var svg = String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"290\" height=\"%.1f\" fill=\"white\" stroke=\"#ccc\"/>\n", x - 6, y - 12, Double(entries.count) * 18 + 6)
         for (index, entry) in entries.enumerated() {
             let row = y + Double(index) * 18
             svg += line(x, row, x + 24, row, colors[index % colors.count]).replacingOccurrences(of: "\"/>", with: "\" stroke-width=\"2\"/>")

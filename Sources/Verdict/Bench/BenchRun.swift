@@ -36,6 +36,41 @@ public struct BenchRun: Sendable {
         }
     }
 
+    public init(name: String, settings: String, records: [BenchRecord]) {
+        self.name = name
+        self.settings = settings
+        self.records = records
+    }
+
+    /// The runs in a file: one for a results file, and one per competition tool for a
+    /// suite's `expected.csv` whose `source` column lists each tool's answer and seconds
+    /// (`tool=12.3 (h)`, `(v)`, `timeout`, ...; `h`: holds, unsat; `v`: violated, sat).
+    public static func runs(contentsOf path: String) throws -> [BenchRun] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot be read") }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        guard lines.first?.hasPrefix("onnx,vnnlib,expected,source") == true else { return [try BenchRun(contentsOf: path)] }
+        var byTool: [String: [BenchRecord]] = [:]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 4, let colon = fields[3].range(of: ": ") else { continue }
+            for entry in fields[3][colon.upperBound...].split(separator: ";") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2 else { continue }
+                var record = BenchRecord(network: fields[0], property: fields[1], answer: "unknown", expected: fields[2], seconds: 0)
+                let value = parts[1].split(separator: " ")
+                if value.count == 2, let seconds = Double(value[0]) {
+                    record.seconds = seconds
+                    record.answer = value[1] == "(h)" ? "unsat" : value[1] == "(v)" ? "sat" : "unknown"
+                } else {
+                    record.answer = answer(parts[1])
+                }
+                byTool[parts[0], default: []].append(record)
+            }
+        }
+        guard !byTool.isEmpty else { throw Problem(description: "\(path): an expected.csv without tools' answers in its source column") }
+        return byTool.keys.sorted().map { BenchRun(name: $0, settings: "VNN-COMP, from \((path as NSString).lastPathComponent)", records: byTool[$0]!) }
+    }
+
     /// Verdict's answer for a VNN-COMP result word.
     static func answer(_ result: String) -> String {
         let word = result.lowercased()
@@ -51,27 +86,26 @@ public struct BenchRun: Sendable {
         "\((record.network as NSString).lastPathComponent) \((record.property as NSString).lastPathComponent)"
     }
 
-    /// Per instance in more than one run: the answers where solved ones disagree or one run
-    /// solved what another did not, and the times where two solved runs differ by more than 2x.
+    /// Per instance in more than one run, among runs that solved anything: a CONFLICT where
+    /// solved answers disagree (one run is wrong), the runs that solved it and those that did
+    /// not where they differ, and the times where two solved runs differ by more than 2x.
     public static func differences(_ runs: [BenchRun]) -> [String] {
-        var byInstance: [String: [(Int, BenchRecord)]] = [:]
-        for (index, run) in runs.enumerated() {
-            for record in run.records { byInstance[instanceName(record), default: []].append((index, record)) }
+        var byInstance: [String: [(name: String, record: BenchRecord)]] = [:]
+        for run in runs where run.records.contains(where: \.isSolved) {
+            for record in run.records { byInstance[instanceName(record), default: []].append((run.name, record)) }
         }
         var lines: [String] = []
         for instance in byInstance.keys.sorted() {
             let entries = byInstance[instance]!
             guard entries.count > 1 else { continue }
-            let answers = Set(entries.map(\.1.answer))
-            let solvedTimes = entries.filter(\.1.isSolved).map(\.1.seconds)
-            let describe = entries.map { "\(runs[$0.0].name) \($0.1.answer) \(String(format: "%.1f", $0.1.seconds)) s" }.joined(separator: ", ")
-            let solvedAnswers = Set(entries.filter(\.1.isSolved).map(\.1.answer))
-            if solvedAnswers.count > 1 {
-                lines.append("CONFLICT \(instance): \(describe)")
-            } else if answers.count > 1 {
-                lines.append("answer   \(instance): \(describe)")
-            } else if let fastest = solvedTimes.min(), let slowest = solvedTimes.max(), slowest > 2 * max(fastest, 0.5) {
-                lines.append("time     \(instance): \(describe)")
+            let solved = entries.filter(\.record.isSolved), unsolved = entries.filter { !$0.record.isSolved }
+            let solvedList = solved.map { "\($0.name) \($0.record.answer) \(String(format: "%.1f", $0.record.seconds)) s" }.joined(separator: ", ")
+            if Set(solved.map(\.record.answer)).count > 1 {
+                lines.append("CONFLICT \(instance): \(solvedList)")
+            } else if !solved.isEmpty && !unsolved.isEmpty {
+                lines.append("answer   \(instance): solved by \(solvedList); not by \(unsolved.map { "\($0.name) (\($0.record.answer))" }.joined(separator: ", "))")
+            } else if let fastest = solved.map(\.record.seconds).min(), let slowest = solved.map(\.record.seconds).max(), slowest > 2 * max(fastest, 0.5) {
+                lines.append("time     \(instance): \(solvedList)")
             }
         }
         return lines
