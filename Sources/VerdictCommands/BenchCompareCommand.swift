@@ -52,6 +52,7 @@ struct BenchCompareCommand: ParsableCommand {
             try Data(BenchPlots.cactus(drawn, title: "instances solved").utf8).write(to: URL(fileURLWithPath: plot), options: .atomic)
         }
         if let scatter {
+            guard runs.count >= 2 else { throw CommandFailure("--scatter needs two runs, the files hold \(runs.count)") }
             let matched = matchedByName(runs[0], runs[1])
             try Data(BenchPlots.scatter((runs[0].name, matched.0), (runs[1].name, matched.1), title: "seconds per instance").utf8)
                 .write(to: URL(fileURLWithPath: scatter), options: .atomic)

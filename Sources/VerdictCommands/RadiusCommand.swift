@@ -144,7 +144,7 @@ struct RadiusCommand: ParsableCommand {
 
     private func testSet(_ path: String, _ samples: [Sample], session: VerificationSession, spec: RobustnessSpec, largest: Double) throws {
         let tolerance = tolerance ?? largest / 100
-        let settings = "network=\(network) dataset=\(path) spec=\(describe(spec)) max-radius=\(largest) tolerance=\(tolerance) step-timeout=\(stepTimeout) z3-leaves=\(z3Leaves) timeout=\(timeout.map { "\($0)" } ?? "none")"
+        let settings = "\(deciding) (max-radius \(largest), tolerance \(tolerance))"
         let log = try results.map { try ResultsLog<RadiusRecord>(path: $0, command: "radius", settings: settings) }
         var records = Dictionary((log?.rows ?? []).map { ($0.index, $0) }, uniquingKeysWith: { $1 })
         var runner = TestSetCertification(session: session, spec: spec, maxRadius: largest, tolerance: tolerance, stepTimeout: stepTimeout, sampleTimeout: timeout)
@@ -182,18 +182,20 @@ struct RadiusCommand: ParsableCommand {
         }
     }
 
-    private func describe(_ spec: RobustnessSpec) -> String {
-        var parts: [String] = []
-        switch spec.kind {
-        case .classification: parts.append("classification")
-        case .closeness(let threshold): parts.append("closeness \(threshold)")
+    /// The arguments that decide the results, in order, without those that only say where
+    /// results go or how many inputs to take (`--results`, `--plot`, `--at`, `--limit`,
+    /// `--json`, `-v`): the settings line of `--results`, so a resumed run is the same run.
+    private var deciding: String {
+        let valued: Set<String> = ["--results", "--plot", "--at", "--limit"], flags: Set<String> = ["--json", "-v", "--verbose"]
+        var kept: [String] = [], skipNext = false
+        for argument in CommandLine.arguments.dropFirst(2) {
+            if skipNext { skipNext = false; continue }
+            let name = String(argument.prefix { $0 != "=" })
+            if flags.contains(argument) || valued.contains(name) && argument.contains("=") { continue }
+            if valued.contains(argument) { skipNext = true; continue }
+            kept.append(argument)
         }
-        if let clip = robustness.clip { parts.append("clip \(clip)") }
-        if clipToData, case .uniform(let range)? = spec.clip { parts.append("clip \(range.lowerBound):\(range.upperBound) from the data") }
-        if let lower = robustness.clipLower, let upper = robustness.clipUpper { parts.append("clip \(lower) \(upper)") }
-        if let mean = robustness.mean, let std = robustness.std { parts.append("mean \(mean) std \(std)") }
-        if let scale = robustness.featureScale { parts.append("scale \(scale)") }
-        return parts.joined(separator: "; ")
+        return kept.joined(separator: " ")
     }
 }
 

@@ -63,4 +63,27 @@ final class CertificationTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2, "the certified and the attack curves")
         XCTAssertTrue(svg.contains("a &lt;b&gt; &amp; c"))
     }
+
+    func testAForeignFileIsRefusedUntouched() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = "someone's data\nlast line without a newline"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultsLog<RadiusRecord>(path: path, command: "radius", settings: "a")) { error in
+            XCTAssertTrue("\(error)".contains("not a Verdict results file"), "\(error)")
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), text)
+    }
+
+    func testNamesWithLineBreaksStayOneRow() {
+        var row = record(0, certified: 0.5, falsified: 0.75)
+        row.name = "two\nlines"
+        XCTAssertEqual(RadiusRecord(csvLine: row.csvLine)?.name, "two lines")
+        XCTAssertFalse(row.csvLine.contains("\n"))
+    }
+
+    func testBisectionStopsBetweenNeighbouringDoubles() {
+        XCTAssertNil(RadiusSearch.middle(8, 8.nextUp))
+        XCTAssertEqual(RadiusSearch.middle(1, 2), 1.5)
+    }
 }

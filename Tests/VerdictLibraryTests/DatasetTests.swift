@@ -87,6 +87,9 @@ final class DatasetTests: XCTestCase {
         assertRefused(images, labels: try data("e-idx", idx(type: 0x08, dimensions: [3], payload: [0, 1, 2])), saying: "[3] labels for 2 images")
         assertRefused(try data("f.idx.gz", Data([0x1F, 0x8B])), saying: "decompress it first")
         assertRefused(try data("g-idx", idx(type: 0x08, dimensions: [2], payload: [0, 1])), saying: "at least 2 dimensions")
+        assertRefused(try data("h-idx", idx(type: 0x08, dimensions: [0, 4294967295, 4294967295], payload: [])), saying: "a dimension of 0")
+        let one = try data("i-idx", idx(type: 0x08, dimensions: [1, 1], payload: [7]))
+        assertRefused(one, labels: try data("j-idx", idx(type: 0x0D, dimensions: [1], payload: [0x40, 0x20, 0, 0])), saying: "label 0 is 2.5")
     }
 
     func testPGMFolderWithClassFolders() throws {

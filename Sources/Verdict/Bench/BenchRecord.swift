@@ -49,7 +49,7 @@ public struct BenchRecord: ResultsRow, Equatable {
 
     public init?(csvLine line: String) {
         let fields = CSVFields.split(line)
-        guard fields.count == 10, let seconds = Double(fields[5]), let subproblems = Int(fields[6]), let leaves = Int(fields[7]),
+        guard fields.count == 10, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0, let subproblems = Int(fields[6]), let leaves = Int(fields[7]),
               let memory = Int(fields[8]) else { return nil }
         self.init(
             network: fields[0], property: fields[1], answer: fields[2], expected: fields[3], seconds: seconds, subproblems: subproblems,

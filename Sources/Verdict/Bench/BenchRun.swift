@@ -28,7 +28,7 @@ public struct BenchRun: Sendable {
             records = try lines.enumerated().compactMap { offset, line in
                 let fields = CSVFields.split(line).map { $0.trimmingCharacters(in: .whitespaces) }
                 if fields.allSatisfy(\.isEmpty) { return nil }
-                guard fields.count >= 6, let seconds = Double(fields[5]) else {
+                guard fields.count >= 6, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0 else {
                     throw Problem(description: "\(path):\(offset + 1): neither a `verdict bench` results file nor a VNN-COMP results.csv row (category,network,property,prepare_time,result,run_time)")
                 }
                 return BenchRecord(network: fields[1], property: fields[2], answer: Self.answer(fields[4]), expected: "unknown", seconds: seconds)
@@ -58,7 +58,7 @@ public struct BenchRun: Sendable {
                 guard parts.count == 2 else { continue }
                 var record = BenchRecord(network: fields[0], property: fields[1], answer: "unknown", expected: fields[2], seconds: 0)
                 let value = parts[1].split(separator: " ")
-                if value.count == 2, let seconds = Double(value[0]) {
+                if value.count == 2, let seconds = Double(value[0]), seconds.isFinite, seconds >= 0 {
                     record.seconds = seconds
                     record.answer = value[1] == "(h)" ? "unsat" : value[1] == "(v)" ? "sat" : "unknown"
                 } else {

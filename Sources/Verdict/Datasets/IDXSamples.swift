@@ -15,7 +15,10 @@ enum IDXSamples {
             guard labelDimensions.count == 1, labelDimensions[0] == count else {
                 throw Dataset.Problem("\(labels): \(labelDimensions) labels for \(count) images in \(images)")
             }
-            classes = labelValues.map { Int($0) }
+            classes = try labelValues.enumerated().map { index, value in
+                guard let label = Int(exactly: value), label >= 0 else { throw Dataset.Problem("\(labels): label \(index) is \(value), not a class number") }
+                return label
+            }
         }
         return (0..<count).map { index in
             Sample(name: "image \(index)", input: Array(values[index * size..<(index + 1) * size]), label: classes[index])
@@ -35,6 +38,7 @@ enum IDXSamples {
         }
         guard rank >= 1, bytes.count >= 4 + 4 * rank else { throw Dataset.Problem("\(file): the header is cut short") }
         let dimensions = (0..<rank).map { axis in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * axis + $1]) } }
+        guard !dimensions.contains(0) else { throw Dataset.Problem("\(file): a dimension of 0 in \(dimensions): no samples") }
         let count = dimensions.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         let start = 4 + 4 * rank
         guard count < Int.max / width, bytes.count - start == count * width else {

@@ -38,16 +38,19 @@ public final class ResultsLog<Row: ResultsRow>: @unchecked Sendable {
         if manager.fileExists(atPath: path) {
             guard let data = manager.contents(atPath: path) else { throw Problem(description: "\(path): cannot be read") }
             var text = String(decoding: data, as: UTF8.self)
-            if !text.isEmpty && !text.hasSuffix("\n") {
-                // A row cut short by a killed run: dropped, and its item done again.
-                text = String(text[..<(text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex)])
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            }
-            let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+            var lines = text.split(whereSeparator: \.isNewline).map(String.init)
             if lines.isEmpty {
                 try Data("\(first)\n\(Row.header)\n".utf8).write(to: URL(fileURLWithPath: path))
             } else {
-                rows = try Self.read(lines, expecting: first, path: path)
+                try Self.checkHead(lines, expecting: first, path: path)
+                if !text.hasSuffix("\n") {
+                    // A row cut short by a killed run: dropped (only now that the file is known
+                    // to be this run's results), and its item done again.
+                    text = String(text[..<(text.lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex)])
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                    lines = text.split(whereSeparator: \.isNewline).map(String.init)
+                }
+                rows = try Self.read(lines, path: path)
                 keys = Set(rows.map(\.key))
             }
         } else {
@@ -60,11 +63,17 @@ public final class ResultsLog<Row: ResultsRow>: @unchecked Sendable {
         handle.seekToEndOfFile()
     }
 
-    private static func read(_ lines: [String], expecting first: String, path: String) throws -> [Row] {
+    /// Throws unless the file starts with this run's settings line and the header.
+    private static func checkHead(_ lines: [String], expecting first: String, path: String) throws {
+        guard lines[0].hasPrefix("# verdict ") else { throw Problem(description: "\(path): not a Verdict results file (its first line is not a settings line)") }
         guard lines[0] == first else {
             throw Problem(description: "\(path) holds results of other settings (\(lines[0].dropFirst(2))); give another results file or remove it")
         }
         guard lines.count >= 2, lines[1] == Row.header else { throw Problem(description: "\(path): line 2 is not the results header") }
+    }
+
+    private static func read(_ lines: [String], path: String) throws -> [Row] {
+        guard lines.count >= 2 else { return [] }
         return try lines.dropFirst(2).enumerated().map { offset, line in
             guard let row = Row(csvLine: line) else { throw Problem(description: "\(path):\(offset + 3): not a results row") }
             return row
@@ -87,8 +96,11 @@ public final class ResultsLog<Row: ResultsRow>: @unchecked Sendable {
 
 /// CSV fields as the results files write them: text double-quoted (quotes doubled).
 enum CSVFields {
+    /// `text` double-quoted, quotes doubled, and line breaks turned into spaces (rows are
+    /// read back line by line).
     static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let oneLine = String(text.map { $0.isNewline ? " " : $0 })
+        return "\"" + oneLine.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The fields of one line, with double-quoted fields holding commas and doubled quotes.

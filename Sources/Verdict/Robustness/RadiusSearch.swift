@@ -57,10 +57,11 @@ public struct RadiusSearch {
         _ = try check(maxRadius, stage: .cheap, &state)
         while !deadline.isPast {
             let certified = state.certified ?? 0
-            if state.boundsFailAt - certified > tolerance {
-                _ = try check(certified / 2 + state.boundsFailAt / 2, stage: .cheap, &state)
-            } else if let falsified = state.falsified, falsified - max(state.attackFailsAt, certified) > tolerance {
-                _ = try check(max(state.attackFailsAt, certified) / 2 + falsified / 2, stage: .cheap, &state)
+            if state.boundsFailAt - certified > tolerance, let middle = Self.middle(certified, state.boundsFailAt) {
+                _ = try check(middle, stage: .cheap, &state)
+            } else if let falsified = state.falsified, falsified - max(state.attackFailsAt, certified) > tolerance,
+                      let middle = Self.middle(max(state.attackFailsAt, certified), falsified) {
+                _ = try check(middle, stage: .cheap, &state)
             } else {
                 return
             }
@@ -73,11 +74,17 @@ public struct RadiusSearch {
         while !deadline.isPast {
             let certified = state.certified ?? 0
             let top = min(ceiling, state.falsified ?? maxRadius)
-            guard top - certified > tolerance else { return }
-            let middle = certified / 2 + top / 2
+            guard top - certified > tolerance, let middle = Self.middle(certified, top) else { return }
             let answer = try check(middle, stage: .complete, &state).answer
             if answer != .unsat && answer != .sat { ceiling = middle }
         }
+    }
+
+    /// The midpoint of `low` and `high`, or nil when no Double lies strictly between them (a
+    /// tolerance below the spacing of Doubles there would otherwise bisect forever).
+    static func middle(_ low: Double, _ high: Double) -> Double? {
+        let middle = low / 2 + high / 2
+        return low < middle && middle < high ? middle : nil
     }
 
     /// Verifies the property at `radius` and records the answer in `state`.

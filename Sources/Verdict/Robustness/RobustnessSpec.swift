@@ -198,7 +198,10 @@ public struct RobustnessProperty: Sendable {
     /// The property the search decides: its box contains the real ball (bounds rounded
     /// outward), its inner box lies inside it (witnesses must lie there).
     public var property: Property
-    /// The property as a file states it: the outer box, whose decimals are exact.
+    /// The property as a file states it: the outer box. `VNNLIBWriter` prints each bound as the
+    /// shortest decimal that reads back to it, which Verdict's reader encloses (a box at most
+    /// one step wider); a reader taking the decimals as exact reals may see a box half a step
+    /// narrower.
     public var written: Property
     /// The class that must stay largest (classification).
     public var label: Int?
