@@ -42,6 +42,13 @@ let package = Package(
             providers: [.apt(["ocl-icd-opencl-dev", "pocl-opencl-icd"])]
         ),
 
+        // zlib (zlib1g-dev, also a prerequisite of the Swift toolchain): PNG test sets.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
         .target(name: "VerdictCore"),
         .target(
             name: "VerdictONNX",
@@ -65,7 +72,7 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["kernel-embedder"]),
         .target(
             name: "Verdict",
-            dependencies: ["VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictOpenCL", "VerdictSearch"]
+            dependencies: ["CZlib", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictOpenCL", "VerdictSearch"]
         ),
         .target(
             name: "VerdictCommands",

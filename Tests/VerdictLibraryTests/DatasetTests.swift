@@ -112,7 +112,44 @@ final class DatasetTests: XCTestCase {
         _ = try file("e/x.pgm", "P2\n2 -2\n15\n")
         assertRefused(folder.appendingPathComponent("e").path, saying: "the height '-2'")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("f"), withIntermediateDirectories: true)
-        assertRefused(folder.appendingPathComponent("f").path, saying: "no .pgm images")
+        assertRefused(folder.appendingPathComponent("f").path, saying: "no .png or .pgm images")
         assertRefused(folder.appendingPathComponent("missing.csv").path, saying: "no such file or folder")
+    }
+
+    /// PNG images written by Pillow (greyscale with the Sub, Up and Paeth filters, RGB, RGBA,
+    /// 16-bit) and one with the Average filter on every row (checked against Pillow's reader
+    /// when it was made), as base64.
+    private static let pngs: [String: (base64: String, pixels: [Double])] = [
+        "gray": ("iVBORw0KGgoAAAANSUhEUgAAAAcAAAAFCAAAAACs8akEAAAAFklEQVR42mNk4OTk5OTkZBSB0Cw4aAAbsQFtCl22ugAAAABJRU5ErkJggg==", [0, 9, 18, 27, 36, 45, 54, 20, 29, 38, 47, 56, 65, 74, 40, 49, 58, 67, 76, 85, 94, 60, 69, 78, 87, 96, 105, 114, 80, 89, 98, 107, 116, 125, 134]),
+        "rgb": ("iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAMklEQVR4nAEnANj/APjCvs+TGu0V9dPvLQQN2+E3o9IxGdLlMaAAJAeG3jmSCJUODxYKlVQRWkmsnoMAAAAASUVORK5CYII=", [248, 207, 237, 211, 5, 60, 109, 82, 36, 222, 8, 15, 194, 147, 21, 239, 157, 54, 46, 32, 7, 57, 149, 22, 190, 26, 245, 45, 159, 236, 199, 205, 134, 146, 14, 10]),
+        "rgba": ("iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAYAAACddGYaAAAAI0lEQVR4nGOYcEFCgl2TO9Q642EeU9DPD+3Cn2aoPjv44ioAftUL/VUax3EAAAAASUVORK5CYII=", [144, 7, 59, 226, 26, 33, 208, 41, 104, 201, 27, 41, 24, 11, 225, 8, 163, 201]),
+        "g16": ("iVBORw0KGgoAAAANSUhEUgAAAAMAAAACEAAAAADoj+WFAAAAFklEQVR4nGNkYFAXUBdgLDVQF1AXAAAJJwGEYMDtvwAAAABJRU5ErkJggg==", [0, 10000, 20000, 30000, 40000, 50000]),
+        "average": ("iVBORw0KGgoAAAANSUhEUgAAAAcAAAAFCAAAAACs8akEAAAAHUlEQVR4nGNm4OQTEpdWYBbhBwNmOSitAaWNIDQAMO8Cf102IiUAAAAASUVORK5CYII=", [0, 9, 18, 27, 36, 45, 54, 20, 29, 38, 47, 56, 65, 74, 40, 49, 58, 67, 76, 85, 94, 60, 69, 78, 87, 96, 105, 114, 80, 89, 98, 107, 116, 125, 134]),
+    ]
+
+    func testPNGImagesDecodeToTheirPixels() throws {
+        for (name, fixture) in Self.pngs.sorted(by: { $0.key < $1.key }) {
+            let pixels = try PNGImage.pixels(try XCTUnwrap(Data(base64Encoded: fixture.base64)), file: name)
+            XCTAssertEqual(pixels, fixture.pixels, name)
+        }
+    }
+
+    func testPNGFolderAndMalformedPNGs() throws {
+        let gray = try XCTUnwrap(Data(base64Encoded: Self.pngs["gray"]!.base64))
+        _ = try data("images/4/a.png", gray)
+        _ = try file("images/4/b.pgm", "P2 7 5 255\n" + Self.pngs["gray"]!.pixels.map { String(Int($0)) }.joined(separator: " ") + "\n")
+        let samples = try Dataset.read(folder.appendingPathComponent("images").path)
+        XCTAssertEqual(samples.map(\.label), [4, 4])
+        XCTAssertEqual(samples[0].input, samples[1].input, "the PNG and the PGM of one image read the same")
+        var corrupt = [UInt8](gray)
+        corrupt[40] ^= 0xFF
+        _ = try data("bad1/x.png", Data(corrupt))
+        assertRefused(folder.appendingPathComponent("bad1").path, saying: "fails its checksum")
+        _ = try data("bad2/x.png", gray.prefix(50))
+        assertRefused(folder.appendingPathComponent("bad2").path, saying: "x.png")
+        _ = try data("bad3/x.png", try XCTUnwrap(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAcAAAAFCAMAAAC+RAbqAAADAFBMVEUAAAABAQECAgIDAwMEBAQFBQUGBgYHBwcICAgJCQkKCgoLCwsMDAwNDQ0ODg4PDw8QEBARERESEhITExMUFBQVFRUWFhYXFxcYGBgZGRkaGhobGxscHBwdHR0eHh4fHx8gICAhISEiIiIjIyMkJCQlJSUmJiYnJycoKCgpKSkqKiorKyssLCwtLS0uLi4vLy8wMDAxMTEyMjIzMzM0NDQ1NTU2NjY3Nzc4ODg5OTk6Ojo7Ozs8PDw9PT0+Pj4/Pz9AQEBBQUFCQkJDQ0NERERFRUVGRkZHR0dISEhJSUlKSkpLS0tMTExNTU1OTk5PT09QUFBRUVFSUlJTU1NUVFRVVVVWVlZXV1dYWFhZWVlaWlpbW1tcXFxdXV1eXl5fX19gYGBhYWFiYmJjY2NkZGRlZWVmZmZnZ2doaGhpaWlqampra2tsbGxtbW1ubm5vb29wcHBxcXFycnJzc3N0dHR1dXV2dnZ3d3d4eHh5eXl6enp7e3t8fHx9fX1+fn5/f3+AgICBgYGCgoKDg4OEhISFhYWGhoaHh4eIiIiJiYmKioqLi4uMjIyNjY2Ojo6Pj4+QkJCRkZGSkpKTk5OUlJSVlZWWlpaXl5eYmJiZmZmampqbm5ucnJydnZ2enp6fn5+goKChoaGioqKjo6OkpKSlpaWmpqanp6eoqKipqamqqqqrq6usrKytra2urq6vr6+wsLCxsbGysrKzs7O0tLS1tbW2tra3t7e4uLi5ubm6urq7u7u8vLy9vb2+vr6/v7/AwMDBwcHCwsLDw8PExMTFxcXGxsbHx8fIyMjJycnKysrLy8vMzMzNzc3Ozs7Pz8/Q0NDR0dHS0tLT09PU1NTV1dXW1tbX19fY2NjZ2dna2trb29vc3Nzd3d3e3t7f39/g4ODh4eHi4uLj4+Pk5OTl5eXm5ubn5+fo6Ojp6enq6urr6+vs7Ozt7e3u7u7v7+/w8PDx8fHy8vLz8/P09PT19fX29vb39/f4+Pj5+fn6+vr7+/v8/Pz9/f3+/v7////isF19AAAAMElEQVR4nGNg4BSSVtE1YxCRVdO3cPRi0DC0cvYJjWOwcfULT8gsYgiITMouqW0DAIawCSoCnGdeAAAAAElFTkSuQmCC")))
+        assertRefused(folder.appendingPathComponent("bad3").path, saying: "a palette image")
+        _ = try data("bad4/x.png", Data("GIF89a".utf8))
+        assertRefused(folder.appendingPathComponent("bad4").path, saying: "not a PNG image")
     }
 }

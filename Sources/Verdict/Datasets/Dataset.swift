@@ -15,7 +15,7 @@ public struct Sample: Sendable, Equatable {
 }
 
 /// Test sets as they come: CSV, JSON lines, the IDX files MNIST and Fashion-MNIST ship in,
-/// or a folder of PGM images. Every reader refuses a malformed file with the file, the
+/// or a folder of PNG or PGM images. Every reader refuses a malformed file with the file, the
 /// place and the reason.
 public enum Dataset {
     public struct Problem: Error, CustomStringConvertible {
@@ -26,7 +26,7 @@ public enum Dataset {
         }
     }
 
-    /// The samples at `path`, by its form: a folder (PGM images, labelled by a folder named
+    /// The samples at `path`, by its form: a folder (PNG or PGM images, labelled by a folder named
     /// after the class), `.csv`, `.jsonl`/`.ndjson`, or anything else as IDX (with `labels`,
     /// an IDX label file).
     public static func read(_ path: String, labels: String? = nil) throws -> [Sample] {
@@ -34,7 +34,7 @@ public enum Dataset {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw Problem("\(path): no such file or folder") }
         if isFolder.boolValue {
             guard labels == nil else { throw Problem("--labels is for IDX files; a folder's images are labelled by their folder names") }
-            return try PGMFolder.read(path)
+            return try ImageFolder.read(path)
         }
         let lowered = path.lowercased()
         if lowered.hasSuffix(".gz") { throw Problem("\(path): compressed; decompress it first (gunzip -k \(path))") }

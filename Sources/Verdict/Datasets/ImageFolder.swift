@@ -1,17 +1,19 @@
 import Foundation
 
-/// A folder of PGM images (`P2` text or `P5` binary, netpbm.sourceforge.net/doc/pgm.html),
-/// searched recursively in name order. An image in a folder named after a class number
-/// (`digits/7/a.pgm`) has that label. Pixel values are the file's (0 to its maxval).
-enum PGMFolder {
+/// A folder of images, PNG (``PNGImage``) or PGM (`P2` text or `P5` binary,
+/// netpbm.sourceforge.net/doc/pgm.html), searched recursively in name order. An image in a
+/// folder named after a class number (`digits/7/a.png`) has that label. Pixel values are the
+/// file's (0 to 255, or to its maxval).
+enum ImageFolder {
     static func read(_ folder: String) throws -> [Sample] {
         guard let walker = FileManager.default.enumerator(atPath: folder) else { throw Dataset.Problem("\(folder): cannot be listed") }
-        let files = walker.compactMap { $0 as? String }.filter { $0.lowercased().hasSuffix(".pgm") }.sorted()
-        guard !files.isEmpty else { throw Dataset.Problem("\(folder): no .pgm images (PGM is the image format read; convert others first)") }
+        let files = walker.compactMap { $0 as? String }.filter { ["pgm", "png"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        guard !files.isEmpty else { throw Dataset.Problem("\(folder): no .png or .pgm images (the formats read; convert others first)") }
         var samples: [Sample] = []
         for file in files {
             let path = (folder as NSString).appendingPathComponent(file)
-            let pixels = try image(Dataset.bytes(path), file: path)
+            let data = try Dataset.bytes(path)
+            let pixels = path.lowercased().hasSuffix(".png") ? try PNGImage.pixels(data, file: path) : try image(data, file: path)
             if let first = samples.first, first.input.count != pixels.count {
                 throw Dataset.Problem("\(path): \(pixels.count) pixels; \(first.name) has \(first.input.count)")
             }
@@ -21,7 +23,7 @@ enum PGMFolder {
         return samples
     }
 
-    /// The pixels of one PGM file.
+    /// The pixels of one PGM image.
     static func image(_ data: Data, file: String) throws -> [Double] {
         let bytes = [UInt8](data)
         var position = 0
