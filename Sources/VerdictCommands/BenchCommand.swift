@@ -97,7 +97,9 @@ struct BenchRunCommand: ParsableCommand {
         let log = try openLog(path, settings: settings)
         let runner = BenchRunner(executable: try Self.executable(), verifyFlags: verifyFlags, timeoutCap: timeoutCap)
         let waiting = instances.filter { !log.keys.contains($0.key) }
-        let progress = BenchProgress(total: instances.count, done: instances.count - waiting.count, records: log.rows)
+        let progress = BenchProgress(
+            total: instances.count, done: instances.count - waiting.count, records: log.rows,
+            budget: waiting.map(runner.timeout).reduce(0, +), jobs: jobs)
         defer { try? FileManager.default.removeItem(at: BenchRunner.unpacked) }
         try runAll(waiting, runner: runner, log: log, progress: progress)
         progress.finish()
@@ -167,7 +169,7 @@ struct BenchRunCommand: ParsableCommand {
                     lock.lock()
                     do { try log.append(record) } catch { failure = failure ?? error }
                     lock.unlock()
-                    progress.finished(record)
+                    progress.finished(record, timeout: runner.timeout(of: instances[index]))
                 }
             }.start()
         }
@@ -185,7 +187,8 @@ struct BenchRunCommand: ParsableCommand {
 }
 
 /// The live line of a suite run on a terminal (stderr): done/total, the current instance,
-/// solved and wrong so far, and the time spent; plain lines when stderr is not a terminal.
+/// solved and wrong so far, the time spent and the most that can be left (the timeouts of the
+/// instances not done, shared by the jobs); plain lines when stderr is not a terminal.
 final class BenchProgress: @unchecked Sendable {
     private let total: Int
     private var done: Int
@@ -194,10 +197,15 @@ final class BenchProgress: @unchecked Sendable {
     private let live = isatty(2) != 0
     private let start = ContinuousClock.now
     private let lock = NSLock()
+    /// Seconds of timeouts of the instances not finished.
+    private var budget: Double
+    private let jobs: Int
 
-    init(total: Int, done: Int, records: [BenchRecord]) {
+    init(total: Int, done: Int, records: [BenchRecord], budget: Double, jobs: Int) {
         self.total = total
         self.done = done
+        self.budget = budget
+        self.jobs = max(jobs, 1)
         solved = records.filter(\.isSolved).count
         wrong = records.filter { $0.verdict == "wrong" }.count
     }
@@ -208,10 +216,11 @@ final class BenchProgress: @unchecked Sendable {
         if live { write("\r\u{1B}[K" + line("running \(instance.key)")) }
     }
 
-    func finished(_ record: BenchRecord) {
+    func finished(_ record: BenchRecord, timeout: Double) {
         lock.lock()
         defer { lock.unlock() }
         done += 1
+        budget = max(0, budget - timeout)
         if record.isSolved { solved += 1 }
         if record.verdict == "wrong" { wrong += 1 }
         let outcome = "\(record.key): \(record.answer) in \(String(format: "%.1f", record.seconds)) s\(record.verdict == "wrong" ? " WRONG (expected \(record.expected))" : "")"
@@ -224,7 +233,8 @@ final class BenchProgress: @unchecked Sendable {
 
     private func line(_ detail: String) -> String {
         let seconds = milliseconds(since: start) / 1000
-        return "[\(done)/\(total)] solved \(solved)\(wrong > 0 ? ", WRONG \(wrong)" : ""), \(String(format: "%.0f", seconds)) s  \(detail)"
+        let left = String(format: "%.0f", budget / Double(jobs))
+        return "[\(done)/\(total)] solved \(solved)\(wrong > 0 ? ", WRONG \(wrong)" : ""), \(String(format: "%.0f", seconds)) s, at most \(left) s left  \(detail)"
     }
 
     private func write(_ text: String) {

@@ -16,6 +16,9 @@ struct BenchRunner {
     /// Seconds past the timeout before the child is killed.
     static let grace = 30.0
 
+    /// The `verify` flags as a row records them.
+    var flagText: String { verifyFlags.joined(separator: " ") }
+
     func timeout(of instance: BenchInstance) -> Double {
         min(instance.timeout, timeoutCap ?? .infinity)
     }
@@ -26,7 +29,9 @@ struct BenchRunner {
         do {
             (network, property) = (try Self.decompressed(instance.networkPath), try Self.decompressed(instance.propertyPath))
         } catch {
-            return BenchRecord(network: instance.network, property: instance.property, answer: "error", expected: instance.expected, seconds: 0, error: "\(error)")
+            return BenchRecord(
+                network: instance.network, property: instance.property, answer: "error", expected: instance.expected, seconds: 0, error: "\(error)",
+                flags: flagText)
         }
         let start = ContinuousClock.now
         let process = Process()
@@ -36,7 +41,9 @@ struct BenchRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         func record(_ answer: String, error: String) -> BenchRecord {
-            BenchRecord(network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed(since: start), error: error)
+            BenchRecord(
+                network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed(since: start),
+                error: error, flags: flagText)
         }
         do { try process.run() } catch { return record("error", error: "cannot start \(executable.path): \(error)") }
         let killer = DispatchWorkItem { [pid = process.processIdentifier] in kill(pid, SIGKILL) }
@@ -61,7 +68,7 @@ struct BenchRunner {
         return BenchRecord(
             network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: seconds,
             subproblems: object["subproblems"] as? Int ?? 0, z3Leaves: object["z3_leaves"] as? Int ?? 0,
-            peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0)
+            peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0, flags: flagText)
     }
 
     /// `path`, or for a `.gz` file (as the VNN-COMP 2022 repositories ship them) its contents

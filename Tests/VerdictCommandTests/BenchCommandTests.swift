@@ -76,6 +76,10 @@ final class BenchCommandTests: XCTestCase {
     func testBadInstancesAreErrorsAndTheSuiteGoesOn() throws {
         let digits = TestPaths.digitsExample
         try Data("not an onnx file".utf8).write(to: folder.appendingPathComponent("broken.onnx"))
+        // The example with its ReLUs renamed Selu: an operator Verdict does not bound.
+        var bytes = [UInt8](try Data(contentsOf: digits.appendingPathComponent("digits.onnx")))
+        for index in 0...(bytes.count - 4) where bytes[index..<index + 4].elementsEqual("Relu".utf8) { bytes[index] = UInt8(ascii: "S") }
+        try Data(bytes).write(to: folder.appendingPathComponent("selu.onnx"))
         // A network and a property packed as the VNN-COMP 2022 repositories ship them.
         for (source, name) in [("digits.onnx", "packed.onnx"), ("properties/digit_0_eps_0.05.vnnlib", "packed.vnnlib")] {
             try FileManager.default.copyItem(at: digits.appendingPathComponent(source), to: folder.appendingPathComponent(name))
@@ -90,16 +94,18 @@ final class BenchCommandTests: XCTestCase {
             "\(digits.appendingPathComponent("digits.onnx").path),missing.vnnlib,30",
             "\(digits.appendingPathComponent("digits.onnx").path),\(digits.appendingPathComponent("properties/digit_0_eps_0.05.vnnlib").path),30",
             "packed.onnx.gz,packed.vnnlib.gz,30",
+            "selu.onnx,\(digits.appendingPathComponent("properties/digit_0_eps_0.05.vnnlib").path),30",
         ]
         try (rows.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("bad_instances.csv"), atomically: true, encoding: .utf8)
         let run = try bench([path("bad_instances.csv"), "--results", path("bad.csv")])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = try String(contentsOfFile: path("bad.csv"), encoding: .utf8).split(separator: "\n").dropFirst(2).map(String.init)
-        XCTAssertEqual(lines.count, 4)
+        XCTAssertEqual(lines.count, 5)
         XCTAssertTrue(lines[0].contains(",error,") && lines[0].contains("broken.onnx"), lines[0])
         XCTAssertTrue(lines[1].contains(",error,") && lines[1].contains("missing.vnnlib"), lines[1])
         XCTAssertTrue(lines[2].contains(",unsat,"), lines[2])
         XCTAssertTrue(lines[3].contains("packed.onnx.gz") && lines[3].contains(",unsat,"), lines[3])
+        XCTAssertTrue(lines[4].contains(",error,") && lines[4].contains("unsupported operator Selu"), lines[4])
     }
 
     func testShardsMergedEqualTheWholeRun() throws {

@@ -14,8 +14,13 @@ public struct BenchRecord: ResultsRow, Equatable {
     public var peakMemoryBytes: Int
     /// For `error`: why (the message, the signal, or the kill at the hard limit).
     public var error: String
+    /// The `verify` flags the instance ran with.
+    public var flags: String
 
-    public init(network: String, property: String, answer: String, expected: String, seconds: Double, subproblems: Int = 0, z3Leaves: Int = 0, peakMemoryBytes: Int = 0, error: String = "") {
+    public init(
+        network: String, property: String, answer: String, expected: String, seconds: Double, subproblems: Int = 0, z3Leaves: Int = 0,
+        peakMemoryBytes: Int = 0, error: String = "", flags: String = ""
+    ) {
         self.network = network
         self.property = property
         self.answer = answer
@@ -25,6 +30,7 @@ public struct BenchRecord: ResultsRow, Equatable {
         self.z3Leaves = z3Leaves
         self.peakMemoryBytes = peakMemoryBytes
         self.error = error
+        self.flags = flags
     }
 
     public var key: String { "\(network),\(property)" }
@@ -38,22 +44,22 @@ public struct BenchRecord: ResultsRow, Equatable {
         return answer == expected ? "correct" : "wrong"
     }
 
-    public static let header = "network,property,answer,expected,verdict,seconds,subproblems,z3_leaves,peak_memory_bytes,error"
+    public static let header = "network,property,answer,expected,verdict,seconds,subproblems,z3_leaves,peak_memory_bytes,error,flags"
 
     public var csvLine: String {
         [
             CSVFields.quoted(network), CSVFields.quoted(property), answer, expected, verdict, String(format: "%.3f", seconds),
-            "\(subproblems)", "\(z3Leaves)", "\(peakMemoryBytes)", CSVFields.quoted(error),
+            "\(subproblems)", "\(z3Leaves)", "\(peakMemoryBytes)", CSVFields.quoted(error), CSVFields.quoted(flags),
         ].joined(separator: ",")
     }
 
     public init?(csvLine line: String) {
         let fields = CSVFields.split(line)
-        guard fields.count == 10, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0, let subproblems = Int(fields[6]), let leaves = Int(fields[7]),
+        guard fields.count == 11, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0, let subproblems = Int(fields[6]), let leaves = Int(fields[7]),
               let memory = Int(fields[8]) else { return nil }
         self.init(
             network: fields[0], property: fields[1], answer: fields[2], expected: fields[3], seconds: seconds, subproblems: subproblems,
-            z3Leaves: leaves, peakMemoryBytes: memory, error: fields[9])
+            z3Leaves: leaves, peakMemoryBytes: memory, error: fields[9], flags: fields[10])
     }
 }
 
