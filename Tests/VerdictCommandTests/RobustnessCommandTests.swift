@@ -79,6 +79,22 @@ final class RobustnessCommandTests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("other settings"), other.stderr)
     }
 
+    func testAnInterruptedTestSetResumes() throws {
+        let results = folder.appendingPathComponent("cut.csv").path
+        let arguments = ["radius", "--network", model, "--dataset", testSet, "--clip", "0:16", "--tolerance", "0.5", "--results", results, "--limit", "8"]
+        let cut = try VerdictProcess.run(arguments, signal: (SIGINT, 2.0))
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        let before = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n")
+        XCTAssertLessThan(before.count - 2, 8, "the signal came before the end: \(cut.stdout)")
+        XCTAssertTrue(cut.stdout.contains("interrupted after"), cut.stdout)
+        let resumed = try VerdictProcess.run(arguments)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let after = try String(contentsOfFile: results, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(after.count - 2, 8)
+        XCTAssertEqual(Array(after.prefix(before.count)), before, "the rows written before the signal are kept")
+        XCTAssertEqual(Set(after.dropFirst(2).map { $0.split(separator: ",")[0] }).count, 8, "each input once")
+    }
+
     func testBadFlagsAndFilesFailWithTheReason() throws {
         let badSet = folder.appendingPathComponent("bad.csv")
         try "3,1,2,x\n".write(to: badSet, atomically: true, encoding: .utf8)
