@@ -22,7 +22,8 @@ struct BenchRunCommand: ParsableCommand {
             name under --root (or $VERDICT_BENCHMARKS). An expected.csv beside the instances file \
             judges each answer. One row per instance is appended as it finishes; --resume skips \
             those already there. Flags after -- go to `verify` unchanged. Example:
-              verdict bench ../shared/benchmarks/vnncomp2021/test --results test.csv --plot test.svg -- --batch 32
+              verdict bench benchmarks/examples/digits --results digits.csv --plot digits.svg -- --batch 32
+              verdict bench acasxu --root DIR --timeout-cap 60
             """)
 
     @Argument(help: "An instances CSV, a suite folder, or a suite name under --root.")
@@ -194,7 +195,7 @@ final class BenchProgress: @unchecked Sendable {
     private var done: Int
     private var solved: Int
     private var wrong: Int
-    private let live = isatty(2) != 0
+    private let status = StatusLine()
     private let start = ContinuousClock.now
     private let lock = NSLock()
     /// Seconds of timeouts of the instances not finished.
@@ -213,7 +214,7 @@ final class BenchProgress: @unchecked Sendable {
     func started(_ instance: BenchInstance) {
         lock.lock()
         defer { lock.unlock() }
-        if live { write("\r\u{1B}[K" + line("running \(instance.key)")) }
+        status.update(line("running \(instance.key)"))
     }
 
     func finished(_ record: BenchRecord, timeout: Double) {
@@ -224,20 +225,15 @@ final class BenchProgress: @unchecked Sendable {
         if record.isSolved { solved += 1 }
         if record.verdict == "wrong" { wrong += 1 }
         let outcome = "\(record.key): \(record.answer) in \(String(format: "%.1f", record.seconds)) s\(record.verdict == "wrong" ? " WRONG (expected \(record.expected))" : "")"
-        write(live ? "\r\u{1B}[K" + line(outcome) : line(outcome) + "\n")
+        status.log(line(outcome))
     }
 
     func finish() {
-        if live { write("\r\u{1B}[K") }
+        status.finish()
     }
 
     private func line(_ detail: String) -> String {
-        let seconds = milliseconds(since: start) / 1000
         let left = String(format: "%.0f", budget / Double(jobs))
-        return "[\(done)/\(total)] solved \(solved)\(wrong > 0 ? ", WRONG \(wrong)" : ""), \(String(format: "%.0f", seconds)) s, at most \(left) s left  \(detail)"
-    }
-
-    private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        return "[\(done)/\(total)] solved \(solved)\(wrong > 0 ? ", WRONG \(wrong)" : ""), \(String(format: "%.0f", seconds(since: start))) s, at most \(left) s left  \(detail)"
     }
 }

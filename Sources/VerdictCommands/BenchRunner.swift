@@ -42,7 +42,7 @@ struct BenchRunner {
         process.standardError = stderr
         func record(_ answer: String, error: String) -> BenchRecord {
             BenchRecord(
-                network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed(since: start),
+                network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: seconds(since: start),
                 error: error, flags: flagText)
         }
         do { try process.run() } catch { return record("error", error: "cannot start \(executable.path): \(error)") }
@@ -55,9 +55,9 @@ struct BenchRunner {
         group.wait()
         process.waitUntilExit()
         killer.cancel()
-        let seconds = elapsed(since: start)
+        let elapsed = seconds(since: start)
         if process.terminationReason == .uncaughtSignal {
-            let killed = process.terminationStatus == SIGKILL && seconds >= limit + Self.grace - 1
+            let killed = process.terminationStatus == SIGKILL && elapsed >= limit + Self.grace - 1
             return record("error", error: killed ? "killed \(Int(Self.grace)) s after the timeout" : "ended by signal \(process.terminationStatus)")
         }
         guard process.terminationStatus == 0,
@@ -66,7 +66,7 @@ struct BenchRunner {
             return record("error", error: "exit \(process.terminationStatus): \(message)")
         }
         return BenchRecord(
-            network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: seconds,
+            network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed,
             subproblems: object["subproblems"] as? Int ?? 0, z3Leaves: object["z3_leaves"] as? Int ?? 0,
             peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0, flags: flagText)
     }
@@ -97,8 +97,4 @@ struct BenchRunner {
 
     /// Where this run unpacks `.gz` files (removed at its end).
     static let unpacked = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-bench-\(getpid())")
-
-    private func elapsed(since start: ContinuousClock.Instant) -> Double {
-        milliseconds(since: start) / 1000
-    }
 }

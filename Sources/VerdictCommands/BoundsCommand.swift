@@ -1,4 +1,5 @@
 import ArgumentParser
+import Verdict
 import VerdictBounds
 import VerdictCore
 import VerdictONNX
@@ -64,7 +65,7 @@ struct BoundsCommand: ParsableCommand {
         Interruption.install()
         let model = try ONNXImporter.load(path: network).network
         let parsed = try VNNLIBParser.parse(contentsOf: property)
-        try checkSizes(property: property, parsed, network: network, model)
+        try ModelFiles.checkSizes(parsed, path: property, model, networkPath: network)
         let engine = try devices.engine(for: model)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in

@@ -149,9 +149,9 @@ struct RadiusCommand: ParsableCommand {
         var records = Dictionary((log?.rows ?? []).map { ($0.index, $0) }, uniquingKeysWith: { $1 })
         var runner = TestSetCertification(session: session, spec: spec, maxRadius: largest, tolerance: tolerance, stepTimeout: stepTimeout, sampleTimeout: timeout)
         runner.z3Leaves = z3Leaves
-        let progress = ProgressLine(total: samples.count)
+        let progress = ProgressLine(total: samples.count, records: Array(records.values))
         for (index, sample) in samples.enumerated() where records[index] == nil {
-            progress.show(done: records.count, current: sample.name, records: Array(records.values))
+            progress.started(sample.name)
             let record: RadiusRecord
             do {
                 record = try runner.record(sample, index: index)
@@ -162,6 +162,7 @@ struct RadiusCommand: ParsableCommand {
             if Interruption.isRequested { break }
             try log?.append(record)
             records[index] = record
+            progress.finished(record)
         }
         progress.finish()
         let ordered = records.values.sorted { $0.index < $1.index }
@@ -199,27 +200,31 @@ struct RadiusCommand: ParsableCommand {
     }
 }
 
-/// One live line on a terminal (stderr): inputs done, the current one, certified so far.
-/// Nothing when stderr is not a terminal.
+/// The live line of a test-set run on a terminal: inputs done, the current one, how many
+/// have a certified radius above 0, the time spent. Counts are kept, not recomputed.
 final class ProgressLine {
     private let total: Int
-    private let live = isatty(2) != 0
+    private var done: Int
+    private var certified: Int
+    private let line = StatusLine()
     private let start = ContinuousClock.now
 
-    init(total: Int) {
+    init(total: Int, records: [RadiusRecord]) {
         self.total = total
+        done = records.count
+        certified = records.filter { $0.certifiedRadius > 0 }.count
     }
 
-    func show(done: Int, current: String, records: [RadiusRecord]) {
-        guard live else { return }
-        let proved = records.filter { $0.certifiedRadius > 0 }.count
-        let elapsed = milliseconds(since: start) / 1000
-        let line = "[\(done)/\(total)] \(current)  certified > 0: \(proved)  \(String(format: "%.0f", elapsed)) s"
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+    func started(_ name: String) {
+        line.update("[\(done)/\(total)] \(name)  certified > 0: \(certified)  \(String(format: "%.0f", seconds(since: start))) s")
+    }
+
+    func finished(_ record: RadiusRecord) {
+        done += 1
+        if record.certifiedRadius > 0 { certified += 1 }
     }
 
     func finish() {
-        guard live else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        line.finish()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Verdict
 import VerdictCore
 import VerdictONNX
 import VerdictVNNLIB
@@ -27,7 +28,7 @@ struct SpecCommand: ParsableCommand {
         let parseMilliseconds = milliseconds(since: start)
         if let network {
             let model = try ONNXImporter.load(path: network).network
-            try checkSizes(property: property, parsed, network: network, model)
+            try ModelFiles.checkSizes(parsed, path: property, model, networkPath: network)
         }
         let cases = parsed.cases.map { item -> [String: Any] in
             let widths = item.box.widths

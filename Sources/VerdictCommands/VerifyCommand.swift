@@ -140,7 +140,7 @@ struct VerifyCommand: ParsableCommand {
         let model = try ModelFiles.network(at: path)
         watchdog.enter("reading the property")
         let parsed = try ModelFiles.property(at: property, stop: stop)
-        try checkSizes(property: property, parsed, network: path, model)
+        try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
         return (model, parsed)
     }
 

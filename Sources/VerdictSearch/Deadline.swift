@@ -37,7 +37,7 @@ public struct Deadline: Sendable {
 }
 
 /// Seconds elapsed since `start`.
-func seconds(since start: ContinuousClock.Instant) -> Double {
+public func seconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }

@@ -9,20 +9,7 @@ import XCTest
 /// process): the `test` suite and the embedded example give their CSVs, summaries and plots;
 /// a run interrupted half-way and resumed ends with the same answers; bad instances are
 /// recorded as errors while the suite goes on; shards merged equal the whole run.
-final class BenchCommandTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
+final class BenchCommandTests: FolderTestCase {
     private func bench(_ arguments: [String], signal: (number: Int32, after: Double)? = nil) throws -> VerdictProcess.Run {
         try VerdictProcess.run(["bench"] + arguments, binary: try VerdictProcess.releaseBinary(), signal: signal)
     }

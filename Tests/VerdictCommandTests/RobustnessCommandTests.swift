@@ -10,21 +10,10 @@ import XCTest
 /// `verdict property` and `verdict radius` run as a user would: the written property is the
 /// shipped one, a radius bracket is proved at one end and witnessed at the other, a test-set
 /// run writes its results, resumes and plots, and bad flags or files fail with the reason.
-final class RobustnessCommandTests: XCTestCase {
+final class RobustnessCommandTests: FolderTestCase {
     private let model = "benchmarks/examples/digits/digits.onnx"
     private let digit = "benchmarks/examples/digits/inputs/digit_0.json"
     private let testSet = "benchmarks/examples/digits/test_set.csv"
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("robustness-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
     private func run(_ arguments: [String]) throws -> VerdictProcess.Run { try VerdictProcess.run(arguments) }
 
     func testPropertyIsTheShippedOne() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import VerdictTestSupport
 import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
@@ -9,18 +10,7 @@ import FoundationXML
 /// The bookkeeping of `verdict bench`: suites read with their labels (and malformed ones
 /// refused), subsets and shards that partition a suite, rows that read back, the score, other
 /// tools' results files, and well-formed plots.
-final class BenchTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+final class BenchTests: FolderTestCase {
     private func write(_ name: String, _ text: String) throws -> String {
         let url = folder.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)

@@ -1,22 +1,12 @@
 import Foundation
+import VerdictTestSupport
 import XCTest
 
 @testable import Verdict
 
 /// The test-set readers: every form read as written, and every malformed file refused with
 /// the file, the place and the reason.
-final class DatasetTests: XCTestCase {
-    private var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("datasets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
+final class DatasetTests: FolderTestCase {
     private func file(_ name: String, _ contents: String) throws -> String {
         try data(name, Data(contents.utf8))
     }

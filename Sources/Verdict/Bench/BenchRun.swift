@@ -13,9 +13,18 @@ public struct BenchRun: Sendable {
     }
 
     public init(contentsOf path: String) throws {
+        try self.init(lines: Self.lines(path), path: path)
+    }
+
+    /// The lines of the file at `path`.
+    private static func lines(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot be read") }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// A results file's run from its lines.
+    private init(lines: [String], path: String) throws {
         name = (path as NSString).lastPathComponent
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         if let first = lines.first, first.hasPrefix("# verdict bench: ") {
             settings = String(first.dropFirst("# verdict bench: ".count))
             guard lines.count >= 2, lines[1] == BenchRecord.header else { throw Problem(description: "\(path): line 2 is not the results header") }
@@ -46,9 +55,8 @@ public struct BenchRun: Sendable {
     /// suite's `expected.csv` whose `source` column lists each tool's answer and seconds
     /// (`tool=12.3 (h)`, `(v)`, `timeout`, ...; `h`: holds, unsat; `v`: violated, sat).
     public static func runs(contentsOf path: String) throws -> [BenchRun] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Problem(description: "\(path): cannot be read") }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
-        guard lines.first?.hasPrefix("onnx,vnnlib,expected,source") == true else { return [try BenchRun(contentsOf: path)] }
+        let lines = try lines(path)
+        guard lines.first?.hasPrefix("onnx,vnnlib,expected,source") == true else { return [try BenchRun(lines: lines, path: path)] }
         var byTool: [String: [BenchRecord]] = [:]
         for line in lines.dropFirst() {
             let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)

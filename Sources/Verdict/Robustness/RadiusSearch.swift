@@ -107,7 +107,7 @@ public struct RadiusSearch {
             options.z3LeafUnstable = z3LeafUnstable
             result = try session.verify(made.property, options: options)
         }
-        state.steps.append(.init(radius: radius, stage: stage, answer: result.answer, seconds: secondsSince(start)))
+        state.steps.append(.init(radius: radius, stage: stage, answer: result.answer, seconds: seconds(since: start)))
         switch result.answer {
         case .unsat:
             if radius >= (state.certified ?? -1) {
@@ -173,7 +173,7 @@ public struct RadiusSearch {
         func bracket(tolerance: Double) -> RadiusBracket {
             RadiusBracket(
                 certified: certified, certifiedBy: certifiedBy, falsified: falsified, falsifiedBy: falsifiedBy, witness: witness,
-                label: label, seconds: secondsSince(start), steps: steps, tolerance: tolerance)
+                label: label, seconds: seconds(since: start), steps: steps, tolerance: tolerance)
         }
     }
 }
@@ -209,11 +209,6 @@ public struct RadiusBracket: Sendable {
         guard let certified else { return falsified == 0 }
         return ((falsified ?? maxRadius) - certified) <= tolerance || (falsified == nil && certified >= maxRadius)
     }
-}
-
-func secondsSince(_ start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
 extension Double {
