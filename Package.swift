@@ -72,7 +72,10 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["kernel-embedder"]),
         .target(
             name: "Verdict",
-            dependencies: ["CZlib", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictOpenCL", "VerdictSearch"]
+            dependencies: [
+                "CZlib", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictBounds", "VerdictOpenCL", "VerdictSearch",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .target(
             name: "VerdictCommands",
@@ -112,6 +115,12 @@ let package = Package(
             dependencies: ["VerdictSearch", "VerdictZ3", "VerdictBounds", "VerdictCore", "VerdictONNX", "VerdictVNNLIB", "VerdictTestSupport"]
         ),
         .testTarget(name: "VerdictLibraryTests", dependencies: ["Verdict", "VerdictZ3", "VerdictTestSupport"]),
-        .testTarget(name: "VerdictCommandTests", dependencies: ["VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictSearch", "VerdictVNNLIB", "VerdictTestSupport"]),
+        .testTarget(
+            name: "VerdictCommandTests",
+            dependencies: [
+                "VerdictCommands", "VerdictCore", "VerdictONNX", "VerdictSearch", "VerdictVNNLIB", "VerdictTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
     ]
 )

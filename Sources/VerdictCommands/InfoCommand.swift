@@ -19,7 +19,7 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         let start = ContinuousClock.now
-        let imported = try ONNXImporter.load(path: model)
+        let imported = try ONNXImporter.load(path: model, multipleInputsAndOutputs: true)
         global.logger("verdict.info").debug("imported \(model) in \(milliseconds(since: start)) ms")
         let network = imported.network
         if json {
@@ -29,6 +29,8 @@ struct InfoCommand: ParsableCommand {
                 "opset": imported.opsetVersion,
                 "input": ["name": imported.inputName, "shape": network.inputShape.dimensions, "count": network.inputCount],
                 "output": ["name": imported.outputName, "shape": network.outputShape.dimensions, "count": network.outputCount],
+                "graph_inputs": imported.inputs.map { ["name": $0.name, "shape": $0.shape, "type": $0.elementType, "initialized": $0.hasDefault] as [String: Any] },
+                "graph_outputs": imported.outputs.map { ["name": $0.name, "shape": $0.shape, "type": $0.elementType] as [String: Any] },
                 "layers": network.nodes.enumerated().map { index, node in
                     [
                         "index": index, "operator": node.layer.operatorName, "shape": node.layer.outputShape.dimensions,
@@ -49,12 +51,19 @@ struct InfoCommand: ParsableCommand {
                 node.inputs.map(\.description).joined(separator: ", "), node.origin,
             ])
         }
+        let free = imported.inputs.filter { !$0.hasDefault }
+        let inputs = free.count == 1
+            ? "'\(imported.inputName)' \(network.inputShape), \(network.inputCount) values"
+            : free.map { "'\($0.name)' \($0.shape)" }.joined(separator: ", ") + ", \(network.inputCount) values laid end to end"
+        let outputs = imported.outputs.count == 1
+            ? "'\(imported.outputName)' \(network.outputShape), \(network.outputCount) values"
+            : imported.outputs.map { "'\($0.name)' \($0.shape)" }.joined(separator: ", ") + ", \(network.outputCount) values laid end to end"
         let operators = imported.operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         print("""
             model       \(model)
             producer    \(imported.producer.isEmpty ? "unknown" : imported.producer), opset \(imported.opsetVersion)
-            input       '\(imported.inputName)' \(network.inputShape), \(network.inputCount) values
-            output      '\(imported.outputName)' \(network.outputShape), \(network.outputCount) values
+            input       \(inputs)
+            output      \(outputs)
             parameters  \(network.parameterCount)
             ReLUs       \(network.activationCount)
             ONNX nodes  \(operators)

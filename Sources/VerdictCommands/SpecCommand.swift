@@ -1,34 +1,81 @@
 import ArgumentParser
+import Foundation
 import Verdict
 import VerdictCore
 import VerdictONNX
 import VerdictVNNLIB
 
-/// `verdict spec`: parse a VNN-LIB property and summarise it.
+/// The VNN-LIB versions `spec --to` writes.
+enum SpecVersion: String, ExpressibleByArgument, CaseIterable {
+    case v1 = "1.0"
+    case v2 = "2.0"
+}
+
+/// `verdict spec`: parse a VNN-LIB property or query, summarise it, or convert it.
 struct SpecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spec",
-        abstract: "Parse a VNN-LIB property and summarise its input boxes and unsafe region.",
-        discussion: "Example: verdict spec benchmarks/examples/digits/properties/digit_0_eps_0.05.vnnlib --network benchmarks/examples/digits/digits.onnx")
+        abstract: "Parse a VNN-LIB property (1.0) or query (2.0); summarise its input boxes and unsafe region, or convert it.",
+        discussion: """
+            A 2.0 query is summarised as the property Verdict verifies once its networks are \
+            given (--network NAME=PATH each). --to 2.0 writes a 1.0 property as a 2.0 query \
+            (the model gives the shapes; variables are real); --to 1.0 writes a query over \
+            one network with one input and one output as a 1.0 property. Examples:
+              verdict spec benchmarks/examples/digits/properties/digit_0_eps_0.05.vnnlib --network benchmarks/examples/digits/digits.onnx
+              verdict spec benchmarks/examples/digits/properties/digit_0_eps_0.05.vnnlib --network benchmarks/examples/digits/digits.onnx --to 2.0
+            """)
 
-    @Argument(help: "The VNN-LIB property.")
+    @Argument(help: "The VNN-LIB property or query.")
     var property: String
 
-    @Option(help: "An ONNX model to check the property against (input and output counts).")
-    var network: String?
+    @Option(help: "An ONNX model to check the property against, as PATH or NAME=PATH (a 2.0 query: once per network).")
+    var network: [String] = []
+
+    @Option(help: "Write the property in this VNN-LIB version to stdout instead of summarising it: \(SpecVersion.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var to: SpecVersion?
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
 
+    private var networkPaths: [String: String] {
+        Dictionary(network.map { option in
+            guard let equals = option.firstIndex(of: "=") else { return ("", option) }
+            return (String(option[..<equals]), String(option[option.index(after: equals)...]))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     func run() throws {
         let start = ContinuousClock.now
-        let parsed = try VNNLIBParser.parse(contentsOf: property)
+        let document = try VNNLIBParser.document(contentsOf: property)
         let parseMilliseconds = milliseconds(since: start)
-        if let network {
-            let model = try ONNXImporter.load(path: network).network
-            try ModelFiles.checkSizes(parsed, path: property, model, networkPath: network)
+        if let to {
+            try convert(document, to: to)
+            return
+        }
+        let parsed: Property
+        switch document {
+        case .query(let query):
+            guard !network.isEmpty else {
+                try QueryCompiler.check(query, file: property)
+                print("query       \(property) (VNN-LIB \(query.version))")
+                for declaration in query.networks {
+                    print("network     \(declaration.name)" + (declaration.equivalence.map { " (\($0))" } ?? ""))
+                    for tensor in declaration.tensors {
+                        print("  \(tensor.kind.rawValue) \(tensor.name) \(tensor.elementType) \(tensor.shape)" + (tensor.onnxName.map { " \"\($0)\"" } ?? ""))
+                    }
+                }
+                print("assertions  \(query.assertions.count) (give --network NAME=PATH for the property Verdict verifies)")
+                return
+            }
+            parsed = try QueryModels.load(query, file: property, networks: networkPaths).property
+        case .property(let property1):
+            parsed = property1
+            if let path = networkPaths.values.first {
+                let model = try ONNXImporter.load(path: path).network
+                try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
+            }
         }
         let cases = parsed.cases.map { item -> [String: Any] in
             let widths = item.box.widths
@@ -46,8 +93,8 @@ struct SpecCommand: ParsableCommand {
             return
         }
         print("property    \(property)")
-        print("inputs      \(parsed.inputCount) (X_0 ... X_\(parsed.inputCount - 1))")
-        print("outputs     \(parsed.outputCount) (Y_0 ... Y_\(parsed.outputCount - 1))")
+        print("inputs      \(parsed.inputCount) (X_0 ... X_\(parsed.inputCount - 1)\(document.isQuery ? ", all declared inputs laid end to end" : ""))")
+        print("outputs     \(parsed.outputCount) (Y_0 ... Y_\(parsed.outputCount - 1)\(document.isQuery ? ", the declared outputs and hidden values, then inputs the assertions relate" : ""))")
         print("cases       \(parsed.cases.count) input box(es), \(parsed.disjunctCount) unsafe disjunct(s), \(parsed.constraintCount) output constraint(s)")
         print("parsed in   \(String(format: "%.2f", parseMilliseconds)) ms")
         for (index, item) in parsed.cases.enumerated() {
@@ -58,4 +105,29 @@ struct SpecCommand: ParsableCommand {
             }
         }
     }
+
+    /// Writes the property or query in the other version.
+    private func convert(_ document: VNNLIBParser.Document, to version: SpecVersion) throws {
+        switch (document, version) {
+        case (.query(let query), .v1):
+            print(try QueryConversion.version1(of: query, file: property), terminator: "")
+        case (.property, .v2):
+            guard networkPaths.count == 1, let path = networkPaths.values.first else {
+                throw ValidationError("--to 2.0 needs the model (--network PATH): the query declares the model's shapes")
+            }
+            let model = try ONNXImporter.load(path: path)
+            guard let text = String(data: try Data(contentsOf: URL(fileURLWithPath: property)), encoding: .utf8) else {
+                throw ValidationError("\(property) is not UTF-8 text")
+            }
+            print(try QueryConversion.version2(
+                of: text, file: property, inputs: model.inputs.map { .init(shape: $0.shape, hasDefault: $0.hasDefault) },
+                outputShape: model.outputs[0].shape), terminator: "")
+        case (.query, .v2), (.property, .v1):
+            throw ValidationError("\(property) is already VNN-LIB \(version.rawValue)")
+        }
+    }
+}
+
+extension VNNLIBParser.Document {
+    var isQuery: Bool { if case .query = self { return true } else { return false } }
 }

@@ -25,19 +25,26 @@ enum VerifyEngine: String, ExpressibleByArgument, CaseIterable {
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Decide a VNN-LIB property on an ONNX network: sat (with a checked witness), unsat, unknown or timed-out.",
+        abstract: "Decide a VNN-LIB property (1.0) or query (2.0) on ONNX networks: sat (with a checked witness), unsat, unknown or timed-out.",
         discussion: """
-            The first line of stdout is the answer; for sat the witness follows (X_i and Y_j \
-            values). Statistics go to stderr. The exit code is 0 whenever the run completed, \
-            whatever the answer. Example:
+            The first line of stdout is the answer. For sat the witness follows: X_i and Y_j \
+            values for a 1.0 property; for a 2.0 query every declared variable in the \
+            standard's format (a `NAME TYPE [SHAPE]` line, then one value a line). A 2.0 query \
+            names each declared network's model: --network NAME=PATH, once per network not \
+            declared equal-to another. Statistics go to stderr. The exit code is 0 whenever the \
+            run completed, whatever the answer. Examples:
               verdict verify benchmarks/examples/digits/properties/digit_0_eps_0.5.vnnlib --network benchmarks/examples/digits/digits.onnx --timeout 60
+              verdict verify benchmarks/examples/queries/digits-relational.vnnlib --network digits=benchmarks/examples/digits/digits.onnx
             """)
 
-    @Argument(help: "The VNN-LIB property.")
+    @Argument(help: "The VNN-LIB property or query.")
     var property: String
 
-    @Option(help: "The ONNX model, as PATH or NAME=PATH.")
-    var network: String
+    @Option(help: "An ONNX model, as PATH or NAME=PATH (a 2.0 query: once per declared network).")
+    var network: [String] = []
+
+    @Option(help: "With a 2.0 query and sat: write each variable's values to FOLDER/NAME.pb (an ONNX TensorProto) instead of printing them.")
+    var serialiseAssignments: String?
 
     @Option(help: "Wall-clock limit in seconds, counted from the start of the command.")
     var timeout: Double?
@@ -57,14 +64,22 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    /// The model's path (`--network` is `PATH` or `NAME=PATH`).
-    private var networkPath: String {
-        network.firstIndex(of: "=").map { String(network[network.index(after: $0)...]) } ?? network
+    /// The models by name (`--network` is `PATH`, under the name "", or `NAME=PATH`).
+    private var networkPaths: [(name: String, path: String)] {
+        network.map { option in
+            guard let equals = option.firstIndex(of: "=") else { return ("", option) }
+            return (String(option[..<equals]), String(option[option.index(after: equals)...]))
+        }
     }
 
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
-        if let resultFile { try ResultFile.check(resultFile, notOneOf: [property, networkPath]) }
+        guard !network.isEmpty else { throw ValidationError("give the model with --network PATH (or NAME=PATH)") }
+        let names = networkPaths.map(\.name)
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ValidationError(repeated.isEmpty ? "--network: two models without a NAME=; name each model" : "--network \(repeated) is given twice")
+        }
+        if let resultFile { try ResultFile.check(resultFile, notOneOf: [property] + networkPaths.map(\.path)) }
     }
 
     func run() throws {
@@ -76,7 +91,7 @@ struct VerifyCommand: ParsableCommand {
         // An earlier run's result file must not pass for this run's if this one is killed.
         if let resultFile { try ResultFile.removeStale(resultFile) }
         let options = verificationOptions(deadline: deadline, logger: logger)
-        var (result, engineName) = try loadAndAnswer(options: options, watchdog: watchdog, logger: logger)
+        var (result, engineName, query) = try loadAndAnswer(options: options, watchdog: watchdog, logger: logger)
         // A run stopped by SIGINT or SIGTERM answers what it knows: a proof or a confirmed
         // witness found before the signal stands; anything else is unknown, interrupted.
         if Interruption.isRequested && result.answer != .sat && result.answer != .unsat {
@@ -84,34 +99,39 @@ struct VerifyCommand: ParsableCommand {
             result.reason = "interrupted"
         }
         guard watchdog.claim() else { watchdog.waitForExit() }
-        try finish(result, engineName: engineName, seconds: milliseconds(since: start) / 1000)
+        try finish(result, engineName: engineName, query: query, seconds: milliseconds(since: start) / 1000)
     }
 
     /// Reads the inputs and decides the property; a read stopped by the deadline or the memory
     /// cap answers `timed-out` or `unknown` like a search stopped by them.
-    private func loadAndAnswer(options: VerificationOptions, watchdog: AnswerWatchdog, logger: Logger) throws -> (VerificationResult, String) {
+    private func loadAndAnswer(options: VerificationOptions, watchdog: AnswerWatchdog, logger: Logger) throws -> (VerificationResult, String, LoadedQuery?) {
         let stop = { () -> String? in
             if options.deadline.isPast { return "deadline reached" }
             return ProcessMemory.usage().flatMap { ProcessMemory.limitReached(options.memoryLimitBytes, usage: $0) }
         }
         do {
-            let (model, parsed) = try loadInputs(watchdog: watchdog, stop: stop)
+            let (model, parsed, query) = try loadInputs(watchdog: watchdog, stop: stop)
             watchdog.enter("searching")
-            return try answer(parsed, model: model, options: options, logger: logger)
+            let (result, engineName) = try answer(parsed, model: model, options: options, logger: logger)
+            return (result, engineName, query)
         } catch let stopped as VNNLIBParser.Stopped {
             let answer: Answer = options.deadline.isPast ? .timedOut : .unknown
-            return (VerificationResult(answer: answer, witness: nil, reason: "\(stopped.reason) while reading the property", statistics: SearchStatistics()), "none")
+            return (VerificationResult(answer: answer, witness: nil, reason: "\(stopped.reason) while reading the property", statistics: SearchStatistics()), "none", nil)
         }
     }
 
     /// Prints the answer, writes the result file and ends the process.
-    private func finish(_ result: VerificationResult, engineName: String, seconds elapsed: Double) throws -> Never {
-        printAnswer(result)
+    private func finish(_ result: VerificationResult, engineName: String, query: LoadedQuery? = nil, seconds elapsed: Double) throws -> Never {
         var writeError: (any Error)?
-        if let resultFile {
-            do { try ResultFile.write(result, to: resultFile) } catch { writeError = error }
+        let assignment = query.flatMap { query in result.witness.map { query.assignment(input: $0.input, outputs: $0.outputs) } }
+        if let assignment, let serialiseAssignments {
+            do { try AssignmentFiles.write(assignment, to: serialiseAssignments) } catch { writeError = error }
         }
-        try printSummary(result, engineName: engineName, seconds: elapsed)
+        printAnswer(result, assignment: serialiseAssignments == nil ? assignment : nil)
+        if let resultFile {
+            do { try ResultFile.write(result, to: resultFile) } catch { writeError = writeError ?? error }
+        }
+        try printSummary(result, engineName: engineName, assignment: assignment, seconds: elapsed)
         if let writeError { throw writeError }
         // Freeing a search of several GiB takes seconds that --timeout does not allow for; the
         // answer is out and the result file written, so the process ends without the teardown
@@ -129,19 +149,32 @@ struct VerifyCommand: ParsableCommand {
                 answer: interrupted ? .unknown : .timedOut, witness: nil,
                 reason: "\(interrupted ? "interrupted" : "deadline reached") while \(phase) (stopped by the watchdog)",
                 statistics: SearchStatistics())
-            try? command.finish(result, engineName: "none", seconds: milliseconds(since: start) / 1000)
+            try? command.finish(result, engineName: "none", query: nil, seconds: milliseconds(since: start) / 1000)
         }
     }
 
-    /// The network and the property, checked against each other.
-    private func loadInputs(watchdog: AnswerWatchdog, stop: @escaping () -> String?) throws -> (Network, Property) {
-        let path = networkPath
-        watchdog.enter("reading the network")
-        let model = try ModelFiles.network(at: path)
+    /// The network and the property, checked against each other; for a 2.0 query, the
+    /// product network of its declared networks and the query bound to it.
+    private func loadInputs(watchdog: AnswerWatchdog, stop: @escaping () -> String?) throws -> (Network, Property, LoadedQuery?) {
         watchdog.enter("reading the property")
-        let parsed = try ModelFiles.property(at: property, stop: stop)
-        try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
-        return (model, parsed)
+        switch try VNNLIBParser.document(contentsOf: property, stop: stop) {
+        case .query(let query):
+            watchdog.enter("reading the networks")
+            let paths = Dictionary(networkPaths.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
+            let loaded = try QueryModels.load(query, file: property, networks: paths)
+            return (loaded.network, loaded.property, loaded)
+        case .property(let parsed):
+            guard networkPaths.count == 1, let path = networkPaths.first?.path else {
+                throw ValidationError("\(property) is a VNN-LIB 1.0 property, which is about one network; give one --network")
+            }
+            if serialiseAssignments != nil {
+                throw ValidationError("--serialise-assignments is for VNN-LIB 2.0 queries; \(property) is a 1.0 property")
+            }
+            watchdog.enter("reading the network")
+            let model = try ModelFiles.network(at: path)
+            try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
+            return (model, parsed, nil)
+        }
     }
 
     /// The search flags' options, with the deadline and (with `-v`) progress logged.
@@ -187,21 +220,36 @@ struct VerifyCommand: ParsableCommand {
     }
 
     /// The answer on stdout: a line and the witness, or one JSON object.
-    private func printAnswer(_ result: VerificationResult) {
+    private func printAnswer(_ result: VerificationResult, assignment: [(declaration: TensorDeclaration, values: [Double])]?) {
         // `+ 0` turns -0.0 into 0.0 for printing.
         let inputs = result.witness?.input.map { $0 + 0 } ?? [], outputs = result.witness?.outputs.map { $0 + 0 } ?? []
         guard !json else { return }
         print(result.answer.rawValue)
+        if let assignment {
+            // The standard's command-line assignment format, every declared variable in order.
+            for (declaration, values) in assignment {
+                print("\(declaration.name) \(declaration.elementType) [\(declaration.shape.map(String.init).joined(separator: ","))]")
+                for value in values { print("\(value + 0)") }
+            }
+            return
+        }
+        guard !(result.answer == .sat && serialiseAssignments != nil) else { return }
         for (index, value) in inputs.enumerated() { print("X_\(index) = \(value)") }
         for (index, value) in outputs.enumerated() { print("Y_\(index) = \(value)") }
     }
 
     /// The statistics: the JSON object on stdout with `--json`, and a summary on stderr.
-    private func printSummary(_ result: VerificationResult, engineName: String, seconds elapsed: Double) throws {
+    private func printSummary(
+        _ result: VerificationResult, engineName: String, assignment: [(declaration: TensorDeclaration, values: [Double])]?, seconds elapsed: Double
+    ) throws {
         let statistics = result.statistics
         if json {
             let inputs = result.witness?.input.map { $0 + 0 } ?? [], outputs = result.witness?.outputs.map { $0 + 0 } ?? []
-            let witness: Any = result.witness == nil ? NSNull() : ["inputs": inputs, "outputs": outputs]
+            var witness: Any = result.witness == nil ? NSNull() : ["inputs": inputs, "outputs": outputs]
+            if let assignment {
+                // A 2.0 query: each declared variable by name, in row-major order.
+                witness = Dictionary(assignment.map { ($0.declaration.name, $0.values.map { $0 + 0 }) }, uniquingKeysWith: { first, _ in first })
+            }
             try printJSON([
                 "answer": result.answer.rawValue, "witness": witness, "seconds": elapsed, "reason": result.reason, "engine": engineName,
                 "phases": ["attack": statistics.attackSeconds, "bounds": statistics.boundSeconds, "z3": statistics.z3Seconds],

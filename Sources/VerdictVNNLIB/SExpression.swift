@@ -105,6 +105,19 @@ struct SExpressionReader {
 
     private mutating func readAtom() throws -> String {
         let start = index
+        if bytes[index] == UInt8(ascii: "\"") {
+            // A VNN-LIB 2.0 ONNX name: kept with its quotes (so it is never read as a symbol),
+            // `\"` and `\\` escapes left as written.
+            let here = position
+            index += 1
+            while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] == UInt8(ascii: "\n") { throw error("unterminated \"string\": it runs past the end of the line", at: here) }
+                index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            guard index < bytes.count else { throw error("unterminated \"string\"", at: here) }
+            index += 1
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
         if bytes[index] == UInt8(ascii: "|") {
             index += 1
             while index < bytes.count && bytes[index] != UInt8(ascii: "|") { index += 1 }
@@ -115,15 +128,39 @@ struct SExpressionReader {
             let content = String(decoding: bytes[(start + 1)..<(index - 1)], as: UTF8.self)
             return Self.isSimpleSymbol(content) ? content : "|" + content + "|"
         }
+        var text: [UInt8] = []
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
                 UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ";"):
-                return String(decoding: bytes[start..<index], as: UTF8.self)
+                return String(decoding: text, as: UTF8.self)
+            case UInt8(ascii: "["):
+                // A VNN-LIB 2.0 shape or index list, `[1, 10]`: one token, spaces dropped.
+                let here = position
+                index += 1
+                text.append(UInt8(ascii: "["))
+                while index < bytes.count && bytes[index] != UInt8(ascii: "]") {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "[") {
+                        throw error("'[' is never closed by ']'", at: here)
+                    }
+                    if byte == UInt8(ascii: "\n") {
+                        line += 1
+                        lineStart = index + 1
+                    }
+                    if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") && byte != UInt8(ascii: "\r") && byte != UInt8(ascii: "\n") {
+                        text.append(byte)
+                    }
+                    index += 1
+                }
+                guard index < bytes.count else { throw error("'[' is never closed by ']'", at: here) }
+                text.append(bytes[index])
+                index += 1
             default:
+                text.append(bytes[index])
                 index += 1
             }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -34,12 +34,41 @@ public enum VNNLIBParser {
     }
 
     public static func parse(bytes: [UInt8], file: String, stop: @escaping () -> String? = { nil }) throws -> Property {
+        switch try document(bytes: bytes, file: file, stop: stop) {
+        case .property(let property): return property
+        case .query:
+            throw VNNLIBError(file: file, line: 1, column: 1, message: "this is a VNN-LIB 2.0 query; this command reads 1.0 properties (X_i, Y_j) only")
+        }
+    }
+
+    /// A 1.0 property or a 2.0 query, told apart by the `(vnnlib-version <2.0>)` header.
+    public enum Document: Sendable {
+        case property(Property)
+        case query(Query)
+    }
+
+    public static func document(contentsOf path: String, stop: @escaping () -> String? = { nil }) throws -> Document {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw VNNLIBError(file: path, line: 0, column: 0, message: "the file \(reason)")
+        }
+        return try document(bytes: [UInt8](data), file: path, stop: stop)
+    }
+
+    public static func document(_ text: String, file: String = "<text>") throws -> Document {
+        try document(bytes: Array(text.utf8), file: file, stop: { nil })
+    }
+
+    public static func document(bytes: [UInt8], file: String, stop: @escaping () -> String? = { nil }) throws -> Document {
         let poll = StopPoll(stop)
         var reader = SExpressionReader(bytes: bytes, file: file, poll: poll)
         let expressions = try reader.readAll()
+        if let first = expressions.first, QueryReader.version(of: first) != nil || QueryReader.isQueryCommand(first) {
+            return .query(try QueryReader(file: file, poll: poll).query(expressions))
+        }
         var builder = PropertyBuilder(file: file, poll: poll)
         for expression in expressions { try builder.readCommand(expression) }
-        return try builder.finish()
+        return .property(try builder.finish())
     }
 }
 

@@ -90,6 +90,18 @@ struct ConstantTensor {
         Onnx_TensorProto.DataType(rawValue: Int(type)).map { "\($0)" } ?? "\(type)"
     }
 
+    /// ONNX element types by their `TensorProto.DataType` number, in the names of the ONNX IR
+    /// document (`float32`, not `FLOAT`): the spelling VNN-LIB 2.0 declarations use.
+    public static let standardTypeNames: [Int32: String] = [
+        1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool",
+        10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 14: "complex64", 15: "complex128", 16: "bfloat16",
+        17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1",
+    ]
+
+    static func standardTypeName(_ type: Int32) -> String {
+        standardTypeNames[type] ?? "type \(type)"
+    }
+
     /// The most elements a tensor may have (2^31): beyond anything Verdict can bound, and far
     /// below the sizes whose allocation would abort the process.
     static let maximumElements = 1 << 31

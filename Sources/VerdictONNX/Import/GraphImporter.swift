@@ -18,6 +18,8 @@ enum ImportedValue {
 /// folding rule lives in `Operators/`, one family per file.
 struct GraphImporter {
     private(set) var nodes: [Network.Node] = []
+    /// Values in the network input (all graph inputs laid end to end).
+    private var inputCount = 0
     private var values: [String: ImportedValue] = [:]
     /// The ONNX node being folded, for the origin of emitted layers.
     var currentOrigin = ""
@@ -26,9 +28,43 @@ struct GraphImporter {
         for (name, tensor) in initializers { values[name] = .constant(tensor) }
     }
 
-    mutating func defineInput(name: String, shape: [Int]) {
-        let count = shape.reduce(1, *)
-        values[name] = .computed(ComputedValue(source: .input, sourceCount: count, shape: shape, map: .identity))
+    /// The graph inputs, laid end to end in the network input. One input is the network input
+    /// itself; with several, each is a slice of it (a ``SelectLayer`` copy).
+    mutating func defineInputs(_ inputs: [(name: String, shape: [Int])]) {
+        let counts = inputs.map { $0.shape.reduce(1, *) }
+        inputCount = counts.reduce(0, +)
+        guard inputs.count > 1 else {
+            values[inputs[0].name] = .computed(ComputedValue(source: .input, sourceCount: counts[0], shape: inputs[0].shape, map: .identity))
+            return
+        }
+        let total = counts.reduce(0, +)
+        var offset = 0
+        for (input, count) in zip(inputs, counts) {
+            let slice = SelectLayer(
+                name: "Slice", inputCounts: [total], sources: Array(offset..<(offset + count)),
+                fill: [Double](repeating: 0, count: count), outputShape: TensorShape(input.shape))
+            currentOrigin = "input '\(input.name)'"
+            let source = append(slice, inputs: [.input])
+            values[input.name] = .computed(ComputedValue(source: source, sourceCount: count, shape: input.shape, map: .identity))
+            offset += count
+        }
+    }
+
+    /// One value holding `parts` flattened and laid end to end (the part itself when alone).
+    mutating func concatenated(_ parts: [ValueID]) -> ValueID {
+        guard parts.count > 1 else { return parts[0] }
+        let counts = parts.map { part -> Int in
+            switch part {
+            case .input: return inputCount
+            case .node(let index): return nodes[index].layer.outputShape.elementCount
+            }
+        }
+        let total = counts.reduce(0, +)
+        currentOrigin = "outputs"
+        let join = SelectLayer(
+            name: "Concat", inputCounts: counts, sources: Array(0..<total), fill: [Double](repeating: 0, count: total),
+            outputShape: TensorShape([total]))
+        return append(join, inputs: parts)
     }
 
     func value(named name: String) throws -> ImportedValue {

@@ -4,10 +4,32 @@ import VerdictCore
 
 /// A network read from an ONNX file, with what `verdict info` shows about its origin.
 public struct ONNXModel: Sendable {
+    /// One named tensor at the edge of the network: a graph input or output, or an exposed
+    /// hidden node output.
+    public struct Port: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        /// The ONNX element type in the standard's spelling (`float32`, `float64`).
+        public let elementType: String
+        /// Axes the file leaves symbolic (a free batch axis); read as 1.
+        public let symbolicAxes: [Int]
+        /// A graph input that an initializer gives a default value: Verdict reads it as that
+        /// constant, and it is not part of the network input.
+        public var hasDefault = false
+        /// The default's values, row-major (inputs with a default only).
+        public var defaultValues: [Double] = []
+    }
+
+    /// Takes the graph inputs laid end to end (in file order) and gives the graph outputs,
+    /// then the exposed hidden values, laid end to end.
     public let network: Network
     public let file: String
-    public let inputName: String
-    public let outputName: String
+    /// Every graph input in file order, those with an initializer's default included.
+    public let inputs: [Port]
+    public let outputs: [Port]
+    public let hidden: [Port]
+    public var inputName: String { (inputs.first { !$0.hasDefault } ?? inputs[0]).name }
+    public var outputName: String { outputs[0].name }
     public let producer: String
     public let opsetVersion: Int
     /// How many nodes of each ONNX operator the file has.
@@ -23,25 +45,35 @@ public struct ONNXModel: Sendable {
 /// rounding of each folded parameter, which only matters when pre-processing is folded).
 /// An unsupported operator is an error naming the operator, the node and the file.
 public enum ONNXImporter {
-    public static func load(path: String) throws -> ONNXModel {
+    /// The ONNX operators the importer reads, by name.
+    public static var supportedOperators: [String] { GraphImporter.rules.keys.sorted() }
+    /// The opsets the operator schemas follow.
+    public static let supportedOpsets = 1...21
+
+    /// `exposing` names hidden values (ONNX node outputs) to add after the graph outputs.
+    /// `multipleInputsAndOutputs` allows graphs with several of either (the VNN-LIB 2.0 path);
+    /// without it a graph must have exactly one of each, as a 1.0 property assumes.
+    public static func load(path: String, exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false) throws -> ONNXModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw ONNXImportError(file: path, message: "the file \(reason)")
         }
-        return try load(data: data, file: path)
+        return try load(data: data, file: path, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs)
     }
 
-    public static func load(data: Data, file: String = "<data>") throws -> ONNXModel {
+    public static func load(data: Data, file: String = "<data>", exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false) throws -> ONNXModel {
         let model: Onnx_ModelProto
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
         } catch {
             throw ONNXImportError(file: file, message: "not a valid ONNX model: the protobuf cannot be decoded (\(error)); is the file truncated or not ONNX?")
         }
-        return try load(model: model, file: file)
+        return try load(model: model, file: file, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs)
     }
 
-    public static func load(model: Onnx_ModelProto, file: String = "<model>") throws -> ONNXModel {
+    public static func load(
+        model: Onnx_ModelProto, file: String = "<model>", exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false
+    ) throws -> ONNXModel {
         guard model.hasGraph, !model.graph.node.isEmpty || !model.graph.output.isEmpty else {
             throw ONNXImportError(file: file, message: "not a valid ONNX model: it has no graph")
         }
@@ -59,17 +91,22 @@ public enum ONNXImporter {
         }
         // Old exporters list initializers among the graph inputs; the real input is the rest.
         let inputs = graph.input.filter { initializers[$0.name] == nil }
-        guard inputs.count == 1, let input = inputs.first else {
-            throw ONNXImportError(file: file, message: "expected exactly one graph input that is not an initializer, found \(inputs.count): \(inputs.map(\.name))")
+        if multipleInputsAndOutputs {
+            guard !inputs.isEmpty else { throw ONNXImportError(file: file, message: "the graph has no input that is not an initializer") }
+            guard !graph.output.isEmpty else { throw ONNXImportError(file: file, message: "the graph has no output") }
+        } else {
+            guard inputs.count == 1 else {
+                throw ONNXImportError(file: file, message: "expected exactly one graph input that is not an initializer, found \(inputs.count): \(inputs.map(\.name))")
+            }
+            guard graph.output.count == 1 else {
+                throw ONNXImportError(file: file, message: "expected exactly one graph output, found \(graph.output.count)")
+            }
         }
-        guard graph.output.count == 1, let output = graph.output.first else {
-            throw ONNXImportError(file: file, message: "expected exactly one graph output, found \(graph.output.count)")
-        }
-        let inputShape = try shape(of: input, file: file)
-        try checkFloatingTypes(graph.initializer, input: input, file: file)
+        let inputPorts = try inputs.map { try port(of: $0, file: file) }
+        for input in inputs { try checkFloatingTypes(graph.initializer, input: input, file: file) }
 
         var importer = GraphImporter(initializers: initializers)
-        importer.defineInput(name: input.name, shape: inputShape)
+        importer.defineInputs(inputPorts.map { ($0.name, $0.shape) })
         var operatorCounts: [String: Int] = [:]
         for (index, node) in graph.node.enumerated() {
             operatorCounts[node.opType, default: 0] += 1
@@ -82,27 +119,44 @@ public enum ONNXImporter {
                 throw ONNXImportError(file: file, place: place, message: problem.message)
             }
         }
-        importer.currentOrigin = "output '\(output.name)'"
-        let result: ImportedValue
-        do {
-            result = try importer.value(named: output.name)
-        } catch let problem as NodeProblem {
-            throw ONNXImportError(file: file, place: "graph output '\(output.name)'", message: problem.message)
+        let elementType = inputPorts[0].elementType
+        if let other = inputPorts.first(where: { $0.elementType != elementType }) {
+            throw ONNXImportError(file: file, place: "graph input '\(other.name)'", message: "element type \(other.elementType) beside \(elementType) inputs; Verdict needs one floating-point type")
         }
-        guard case .computed(let outputValue) = result else {
-            throw ONNXImportError(file: file, place: "graph output '\(output.name)'", message: "the output does not depend on the input")
+        let declaredOutputTypes = Dictionary(graph.output.map { ($0.name, declaredElementType($0)) }, uniquingKeysWith: { first, _ in first })
+        var outputValues: [ValueID] = [], outputPorts: [ONNXModel.Port] = [], hiddenPorts: [ONNXModel.Port] = []
+        for (name, isHidden) in graph.output.map({ ($0.name, false) }) + hidden.map({ ($0, true) }) {
+            let place = isHidden ? "hidden value '\(name)'" : "graph output '\(name)'"
+            importer.currentOrigin = isHidden ? "hidden '\(name)'" : "output '\(name)'"
+            let result: ImportedValue
+            do {
+                result = try importer.value(named: name)
+            } catch is NodeProblem {
+                let message = isHidden ? "the model has no node output of this name" : "no node, input or initializer produces the output"
+                throw ONNXImportError(file: file, place: place, message: message)
+            }
+            guard case .computed(let value) = result else {
+                throw ONNXImportError(file: file, place: place, message: "the value does not depend on the input")
+            }
+            outputValues.append(importer.materialize(value))
+            let port = ONNXModel.Port(name: name, shape: value.shape, elementType: (declaredOutputTypes[name] ?? nil) ?? elementType, symbolicAxes: [])
+            if isHidden { hiddenPorts.append(port) } else { outputPorts.append(port) }
         }
-        let materialized = importer.materialize(outputValue)
+        let materialized = importer.concatenated(outputValues)
         let (nodes, outputID) = ScaleShiftFusion.fused(importer.nodes, output: materialized)
         let network: Network
         do {
-            network = try Network(inputShape: TensorShape(inputShape), nodes: nodes, output: outputID)
+            let inputCount = inputPorts.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            let inputShape = inputPorts.count == 1 ? TensorShape(inputPorts[0].shape) : TensorShape([inputCount])
+            network = try Network(inputShape: inputShape, nodes: nodes, output: outputID)
         } catch {
             throw ONNXImportError(file: file, message: "\(error)")
         }
         let opset = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }.map { Int($0.version) } ?? 0
         return ONNXModel(
-            network: network, file: file, inputName: input.name, outputName: output.name,
+            network: network, file: file, inputs: graph.input.map { input in
+                inputPorts.first { $0.name == input.name } ?? defaultPort(input, initializers[input.name], elementType: elementType)
+            }, outputs: outputPorts, hidden: hiddenPorts,
             producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
             opsetVersion: opset, operatorCounts: operatorCounts)
     }
@@ -121,8 +175,24 @@ public enum ONNXImporter {
         }
     }
 
-    /// The input's shape; symbolic or unknown dimensions (a batch axis) count as 1.
-    private static func shape(of input: Onnx_ValueInfoProto, file: String) throws -> [Int] {
+    /// A graph input backed by an initializer: its shape is the initializer's.
+    private static func defaultPort(_ input: Onnx_ValueInfoProto, _ tensor: ConstantTensor?, elementType: String) -> ONNXModel.Port {
+        var port = ONNXModel.Port(
+            name: input.name, shape: tensor?.shape ?? [], elementType: declaredElementType(input) ?? elementType, symbolicAxes: [])
+        port.hasDefault = true
+        port.defaultValues = tensor?.values ?? []
+        return port
+    }
+
+    /// The element type a value info declares, in the standard's spelling; nil when it has none.
+    private static func declaredElementType(_ value: Onnx_ValueInfoProto) -> String? {
+        guard case .tensorType(let tensorType)? = value.type.value, tensorType.elemType != 0 else { return nil }
+        return ConstantTensor.standardTypeName(tensorType.elemType)
+    }
+
+    /// The input's name, shape and element type; symbolic or unknown dimensions (a batch axis)
+    /// count as 1.
+    private static func port(of input: Onnx_ValueInfoProto, file: String) throws -> ONNXModel.Port {
         guard case .tensorType(let tensorType)? = input.type.value else {
             throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input is not a tensor")
         }
@@ -133,10 +203,17 @@ public enum ONNXImporter {
         guard tensorType.hasShape else {
             throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has no shape")
         }
+        var symbolic: [Int] = []
         let shape = try tensorType.shape.dim.enumerated().map { axis, dimension in
-            guard case .dimValue(let value)? = dimension.value else { return 1 }
+            guard case .dimValue(let value)? = dimension.value else {
+                symbolic.append(axis)
+                return 1
+            }
             // Old exporters write 0 or -1 for a free batch axis: read as symbolic.
-            if axis == 0 && (value == 0 || value == -1) { return 1 }
+            if axis == 0 && (value == 0 || value == -1) {
+                symbolic.append(axis)
+                return 1
+            }
             guard value > 0 else {
                 throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: "the input has dimension \(value); dimensions must be positive")
             }
@@ -147,6 +224,7 @@ public enum ONNXImporter {
         } catch let problem as NodeProblem {
             throw ONNXImportError(file: file, place: "graph input '\(input.name)'", message: problem.message)
         }
-        return shape
+        let typeName = tensorType.elemType == Int32(Onnx_TensorProto.DataType.double.rawValue) ? "float64" : "float32"
+        return ONNXModel.Port(name: input.name, shape: shape, elementType: typeName, symbolicAxes: symbolic)
     }
 }
