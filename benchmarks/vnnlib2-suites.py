@@ -51,26 +51,21 @@ def suite(folder, out, scratch):
         name = os.path.basename(prop).replace(".vnnlib", "") + "__" + os.path.basename(network).replace(".onnx", "") + ".vnnlib"
         query = os.path.join(out, "queries", name)
         try:
-            text = run("spec", prop, "--network", network, "--to", "2.0")
-            open(query, "w").write(text)
+            open(query, "w").write(run("spec", prop, "--network", network, "--to", "2.0"))
             counts["converted"] += 1
             original = cases(prop, network)
-            if cases(query, network) == original:
-                counts["identical"] += 1
-            else:
-                print(f"  DIFFERENT: {onnx} {vnnlib}", file=sys.stderr)
         except RuntimeError as error:
             print(f"  {onnx} {vnnlib}: {error}", file=sys.stderr)
             continue
-        try:
-            back = os.path.join(scratch, "back.vnnlib")
-            open(back, "w").write(run("spec", query, "--to", "1.0"))
-            if cases(back, network) == original:
-                counts["round_trip"] += 1
-            else:
-                print(f"  ROUND TRIP DIFFERS: {onnx} {vnnlib}", file=sys.stderr)
-        except RuntimeError as error:
-            print(f"  {onnx} {vnnlib}: round trip: {error}", file=sys.stderr)
+        back = os.path.join(scratch, "back.vnnlib")
+        for key, make in [("identical", lambda: query), ("round_trip", lambda: open(back, "w").write(run("spec", query, "--to", "1.0")) and back)]:
+            try:
+                if cases(make(), network) == original:
+                    counts[key] += 1
+                else:
+                    print(f"  {key} FAILS: {onnx} {vnnlib}", file=sys.stderr)
+            except RuntimeError as error:
+                print(f"  {onnx} {vnnlib}: {key}: {error}", file=sys.stderr)
         new_rows.append([os.path.abspath(os.path.join(folder, onnx)), "queries/" + name, timeout])
         renamed[(onnx, vnnlib)] = (os.path.abspath(os.path.join(folder, onnx)), "queries/" + name)
     with open(os.path.join(out, "instances.csv"), "w", newline="") as handle:

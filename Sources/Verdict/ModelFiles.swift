@@ -17,6 +17,48 @@ public enum ModelFiles {
         return property
     }
 
+    /// The network and property of a VNN-LIB file with its models: a 1.0 property and its one
+    /// network, or a 2.0 query bound to its networks (the product network; `query` set).
+    /// `networks` are the `--network` options as (name, path); the name is "" when none was
+    /// given. `stop` is polled while reading the property.
+    public static func problem(
+        at path: String, networks: [(name: String, path: String)], stop: @escaping () -> String? = { nil }
+    ) throws -> (network: Network, property: Property, query: LoadedQuery?) {
+        switch try VNNLIBParser.document(contentsOf: path, stop: stop) {
+        case .query(let query):
+            var paths: [String: String] = [:]
+            for (name, model) in networks {
+                guard paths.updateValue(model, forKey: name) == nil else {
+                    throw FileMismatch(description: name.isEmpty ? "--network: two models without a NAME=; name each model" : "--network \(name) is given twice")
+                }
+            }
+            let loaded = try QueryModels.load(query, file: path, networks: paths)
+            return (loaded.network, loaded.property, loaded)
+        case .property(let property):
+            guard networks.count == 1, let model = networks.first?.path else {
+                throw FileMismatch(description: "\(path) is a VNN-LIB 1.0 property, which is about one network; give one --network")
+            }
+            let network = try self.network(at: model)
+            try checkSizes(property, path: path, network, networkPath: model)
+            return (network, property, nil)
+        }
+    }
+
+    /// `--network` options (`PATH` or `NAME=PATH`) as (name, path) pairs. Only a VNN-LIB name
+    /// (a letter, then letters, digits, underscores) before the first `=` is a name, so
+    /// `runs/lr=0.1/m.onnx` stays a path.
+    public static func namedPaths(_ options: [String]) -> [(name: String, path: String)] {
+        options.map { option in
+            guard let equals = option.firstIndex(of: "="), isName(option[..<equals]) else { return ("", option) }
+            return (String(option[..<equals]), String(option[option.index(after: equals)...]))
+        }
+    }
+
+    private static func isName(_ text: Substring) -> Bool {
+        guard let first = text.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
+        return text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+    }
+
     /// VNN-LIB text for `property` that reads back to it; `comment` lines lead the file.
     public static func vnnlib(_ property: Property, comment: String? = nil) -> String {
         VNNLIBWriter.write(property, comment: comment)

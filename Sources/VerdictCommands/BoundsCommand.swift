@@ -25,11 +25,11 @@ struct BoundsCommand: ParsableCommand {
               verdict bounds benchmarks/examples/digits/properties/digit_0_eps_0.05.vnnlib --network benchmarks/examples/digits/digits.onnx --method crown
             """)
 
-    @Argument(help: "The VNN-LIB property.")
+    @Argument(help: "The VNN-LIB property (1.0) or query (2.0).")
     var property: String
 
-    @Option(help: "The ONNX model.")
-    var network: String
+    @Option(help: "The ONNX model, as PATH or NAME=PATH (a 2.0 query: once per declared network).")
+    var network: [String] = []
 
     @Option(help: "ibp, crown, alpha-crown or beta-crown.")
     var method: BoundMethod = .crown
@@ -63,9 +63,7 @@ struct BoundsCommand: ParsableCommand {
     func run() throws {
         let start = ContinuousClock.now
         Interruption.install()
-        let model = try ONNXImporter.load(path: network).network
-        let parsed = try VNNLIBParser.parse(contentsOf: property)
-        try ModelFiles.checkSizes(parsed, path: property, model, networkPath: network)
+        let (model, parsed, _) = try ModelFiles.problem(at: property, networks: ModelFiles.namedPaths(network))
         let engine = try devices.engine(for: model)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in

@@ -39,12 +39,7 @@ struct SpecCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    private var networkPaths: [String: String] {
-        Dictionary(network.map { option in
-            guard let equals = option.firstIndex(of: "=") else { return ("", option) }
-            return (String(option[..<equals]), String(option[option.index(after: equals)...]))
-        }, uniquingKeysWith: { first, _ in first })
-    }
+    private var networkPaths: [(name: String, path: String)] { ModelFiles.namedPaths(network) }
 
     func run() throws {
         let start = ContinuousClock.now
@@ -69,13 +64,9 @@ struct SpecCommand: ParsableCommand {
                 print("assertions  \(query.assertions.count) (give --network NAME=PATH for the property Verdict verifies)")
                 return
             }
-            parsed = try QueryModels.load(query, file: property, networks: networkPaths).property
+            parsed = try ModelFiles.problem(at: property, networks: networkPaths).property
         case .property(let property1):
-            parsed = property1
-            if let path = networkPaths.values.first {
-                let model = try ONNXImporter.load(path: path).network
-                try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
-            }
+            parsed = network.isEmpty ? property1 : try ModelFiles.problem(at: property, networks: networkPaths).property
         }
         let cases = parsed.cases.map { item -> [String: Any] in
             let widths = item.box.widths
@@ -112,7 +103,7 @@ struct SpecCommand: ParsableCommand {
         case (.query(let query), .v1):
             print(try QueryConversion.version1(of: query, file: property), terminator: "")
         case (.property, .v2):
-            guard networkPaths.count == 1, let path = networkPaths.values.first else {
+            guard networkPaths.count == 1, let path = networkPaths.first?.path else {
                 throw ValidationError("--to 2.0 needs the model (--network PATH): the query declares the model's shapes")
             }
             let model = try ONNXImporter.load(path: path)

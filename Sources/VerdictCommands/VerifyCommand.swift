@@ -34,7 +34,7 @@ struct VerifyCommand: ParsableCommand {
             declared equal-to another. Statistics go to stderr. The exit code is 0 whenever the \
             run completed, whatever the answer. Examples:
               verdict verify benchmarks/examples/digits/properties/digit_0_eps_0.5.vnnlib --network benchmarks/examples/digits/digits.onnx --timeout 60
-              verdict verify benchmarks/examples/queries/digits-relational.vnnlib --network digits=benchmarks/examples/digits/digits.onnx
+              verdict verify benchmarks/examples/queries/digits-relational-0.1.vnnlib --network f=benchmarks/examples/digits/digits.onnx
             """)
 
     @Argument(help: "The VNN-LIB property or query.")
@@ -65,20 +65,11 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     /// The models by name (`--network` is `PATH`, under the name "", or `NAME=PATH`).
-    private var networkPaths: [(name: String, path: String)] {
-        network.map { option in
-            guard let equals = option.firstIndex(of: "=") else { return ("", option) }
-            return (String(option[..<equals]), String(option[option.index(after: equals)...]))
-        }
-    }
+    private var networkPaths: [(name: String, path: String)] { ModelFiles.namedPaths(network) }
 
     func validate() throws {
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard !network.isEmpty else { throw ValidationError("give the model with --network PATH (or NAME=PATH)") }
-        let names = networkPaths.map(\.name)
-        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-            throw ValidationError(repeated.isEmpty ? "--network: two models without a NAME=; name each model" : "--network \(repeated) is given twice")
-        }
         if let resultFile { try ResultFile.check(resultFile, notOneOf: [property] + networkPaths.map(\.path)) }
     }
 
@@ -156,25 +147,12 @@ struct VerifyCommand: ParsableCommand {
     /// The network and the property, checked against each other; for a 2.0 query, the
     /// product network of its declared networks and the query bound to it.
     private func loadInputs(watchdog: AnswerWatchdog, stop: @escaping () -> String?) throws -> (Network, Property, LoadedQuery?) {
-        watchdog.enter("reading the property")
-        switch try VNNLIBParser.document(contentsOf: property, stop: stop) {
-        case .query(let query):
-            watchdog.enter("reading the networks")
-            let paths = Dictionary(networkPaths.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
-            let loaded = try QueryModels.load(query, file: property, networks: paths)
-            return (loaded.network, loaded.property, loaded)
-        case .property(let parsed):
-            guard networkPaths.count == 1, let path = networkPaths.first?.path else {
-                throw ValidationError("\(property) is a VNN-LIB 1.0 property, which is about one network; give one --network")
-            }
-            if serialiseAssignments != nil {
-                throw ValidationError("--serialise-assignments is for VNN-LIB 2.0 queries; \(property) is a 1.0 property")
-            }
-            watchdog.enter("reading the network")
-            let model = try ModelFiles.network(at: path)
-            try ModelFiles.checkSizes(parsed, path: property, model, networkPath: path)
-            return (model, parsed, nil)
+        watchdog.enter("reading the property and the networks")
+        let problem = try ModelFiles.problem(at: property, networks: networkPaths, stop: stop)
+        if serialiseAssignments != nil && problem.query == nil {
+            throw ValidationError("--serialise-assignments is for VNN-LIB 2.0 queries; \(property) is a 1.0 property")
         }
+        return problem
     }
 
     /// The search flags' options, with the deadline and (with `-v`) progress logged.
@@ -247,8 +225,11 @@ struct VerifyCommand: ParsableCommand {
             let inputs = result.witness?.input.map { $0 + 0 } ?? [], outputs = result.witness?.outputs.map { $0 + 0 } ?? []
             var witness: Any = result.witness == nil ? NSNull() : ["inputs": inputs, "outputs": outputs]
             if let assignment {
-                // A 2.0 query: each declared variable by name, in row-major order.
-                witness = Dictionary(assignment.map { ($0.declaration.name, $0.values.map { $0 + 0 }) }, uniquingKeysWith: { first, _ in first })
+                // A 2.0 query: each declared variable by name, in row-major order (initialized
+                // inputs, the model's own constants, left out).
+                witness = Dictionary(
+                    assignment.filter { !$0.declaration.initialized }.map { ($0.declaration.name, $0.values.map { $0 + 0 }) },
+                    uniquingKeysWith: { first, _ in first })
             }
             try printJSON([
                 "answer": result.answer.rawValue, "witness": witness, "seconds": elapsed, "reason": result.reason, "engine": engineName,

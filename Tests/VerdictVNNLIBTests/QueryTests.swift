@@ -163,6 +163,27 @@ final class QueryTests: XCTestCase {
             try query(base + "(declare-network g (equal-to f) (declare-input A float16 [2]) (declare-output B float16 [1]))"), file: "q"))
     }
 
+    func testConversionRefusesWhatItCannotWrite() throws {
+        // An initialized input is a constant: a 1.0 file has no name for it.
+        let initialized = try query("""
+            (vnnlib-version <2.1>)
+            (declare-network N (declare-input D real [1] initialized) (declare-input X real [1]) (declare-output Y real [1]))
+            (assert (<= D[0] 1))
+            """)
+        XCTAssertThrowsError(try QueryConversion.version1(of: initialized, file: "q")) { error in
+            XCTAssertTrue("\(error)".contains("initialized input"), "\(error)")
+        }
+        // Shapes past 2^31 elements are refused where they are read, before anything counts them.
+        XCTAssertEqual(error("(vnnlib-version <2.0>)\n(declare-network f (declare-input X real [4294967296,4294967296]) (declare-output Y real [1]))")?
+            .message.contains("more than 2^31 elements"), true)
+        // An exponent that would need a billion digits written out is an error, not a hang.
+        let text = "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (>= X_0 0))\n(assert (<= X_0 1))\n(assert (<= Y_0 1e-999999999999))\n"
+        XCTAssertThrowsError(try QueryConversion.version2(of: text, file: "p", inputs: [.init(shape: [1], hasDefault: false)], outputShape: [1]))
+        // A product of constants scales by the exact one.
+        let compiled = try compile("(assert (<= Y[0] (* 0.1 2)))")
+        XCTAssertEqual(compiled.property.cases[0].unsafe.disjuncts[0][0].bound.nearest, 0.2, accuracy: 1e-15)
+    }
+
     func testPlainDecimals() {
         let cases = [("1e-3", "0.001"), ("4.2E+7", "42000000"), ("+2", "2"), (".5", "0.5"), ("5.", "5"), ("-1.5e2", "-150"), ("0.25", "0.25"),
                      ("-0.0", "-0.0"), ("12.5e-1", "1.25"), ("7", "7")]

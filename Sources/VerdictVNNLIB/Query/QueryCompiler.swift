@@ -191,7 +191,9 @@ public enum QueryCompiler {
                     let factor = try term(part)
                     let (line, column) = Self.position(part)
                     if product.isConstant || factor.isConstant {
-                        let (constant, other) = product.isConstant ? (product, factor) : (factor, product)
+                        // Scale by an exactly known constant: the factor when both are constants and only it is exact.
+                        let factorFirst = !product.isConstant || (factor.isConstant && factor.constant.isExact && !product.constant.isExact)
+                        let (constant, other) = factorFirst ? (factor, product) : (product, factor)
                         guard constant.constant.isExact else {
                             throw error("this coefficient has no exact binary value; Verdict needs exact coefficients on variables", line: line, column: column)
                         }

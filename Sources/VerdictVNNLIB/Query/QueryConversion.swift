@@ -72,7 +72,8 @@ public enum QueryConversion {
         lines += (0..<input.elementCount).map { "(declare-const X_\($0) Real)" }
         lines += (0..<output.elementCount).map { "(declare-const Y_\($0) Real)" }
         let names = [input.name: ("X", input.shape), output.name: ("Y", output.shape)]
-        for assertion in query.assertions { lines.append("(assert \(Converter2To1(names: names).formula(assertion)))") }
+        let converter = Converter2To1(file: file, names: names)
+        for assertion in query.assertions { lines.append("(assert \(try converter.formula(assertion)))") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -160,7 +161,8 @@ func plainDecimal(_ text: String) -> String? {
     }
     var exponent = 0
     if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-        guard let value = Int(body[body.index(after: e)...]) else { return nil }
+        // Past 10^±400 a Double is 0 or infinite: such a literal is not written out in digits.
+        guard let value = Int(body[body.index(after: e)...]), abs(value) <= 400 else { return nil }
         exponent = value
         body = body[..<e]
     }
@@ -183,14 +185,15 @@ func plainDecimal(_ text: String) -> String? {
 }
 
 private struct Converter2To1 {
+    let file: String
     let names: [String: (String, [Int])]
 
-    func formula(_ expression: BoolExpression) -> String {
+    func formula(_ expression: BoolExpression) throws -> String {
         switch expression {
-        case .and(let parts): return "(and \(parts.map(formula).joined(separator: " ")))"
-        case .or(let parts): return "(or \(parts.map(formula).joined(separator: " ")))"
+        case .and(let parts): return "(and \(try parts.map(formula).joined(separator: " ")))"
+        case .or(let parts): return "(or \(try parts.map(formula).joined(separator: " ")))"
         case .compare(let relation, let left, let right, _, _):
-            let (a, b) = (term(left), term(right))
+            let (a, b) = (try term(left), try term(right))
             switch relation {
             case .equal: return "(= \(a) \(b))"
             case .notEqual: return "(or (> \(a) \(b)) (< \(a) \(b)))"
@@ -199,17 +202,19 @@ private struct Converter2To1 {
         }
     }
 
-    func term(_ expression: ArithmeticExpression) -> String {
+    func term(_ expression: ArithmeticExpression) throws -> String {
         switch expression {
         case .constant(let text, _, _): return text
-        case .element(let name, let indices, _, _):
-            let (prefix, shape) = names[name]!
+        case .element(let name, let indices, let line, let column):
+            guard let (prefix, shape) = names[name] else {
+                throw VNNLIBError(file: file, line: line, column: column, message: "\(name) is an initialized input, a constant with no 1.0 form")
+            }
             let flat = zip(indices, shape).reduce(0) { $0 * $1.1 + $1.0 }
             return "\(prefix)_\(flat)"
-        case .negate(let inner): return "(- \(term(inner)))"
-        case .plus(let parts): return "(+ \(parts.map(term).joined(separator: " ")))"
-        case .times(let parts): return "(* \(parts.map(term).joined(separator: " ")))"
-        case .minus(let first, let rest): return "(- \(([first] + rest).map(term).joined(separator: " ")))"
+        case .negate(let inner): return "(- \(try term(inner)))"
+        case .plus(let parts): return "(+ \(try parts.map(term).joined(separator: " ")))"
+        case .times(let parts): return "(* \(try parts.map(term).joined(separator: " ")))"
+        case .minus(let first, let rest): return "(- \(try ([first] + rest).map(term).joined(separator: " ")))"
         }
     }
 }

@@ -136,6 +136,12 @@ struct QueryReader {
         guard shapeText.hasPrefix("["), shapeText.hasSuffix("]"), let shape = Self.integerList(shapeText), shape.allSatisfy({ $0 > 0 }) else {
             throw error("bad shape '\(shapeText)': expected [d1,d2,...] of positive integers, or [] for a scalar", at: shapePosition)
         }
+        // Beyond any network Verdict can read (the importer's limit too), and safe to multiply.
+        let size = shape.reduce(into: (count: 1, overflow: false)) { total, dimension in
+            let (product, overflow) = total.count.multipliedReportingOverflow(by: dimension)
+            total = (product, total.overflow || overflow || product > 1 << 31)
+        }
+        guard !size.overflow else { throw error("shape \(shapeText) has more than 2^31 elements", at: shapePosition) }
         var declaration = TensorDeclaration(
             kind: kind, name: name, elementType: type, shape: shape, onnxName: nil, initialized: false, line: position.line, column: position.column)
         var rest = parts.dropFirst(4)
