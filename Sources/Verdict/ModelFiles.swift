@@ -49,15 +49,11 @@ public enum ModelFiles {
     /// `runs/lr=0.1/m.onnx` stays a path.
     public static func namedPaths(_ options: [String]) -> [(name: String, path: String)] {
         options.map { option in
-            guard let equals = option.firstIndex(of: "="), isName(option[..<equals]) else { return ("", option) }
+            guard let equals = option.firstIndex(of: "="), TensorElements.isVariableName(option[..<equals]) else { return ("", option) }
             return (String(option[..<equals]), String(option[option.index(after: equals)...]))
         }
     }
 
-    private static func isName(_ text: Substring) -> Bool {
-        guard let first = text.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
-        return text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
-    }
 
     /// VNN-LIB text for `property` that reads back to it; `comment` lines lead the file.
     public static func vnnlib(_ property: Property, comment: String? = nil) -> String {

@@ -66,7 +66,13 @@ struct SpecCommand: ParsableCommand {
             }
             parsed = try ModelFiles.problem(at: property, networks: networkPaths).property
         case .property(let property1):
-            parsed = network.isEmpty ? property1 : try ModelFiles.problem(at: property, networks: networkPaths).property
+            parsed = property1
+            guard networkPaths.count <= 1 else {
+                throw ValidationError("\(property) is a VNN-LIB 1.0 property, which is about one network; give one --network")
+            }
+            if let path = networkPaths.first?.path {
+                try ModelFiles.checkSizes(parsed, path: property, try ModelFiles.network(at: path), networkPath: path)
+            }
         }
         let cases = parsed.cases.map { item -> [String: Any] in
             let widths = item.box.widths

@@ -81,6 +81,33 @@ public struct TensorDeclaration: Sendable {
     public var isReal: Bool { elementType == "real" || elementType == "Real" }
 }
 
+/// Row-major element addressing and the names 2.0 gives elements, shared by the compiler and
+/// the converters.
+public enum TensorElements {
+    /// The flat (row-major) index of `indices` in a tensor of `shape`.
+    public static func flatIndex(_ indices: [Int], shape: [Int]) -> Int {
+        zip(indices, shape).reduce(0) { $0 * $1.1 + $1.0 }
+    }
+
+    /// `NAME[i,j]` for element `flat` of a tensor of `shape`; `NAME` for a scalar.
+    public static func name(_ name: String, flat: Int, shape: [Int]) -> String {
+        guard !shape.isEmpty else { return name }
+        var rest = flat, indices: [Int] = []
+        for size in shape.reversed() {
+            indices.insert(rest % size, at: 0)
+            rest /= size
+        }
+        return "\(name)[\(indices.map(String.init).joined(separator: ","))]"
+    }
+
+    /// A 2.0 variable name: a letter, then letters, digits and underscores (ASCII).
+    public static func isVariableName<Text: StringProtocol>(_ text: Text) -> Bool {
+        func letter(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) }
+        guard let first = text.unicodeScalars.first, letter(first) else { return false }
+        return text.unicodeScalars.allSatisfy { letter($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+}
+
 /// A comparison or an n-ary `and`/`or` of them.
 public indirect enum BoolExpression: Sendable {
     public enum Relation: String, Sendable, CaseIterable {

@@ -44,7 +44,7 @@ public enum QueryCompiler {
         let shapes = Dictionary(query.declarations.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         func element(_ term: ArithmeticExpression) -> (String, Int)? {
             guard case .element(let name, let indices, _, _) = term, let shape = shapes[name] else { return nil }
-            return (name, zip(indices, shape).reduce(0) { $0 * $1.1 + $1.0 })
+            return (name, TensorElements.flatIndex(indices, shape: shape))
         }
         var pairs: [((String, Int), (String, Int))] = []
         var pending = query.assertions
@@ -96,12 +96,7 @@ public enum QueryCompiler {
             for (name, place) in layout.places.sorted(by: { $0.key > $1.key }) {
                 guard case .input(let elements) = place, let declaration = variables[name]?.declaration else { continue }
                 for flat in 0..<declaration.elementCount {
-                    var rest = flat, indices: [Int] = []
-                    for size in declaration.shape.reversed() {
-                        indices.insert(rest % size, at: 0)
-                        rest /= size
-                    }
-                    names[elements[flat]] = declaration.shape.isEmpty ? name : "\(name)[\(indices.map(String.init).joined(separator: ","))]"
+                    names[elements[flat]] = TensorElements.name(name, flat: flat, shape: declaration.shape)
                 }
             }
             return names
@@ -166,7 +161,7 @@ public enum QueryCompiler {
                 guard let place = layout.places[name] else {
                     throw error("\(name) is an initialized input, fixed to its default value; Verdict cannot constrain it", line: line, column: column)
                 }
-                let flat = zip(indices, declaration.shape).reduce(0) { $0 * $1.1 + $1.0 }
+                let flat = TensorElements.flatIndex(indices, shape: declaration.shape)
                 var result = LinearExpression()
                 switch place {
                 case .input(let elements): result.inputCoefficients[elements[flat]] = 1

@@ -126,7 +126,7 @@ private struct Converter1To2 {
         switch expression {
         case .atom(let text, let position):
             if let first = text.first, first == "X" || first == "Y", text.dropFirst().first == "_", let flat = Int(text.dropFirst(2)) {
-                return element(first == "X" ? "X" : "Y", flat: flat, shape: first == "X" ? inputShape : outputShape)
+                return TensorElements.name(first == "X" ? "X" : "Y", flat: flat, shape: first == "X" ? inputShape : outputShape)
             }
             guard let plain = plainDecimal(text) else { throw error("cannot convert '\(text)'", at: position) }
             return plain
@@ -136,16 +136,6 @@ private struct Converter1To2 {
                 return try term(item)
             }).joined(separator: " ") + ")"
         }
-    }
-
-    private func element(_ name: String, flat: Int, shape: [Int]) -> String {
-        guard !shape.isEmpty else { return name }
-        var rest = flat, indices: [Int] = []
-        for size in shape.reversed() {
-            indices.insert(rest % size, at: 0)
-            rest /= size
-        }
-        return "\(name)[\(indices.map(String.init).joined(separator: ","))]"
     }
 }
 
@@ -209,8 +199,7 @@ private struct Converter2To1 {
             guard let (prefix, shape) = names[name] else {
                 throw VNNLIBError(file: file, line: line, column: column, message: "\(name) is an initialized input, a constant with no 1.0 form")
             }
-            let flat = zip(indices, shape).reduce(0) { $0 * $1.1 + $1.0 }
-            return "\(prefix)_\(flat)"
+            return "\(prefix)_\(TensorElements.flatIndex(indices, shape: shape))"
         case .negate(let inner): return "(- \(try term(inner)))"
         case .plus(let parts): return "(+ \(try parts.map(term).joined(separator: " ")))"
         case .times(let parts): return "(* \(try parts.map(term).joined(separator: " ")))"

@@ -165,9 +165,7 @@ struct QueryReader {
 
     /// Variable names: a letter, then letters, digits and underscores.
     private func checkName(_ name: String, at position: SourcePosition) throws {
-        guard let first = name.unicodeScalars.first, first.isASCIILetter,
-            name.unicodeScalars.allSatisfy({ $0.isASCIILetter || ("0"..."9").contains($0) || $0 == "_" })
-        else { throw error("bad name '\(name)': names start with a letter and hold letters, digits and underscores", at: position) }
+        guard TensorElements.isVariableName(name) else { throw error("bad name '\(name)': names start with a letter and hold letters, digits and underscores", at: position) }
     }
 
     /// `[1,2,3]` → [1, 2, 3]; `[]` → []. Nil when it is not such a list.
@@ -294,10 +292,6 @@ enum ONNXElementTypes {
         "complex64", "complex128", "bfloat16", "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "uint4", "int4", "float4e2m1",
     ]
     static let integers: Set<String> = ["uint8", "int8", "uint16", "int16", "int32", "int64", "uint32", "uint64", "uint4", "int4"]
-}
-
-extension Unicode.Scalar {
-    fileprivate var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
 }
 
 extension Optional {
