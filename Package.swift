@@ -94,7 +94,11 @@ let package = Package(
             path: "benchmarks/BoundThroughput"
         ),
 
-        .target(name: "VerdictTestSupport", dependencies: ["VerdictCore"], path: "Tests/VerdictTestSupport"),
+        .target(
+            name: "VerdictTestSupport",
+            dependencies: ["VerdictCore", "VerdictONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Tests/VerdictTestSupport"
+        ),
         .testTarget(name: "VerdictCoreTests", dependencies: ["VerdictCore", "VerdictTestSupport"]),
         .testTarget(
             name: "VerdictONNXTests",

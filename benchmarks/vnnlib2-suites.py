@@ -5,10 +5,13 @@ query (`verdict spec --to 2.0`), checks that the query compiles to exactly the p
 bit) and that `--to 1.0` gives it back, and writes each suite as a 2.0 suite folder
 (instances CSV, expected.csv, queries) that `verdict bench` runs end to end.
 
-    VERDICT=.build/release/verdict benchmarks/vnnlib2-suites.py ROOT OUT [--match SUITE]
+    VERDICT=.build/release/verdict benchmarks/vnnlib2-suites.py ROOT OUT [--match SUITE] [--element-type float32]
 
 ROOT holds vnncomp2021/ and vnncomp2022/ (the shared benchmarks); OUT receives one folder per
-suite. Prints one line per suite: instances, converted, identical, round trips.
+suite. Prints one line per suite: instances, converted, identical, round trips. With
+`--element-type float32` the queries ask about the models' float32 evaluation: they are not
+the 1.0 property (constants are float32 values), so the line counts the queries Verdict loads
+instead (`verdict spec QUERY --network MODEL`: the rounding bounds of every node found).
 """
 import csv, gzip, json, os, shutil, subprocess, sys, tempfile
 
@@ -37,7 +40,7 @@ def cases(path, network):
     return json.loads(run("spec", path, "--network", network, "--json"))["cases"]
 
 
-def suite(folder, out, scratch):
+def suite(folder, out, scratch, element_type="real"):
     instances = [f for f in os.listdir(folder) if f.endswith("instances.csv")]
     if not instances:
         return None
@@ -51,11 +54,20 @@ def suite(folder, out, scratch):
         name = os.path.basename(prop).replace(".vnnlib", "") + "__" + os.path.basename(network).replace(".onnx", "") + ".vnnlib"
         query = os.path.join(out, "queries", name)
         try:
-            open(query, "w").write(run("spec", prop, "--network", network, "--to", "2.0"))
+            open(query, "w").write(run("spec", prop, "--network", network, "--to", "2.0", "--element-type", element_type))
             counts["converted"] += 1
-            original = cases(prop, network)
+            original = cases(prop, network) if element_type == "real" else None
         except RuntimeError as error:
             print(f"  {onnx} {vnnlib}: {error}", file=sys.stderr)
+            continue
+        if original is None:
+            try:
+                run("spec", query, "--network", network)
+                counts["loaded"] = counts.get("loaded", 0) + 1
+            except RuntimeError as error:
+                print(f"  {onnx} {vnnlib}: {str(error)[-300:]}", file=sys.stderr)
+            new_rows.append([os.path.abspath(os.path.join(folder, onnx)), "queries/" + name, timeout])
+            renamed[(onnx, vnnlib)] = (os.path.abspath(os.path.join(folder, onnx)), "queries/" + name)
             continue
         back = os.path.join(scratch, "back.vnnlib")
         for key, make in [("identical", lambda: query), ("round_trip", lambda: open(back, "w").write(run("spec", query, "--to", "1.0")) and back)]:
@@ -83,13 +95,17 @@ def suite(folder, out, scratch):
 def main():
     root, out = sys.argv[1], sys.argv[2]
     match = sys.argv[sys.argv.index("--match") + 1] if "--match" in sys.argv else ""
+    element_type = sys.argv[sys.argv.index("--element-type") + 1] if "--element-type" in sys.argv else "real"
     with tempfile.TemporaryDirectory() as scratch:
         for year in ["vnncomp2021", "vnncomp2022"]:
             for name in sorted(os.listdir(os.path.join(root, year))):
                 if match not in name:
                     continue
-                counts = suite(os.path.join(root, year, name), os.path.join(out, name), scratch)
-                if counts:
+                counts = suite(os.path.join(root, year, name), os.path.join(out, name), scratch, element_type)
+                if counts and element_type != "real":
+                    print(f"{year}/{name}: {counts['instances']} instances, {counts['converted']} converted, "
+                          f"{counts.get('loaded', 0)} load as {element_type} queries", flush=True)
+                elif counts:
                     print(f"{year}/{name}: {counts['instances']} instances, {counts['converted']} converted, "
                           f"{counts['identical']} compile to the identical property, {counts['round_trip']} round trips identical", flush=True)
 

@@ -34,12 +34,22 @@ struct SpecCommand: ParsableCommand {
     @Option(help: "Write the property in this VNN-LIB version to stdout instead of summarising it: \(SpecVersion.allCases.map(\.rawValue).joined(separator: ", ")).")
     var to: SpecVersion?
 
+    @Option(help: "With --to 2.0: the element type to declare (real, float32 or float64; default real, the 1.0 property's meaning).")
+    var elementType: String = "real"
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     @OptionGroup var global: GlobalOptions
 
     private var networkPaths: [(name: String, path: String)] { ModelFiles.namedPaths(network) }
+
+    func validate() throws {
+        guard ["real", "float32", "float64"].contains(elementType) else {
+            throw ValidationError("--element-type \(elementType): real, float32 or float64")
+        }
+        if elementType != "real" && to != .v2 { throw ValidationError("--element-type is for --to 2.0") }
+    }
 
     func run() throws {
         let start = ContinuousClock.now
@@ -50,6 +60,7 @@ struct SpecCommand: ParsableCommand {
             return
         }
         let parsed: Property
+        var rounding: String?
         switch document {
         case .query(let query):
             guard !network.isEmpty else {
@@ -64,7 +75,10 @@ struct SpecCommand: ParsableCommand {
                 print("assertions  \(query.assertions.count) (give --network NAME=PATH for the property Verdict verifies)")
                 return
             }
-            parsed = try ModelFiles.problem(at: property, networks: networkPaths).property
+            let problem = try ModelFiles.problem(at: property, networks: networkPaths)
+            // A float query: the property in float semantics, over the model's own inputs.
+            parsed = problem.query?.floatEvaluation?.property ?? problem.property
+            rounding = problem.query?.floatEvaluation?.summary
         case .property(let property1):
             parsed = property1
             guard networkPaths.count <= 1 else {
@@ -83,10 +97,12 @@ struct SpecCommand: ParsableCommand {
             ]
         }
         if json {
-            try printJSON([
+            var object: [String: Any] = [
                 "property": property, "inputs": parsed.inputCount, "outputs": parsed.outputCount,
                 "cases": cases, "parse_milliseconds": parseMilliseconds,
-            ])
+            ]
+            if let rounding { object["rounding"] = rounding }
+            try printJSON(object)
             return
         }
         print("property    \(property)")
@@ -94,6 +110,7 @@ struct SpecCommand: ParsableCommand {
         print("outputs     \(parsed.outputCount) (Y_0 ... Y_\(parsed.outputCount - 1)\(document.isQuery ? ", the declared outputs and hidden values, then inputs the assertions relate" : ""))")
         print("cases       \(parsed.cases.count) input box(es), \(parsed.disjunctCount) unsafe disjunct(s), \(parsed.constraintCount) output constraint(s)")
         print("parsed in   \(String(format: "%.2f", parseMilliseconds)) ms")
+        if let rounding { print("rounding    \(rounding)") }
         for (index, item) in parsed.cases.enumerated() {
             let widths = item.box.widths
             print("case \(index): box widths \(widths.min() ?? 0) ... \(widths.max() ?? 0); unsafe when any of:")
@@ -118,7 +135,7 @@ struct SpecCommand: ParsableCommand {
             }
             print(try QueryConversion.version2(
                 of: text, file: property, inputs: model.inputs.map { .init(shape: $0.shape, hasDefault: $0.hasDefault) },
-                outputShape: model.outputs[0].shape), terminator: "")
+                outputShape: model.outputs[0].shape, elementType: elementType), terminator: "")
         case (.query, .v2), (.property, .v1):
             throw ValidationError("\(property) is already VNN-LIB \(version.rawValue)")
         }

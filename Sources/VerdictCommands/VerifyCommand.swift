@@ -103,8 +103,11 @@ struct VerifyCommand: ParsableCommand {
         do {
             let (model, parsed, query) = try loadInputs(watchdog: watchdog, stop: stop)
             watchdog.enter("searching")
+            let options = query?.searchOptions(options) ?? options
+            if let float = query?.floatEvaluation { logger.debug("\(float.summary)") }
             let (result, engineName) = try answer(parsed, model: model, options: options, logger: logger)
-            return (result, engineName, query)
+            // A float query's sat must hold for every float evaluation at the witness.
+            return (query?.answer(result) ?? result, engineName, query)
         } catch let stopped as VNNLIBParser.Stopped {
             let answer: Answer = options.deadline.isPast ? .timedOut : .unknown
             return (VerificationResult(answer: answer, witness: nil, reason: "\(stopped.reason) while reading the property", statistics: SearchStatistics()), "none", nil)

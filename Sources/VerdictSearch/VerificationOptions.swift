@@ -170,6 +170,13 @@ public struct VerificationOptions: Sendable {
     /// reach_prob_density's `gcas` (14 inputs, 64 ReLUs): splitting inputs proves each of its
     /// unsat instances in seconds, splitting ReLUs timed out on most of them.
     public var inputSplitDimensionLimit = 16
+    /// Trailing inputs that are not the model's but the rounding noise of a float query
+    /// (`FloatEvaluation` in the `Verdict` library): never split, and not counted by `--split auto`.
+    public var noiseInputCount = 0
+    /// A further test every witness must pass before the search answers `sat` (a float
+    /// query's: every float evaluation at the input is unsafe). A candidate that fails it is
+    /// no witness, and the search goes on.
+    public var witnessFilter: (@Sendable ([Double]) -> Bool)?
     public var deadline: Deadline = .none
     /// Called from the search's thread every ``progressInterval`` seconds of branch and bound.
     public var progress: (@Sendable (SearchProgress) -> Void)?
@@ -196,6 +203,6 @@ public struct VerificationOptions: Sendable {
     /// The split mode `auto` resolves to for a network with `inputCount` inputs.
     public func resolvedSplitMode(inputCount: Int) -> SplitMode {
         guard splitMode == .auto else { return splitMode }
-        return inputCount <= inputSplitDimensionLimit ? .input : .relu
+        return inputCount - noiseInputCount <= inputSplitDimensionLimit ? .input : .relu
     }
 }

@@ -27,7 +27,8 @@ public struct Verifier {
         self.options = options
         checker = try WitnessChecker(network: network, property: property)
         gradient = try NetworkGradient(network)
-        confirmation = WitnessConfirmation(checker: checker, intervals: (try? GraphBoundNetwork(network)).map { GraphBoundEngine(graph: $0) })
+        confirmation = WitnessConfirmation(
+            checker: checker, intervals: (try? GraphBoundNetwork(network)).map { GraphBoundEngine(graph: $0) }, filter: options.witnessFilter)
     }
 
     /// A quick attack, then branch and bound on `engine` (which must be built for

@@ -110,17 +110,46 @@ final class QueryCommandTests: FolderTestCase {
         XCTAssertEqual(decided, ["sat", "unsat"], "both answers seen where both engines decide")
     }
 
+    /// A float32 query is answered for the model's float32 evaluation: the hidden-node
+    /// queries keep their answers, the assignment declares float32, and arithmetic in its
+    /// assertions is refused with the reason.
+    func testFloat32Queries() throws {
+        let unsat = try run(["verify", try write(try String(contentsOfFile: queries + "digits-hidden-3.2.vnnlib", encoding: .utf8).replacingOccurrences(of: " real ", with: " float32 ")), "--network", digits, "--device", "cpu"])
+        XCTAssertEqual(unsat.stdout, "unsat\n", unsat.stderr)
+        let float32 = try String(contentsOfFile: queries + "digits-hidden-3.1.vnnlib", encoding: .utf8).replacingOccurrences(of: " real ", with: " float32 ")
+        let sat = try run(["verify", try write(float32), "--network", digits, "--device", "cpu"])
+        XCTAssertEqual(sat.status, 0, sat.stderr)
+        let lines = sat.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "sat")
+        XCTAssertEqual(lines.filter { $0.contains(" float32 [") }, ["X float32 [1,64]", "H float32 [1,32]", "Y float32 [1,10]"])
+        let withSum = float32.replacingOccurrences(of: "(assert (>= Y[0,2] Y[0,5]))", with: "(assert (>= (- Y[0,2] Y[0,5]) 0))")
+        let refused = try run(["verify", try write(withSum), "--network", digits])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertEqual(refused.stdout, "")
+        XCTAssertTrue(refused.stderr.contains("arithmetic in a float32 query"), refused.stderr)
+    }
+
     func testMustErrorCases() throws {
         let relational = queries + "digits-relational-20.vnnlib"
         let float32 = try variant("digits-hidden-3.2.vnnlib", "(declare-input X real [1,64])", "(declare-input X float32 [1,64])")
         let float32All = try String(contentsOfFile: float32, encoding: .utf8).replacingOccurrences(of: " real ", with: " float32 ")
         let float64All = float32All.replacingOccurrences(of: " float32 ", with: " float64 ")
+        // A float16 model (one ReLU) and a query over it: a type Verdict does not treat, refused.
+        var half = ModelBuilder(inputShape: [1, 2], outputShape: [1, 2], elementType: 10)
+        half.node("Relu", ["x"], ["y"])
+        let float16Model = folder.appendingPathComponent("half.onnx").path
+        try half.serialized().write(to: URL(fileURLWithPath: float16Model))
+        let float16Query = """
+            (vnnlib-version <2.0>)
+            (declare-network f (declare-input X float16 [1,2]) (declare-output Y float16 [1,2]))
+            (assert (>= X[0,0] 0)) (assert (<= X[0,0] 1)) (assert (>= X[0,1] 0)) (assert (<= X[0,1] 1)) (assert (>= Y[0,0] 2))
+            """
         let cases: [([String], String)] = [
             (["verify", relational, "--network", "g=" + digits], "no model is given for it"),
             (["verify", relational, "--network", "f=" + digits, "--network", "h=" + digits], "declares no network of that name"),
             (["verify", relational, "--network", "f=" + digits, "--network", "g=" + digits], "supplies its model"),
             (["verify", relational, "--network", digits, "--network", "f=" + digits], "name each model"),
-            (["verify", try write(float32All), "--network", digits], "cannot answer this query soundly"),
+            (["verify", try write(float16Query), "--network", float16Model], "Verdict needs float or double inputs"),
             (["verify", try write(float64All), "--network", digits], "is declared float64 but"),
             (["verify", float32, "--network", digits], "real-valued query uses real only"),
             (["verify", try variant("digits-hidden-3.2.vnnlib", "\"relu0\"", "\"nowhere\""), "--network", digits], "no node output of this name"),

@@ -6,7 +6,7 @@ import VerdictVNNLIB
 /// every graph input and output declared, in the model's order, with the model's shapes and
 /// element types (`real` matches any), hidden declarations naming values of the declared
 /// shape, and inputs with an initializer's default marked `initialized` (the only way Verdict
-/// reads them). Types Verdict cannot treat soundly are refused here.
+/// reads them). Types Verdict cannot treat soundly (other than real, float32, float64) are refused here.
 struct QueryBinding {
     let file: String
     let network: NetworkDeclaration
@@ -32,11 +32,11 @@ struct QueryBinding {
         }
         for (declaration, port) in zip(network.outputs, model.outputs) { try checkPort(declaration, port) }
         for (declaration, port) in zip(network.hidden, model.hidden) { try checkPort(declaration, port) }
-        if let unsound = network.tensors.first(where: { !$0.isReal }) {
+        if let unsound = network.tensors.first(where: { !$0.isReal && QueryCompiler.FloatType(rawValue: $0.elementType) == nil }) {
             throw error(
                 """
-                \(unsound.name) is \(unsound.elementType): Verdict's proofs hold for the network in real arithmetic, not yet for \
-                \(unsound.elementType) evaluation, so it cannot answer this query soundly; declare the variables real to ask for \
+                \(unsound.name) is \(unsound.elementType): Verdict answers soundly for real arithmetic and for float32 and float64 \
+                evaluation, not for \(unsound.elementType), so it cannot answer this query; declare the variables real to ask for \
                 real-arithmetic analysis
                 """, unsound)
         }

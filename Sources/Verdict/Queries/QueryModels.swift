@@ -14,6 +14,27 @@ public struct LoadedQuery: Sendable {
     public let layout: QueryLayout
     /// The models by declared network, in declaration order.
     public let models: [ONNXModel]
+    /// For a float32 or float64 query: the model network and the property in float semantics
+    /// (``network`` and ``property`` are then the network widened by its rounding bounds and
+    /// the property over it). Its ``FloatEvaluation/confirmed(_:)`` turns a result into one
+    /// about float evaluation.
+    public let floatEvaluation: FloatEvaluation?
+
+    /// `options` for searching ``network``: a float query's noise inputs are not split, and a
+    /// witness must hold for every float evaluation at its input.
+    public func searchOptions(_ options: VerificationOptions) -> VerificationOptions {
+        guard let floatEvaluation else { return options }
+        var options = options
+        options.noiseInputCount = floatEvaluation.radii.count
+        options.witnessFilter = { floatEvaluation.isFloatWitness($0) }
+        return options
+    }
+
+    /// `result` as an answer to the query: for a float query, a `sat` stands only if every
+    /// float evaluation at the witness's input is unsafe (``FloatEvaluation/confirmed(_:)``).
+    public func answer(_ result: VerificationResult) -> VerificationResult {
+        floatEvaluation?.confirmed(result) ?? result
+    }
 
     /// Every declared variable with its values for a witness of ``network``: inputs from the
     /// input, hidden values and outputs from the outputs, initialized inputs their defaults.
@@ -38,11 +59,12 @@ public enum QueryModels {
     /// network may name its model without `NAME=`: pass it under the empty name.
     public static func load(_ query: Query, file: String, networks paths: [String: String]) throws -> LoadedQuery {
         try QueryCompiler.check(query, file: file)
+        let floatType = try Self.floatType(query, file: file)
         let resolved = try resolvePaths(query, file: file, paths)
         var models: [ONNXModel] = []
         for (network, path) in zip(query.networks, resolved) {
             let hidden = network.hidden.map { $0.onnxName ?? "" }
-            let model = try ONNXImporter.load(path: path, exposing: hidden, multipleInputsAndOutputs: true)
+            let model = try ONNXImporter.load(path: path, exposing: hidden, multipleInputsAndOutputs: true, unitRoundoff: floatType?.unitRoundoff)
             try QueryBinding(file: file, network: network, model: model).check()
             if case .isomorphicTo(let target)? = network.equivalence, let index = query.networks.firstIndex(where: { $0.name == target }) {
                 try QueryBinding.checkIsomorphic(network, model, to: models[index], file: file)
@@ -50,11 +72,36 @@ public enum QueryModels {
             models.append(model)
         }
         let (layout, networkInputs) = Self.layout(query, models)
-        let compiled = try QueryCompiler.compile(query, file: file, layout: layout)
+        let compiled = try QueryCompiler.compile(query, file: file, layout: layout, floatType: floatType)
         let network = try ProductNetwork.build(
             models.map(\.network), inputs: networkInputs, inputCount: layout.inputCount, outputCount: layout.outputCount,
             passthrough: compiled.passthroughInputs)
-        return LoadedQuery(query: query, network: network, property: compiled.property, layout: layout, models: models)
+        guard let floatType else {
+            return LoadedQuery(query: query, network: network, property: compiled.property, layout: layout, models: models, floatEvaluation: nil)
+        }
+        let float: FloatEvaluation
+        do {
+            float = try FloatEvaluation.build(network, property: compiled.property, unitRoundoff: floatType.unitRoundoff)
+        } catch let problem as FloatEvaluationError {
+            throw VNNLIBError(
+                file: file, line: query.networks[0].line, column: query.networks[0].column,
+                message: "a \(floatType.rawValue) query needs a bound on the rounding of every value the runtime computes: \(problem.description); declare the query real to ask for real-arithmetic analysis")
+        }
+        return LoadedQuery(
+            query: query, network: float.network, property: float.widenedProperty, layout: layout, models: models, floatEvaluation: float)
+    }
+
+    /// The query's floating-point type (nil for `real`); one type for every variable.
+    private static func floatType(_ query: Query, file: String) throws -> QueryCompiler.FloatType? {
+        let declarations = query.declarations
+        guard let first = declarations.first, !first.isReal else { return nil }
+        let type = QueryCompiler.FloatType(rawValue: first.elementType)
+        if let other = declarations.first(where: { $0.isReal || QueryCompiler.FloatType(rawValue: $0.elementType) != type }) {
+            throw VNNLIBError(
+                file: file, line: other.line, column: other.column,
+                message: "\(other.name) is \(other.isReal ? "real" : other.elementType) beside \(first.name) of \(first.elementType); Verdict answers queries whose variables are all real, all float32 or all float64")
+        }
+        return type
     }
 
     /// The model path of each declared network: its own, or its equal-to target's.

@@ -9,11 +9,15 @@ public struct Network: Sendable {
         public let inputs: [ValueID]
         /// Where the node came from (ONNX node names), for messages.
         public let origin: String
+        /// How far a floating-point evaluation of this node can be from its real value; nil
+        /// where the importer was not asked to track it.
+        public var rounding: EvaluationRounding?
 
-        public init(layer: any Layer, inputs: [ValueID], origin: String = "") {
+        public init(layer: any Layer, inputs: [ValueID], origin: String = "", rounding: EvaluationRounding? = nil) {
             self.layer = layer
             self.inputs = inputs
             self.origin = origin
+            self.rounding = rounding
         }
     }
 

@@ -111,6 +111,9 @@ struct ComputedValue {
     var map: AffineMap
     /// The ONNX nodes folded into `map`, for messages and `verdict info`.
     var origins: [String] = []
+    /// Bound of the float evaluation's rounding so far, when the importer tracks it (see
+    /// `RoundingTracking.swift`); nil: none.
+    var error: AffineMap? = nil
 
     var elementCount: Int { shape.reduce(1, *) }
 }

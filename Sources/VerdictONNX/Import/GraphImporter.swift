@@ -23,6 +23,8 @@ struct GraphImporter {
     private var values: [String: ImportedValue] = [:]
     /// The ONNX node being folded, for the origin of emitted layers.
     var currentOrigin = ""
+    /// The unit roundoff of the float evaluation whose rounding each node records, or nil.
+    var unitRoundoff: Double?
 
     init(initializers: [String: ConstantTensor]) {
         for (name, tensor) in initializers { values[name] = .constant(tensor) }
@@ -44,7 +46,7 @@ struct GraphImporter {
                 name: "Slice", inputCounts: [total], sources: Array(offset..<(offset + count)),
                 fill: [Double](repeating: 0, count: count), outputShape: TensorShape(input.shape))
             currentOrigin = "input '\(input.name)'"
-            let source = append(slice, inputs: [.input])
+            let source = append(slice, inputs: [.input], rounding: rounding { _ in .exact })
             values[input.name] = .computed(ComputedValue(source: source, sourceCount: count, shape: input.shape, map: .identity))
             offset += count
         }
@@ -64,7 +66,7 @@ struct GraphImporter {
         let join = SelectLayer(
             name: "Concat", inputCounts: counts, sources: Array(0..<total), fill: [Double](repeating: 0, count: total),
             outputShape: TensorShape([total]))
-        return append(join, inputs: parts)
+        return append(join, inputs: parts, rounding: rounding { _ in .exact })
     }
 
     func value(named name: String) throws -> ImportedValue {
@@ -92,12 +94,15 @@ struct GraphImporter {
         }
         nodes.append(Network.Node(
             layer: layer, inputs: [value.source],
-            origin: value.origins.isEmpty ? currentOrigin : value.origins.joined(separator: ", ")))
+            origin: value.origins.isEmpty ? currentOrigin : value.origins.joined(separator: ", "), rounding: rounding(value.error)))
         return .node(nodes.count - 1)
     }
 
-    mutating func append(_ layer: any Layer, inputs: [ValueID]) -> ValueID {
-        nodes.append(Network.Node(layer: layer, inputs: inputs, origin: currentOrigin))
+    /// Appends `layer`; `rounding` is what it records when the importer tracks rounding (a
+    /// layer without one is not modelled, and a float query over it is refused).
+    mutating func append(_ layer: any Layer, inputs: [ValueID], rounding: EvaluationRounding? = nil) -> ValueID {
+        let recorded = unitRoundoff == nil ? nil : rounding ?? .unmodelled("\(layer.operatorName) ('\(currentOrigin)')")
+        nodes.append(Network.Node(layer: layer, inputs: inputs, origin: currentOrigin, rounding: recorded))
         return .node(nodes.count - 1)
     }
 

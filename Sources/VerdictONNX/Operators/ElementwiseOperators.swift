@@ -7,7 +7,7 @@ extension GraphImporter {
         "Sub": { importer, node in [try elementwise(node, .subtract, importer: &importer)] },
         "Mul": { importer, node in [try elementwise(node, .multiply, importer: &importer)] },
         "Div": { importer, node in [try elementwise(node, .divide, importer: &importer)] },
-        "BatchNormalization": { _, node in
+        "BatchNormalization": { importer, node in
             // y = scale · (x - mean) / sqrt(variance + epsilon) + bias, per channel (axis 1).
             guard case .computed(let x) = try node.input(0) else { throw NodeProblem("BatchNormalization of a constant is not supported") }
             let gamma = try node.constantInput(1, role: "scale").floating("scale")
@@ -29,9 +29,10 @@ extension GraphImporter {
             let perChannel = [channels] + Array(repeating: 1, count: x.shape.count - 2)
             let scale = Broadcasting.expand(channelScale, shape: perChannel, to: x.shape)!
             let shift = Broadcasting.expand(channelShift, shape: perChannel, to: x.shape)!
-            var result = x
-            result.map = x.map.followed(byScale: scale, shift: shift)
-            return [.computed(result)]
+            // The runtime's (x - mean) / sqrt(variance + epsilon) · scale + bias: a few roundings
+            // on operands up to |x|, |mean| and |bias|.
+            let meanTerm = Broadcasting.expand((0..<channels).map { (mean.values[$0] * channelScale[$0]).magnitude + beta.values[$0].magnitude }, shape: perChannel, to: x.shape)!
+            return [.computed(importer.scaled(x, scale: scale, shift: shift, roundings: 8, shiftMagnitude: meanTerm))]
         },
     ]
 
@@ -64,7 +65,11 @@ extension GraphImporter {
                 guard y.allSatisfy({ $0 != 0 }) else { throw NodeProblem("integer Div by zero") }
                 return .constant(ConstantTensor(shape: shape, values: zip(x, y).map { ($0 / $1).rounded(.towardZero) }, isInteger: true))
             }
-            return .constant(ConstantTensor(shape: shape, values: zip(x, y).map(operation.apply), isInteger: a.isInteger))
+            // A float runtime computes this once, rounded to its type (one correctly rounded
+            // operation: the Double result rounded to Float is the float result).
+            let exact = zip(x, y).map(operation.apply)
+            let values = importer.unitRoundoff == 0x1p-24 && !a.isInteger ? exact.map { Double(Float($0)) } : exact
+            return .constant(ConstantTensor(shape: shape, values: values, isInteger: a.isInteger))
         case (.computed(let value), .constant(let constant)), (.constant(let constant), .computed(let value)):
             let computedFirst: Bool
             if case .computed = left { computedFirst = true } else { computedFirst = false }
@@ -74,19 +79,17 @@ extension GraphImporter {
             }
             let c = Broadcasting.expand(constant.values, shape: constant.shape, to: shape)!
             let ones = [Double](repeating: 1, count: c.count), zeros = [Double](repeating: 0, count: c.count)
-            var result = value
             switch (operation, computedFirst) {
-            case (.add, _): result.map = value.map.followed(byScale: ones, shift: c)
-            case (.subtract, true): result.map = value.map.followed(byScale: ones, shift: c.map { -$0 })
-            case (.subtract, false): result.map = value.map.followed(byScale: ones.map { -$0 }, shift: c)
-            case (.multiply, _): result.map = value.map.followed(byScale: c, shift: zeros)
+            case (.add, _): return .computed(importer.scaled(value, scale: ones, shift: c))
+            case (.subtract, true): return .computed(importer.scaled(value, scale: ones, shift: c.map { -$0 }))
+            case (.subtract, false): return .computed(importer.scaled(value, scale: ones.map { -$0 }, shift: c))
+            case (.multiply, _): return .computed(importer.scaled(value, scale: c, shift: zeros))
             case (.divide, true):
                 guard c.allSatisfy({ $0 != 0 }) else { throw NodeProblem("Div by a constant that contains zero") }
-                result.map = value.map.followed(byScale: c.map { 1 / $0 }, shift: zeros)
+                return .computed(importer.scaled(value, scale: c.map { 1 / $0 }, shift: zeros))
             case (.divide, false):
                 throw NodeProblem("Div of a constant by a computed tensor is not linear; not supported")
             }
-            return .computed(result)
         case (.computed(let a), .computed(let b)):
             guard operation == .add || operation == .subtract else {
                 throw NodeProblem("\(node.opType) of two tensors computed from the input is not linear; not supported")
@@ -97,7 +100,9 @@ extension GraphImporter {
             guard a.source == b.source else {
                 // A residual connection: both branches become values of the graph, joined here.
                 let inputs = [importer.materialize(a), importer.materialize(b)]
-                let sum = importer.append(SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs)
+                let sum = importer.append(
+                    SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs,
+                    rounding: importer.rounding { .sum(unitRoundoff: $0) })
                 return .computed(ComputedValue(source: sum, sourceCount: a.elementCount, shape: a.shape, map: .identity))
             }
             try checkMatrixSize(rows: a.elementCount, columns: a.sourceCount)
@@ -107,6 +112,7 @@ extension GraphImporter {
             let sum = Matrix(rows: ma.rows, columns: ma.columns, values: zip(ma.values, mb.values).map { $0 + sign * $1 })
             var result = a
             result.map = .dense(sum, bias: zip(ba, bb).map { $0 + sign * $1 })
+            result.error = importer.combinedError(a, b)
             return .computed(result)
         }
     }

@@ -4,7 +4,7 @@ import VerdictCore
 extension GraphImporter {
     static let linearOperatorRules: [String: Rule] = [
         "MatMul": { importer, node in
-            [try matrixProduct(try node.input(0), try node.input(1), opType: node.opType)]
+            [try matrixProduct(try node.input(0), try node.input(1), opType: node.opType, importer: importer)]
         },
         "Gemm": { importer, node in
             // Y = alpha · A' · B' + beta · C, with A' = transpose(A) if transA, B' likewise.
@@ -19,7 +19,7 @@ extension GraphImporter {
             if node.integer("transB", default: 0) != 0 { b = transposed(b, permutation: [1, 0]) }
             let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
             if alpha != 1 { b.values = b.values.map { $0 * alpha } }
-            guard case .computed(var product) = try matrixProduct(.computed(a), .constant(b), opType: "Gemm") else {
+            guard case .computed(var product) = try matrixProduct(.computed(a), .constant(b), opType: "Gemm", importer: importer, extraRounding: alpha != 1) else {
                 preconditionFailure("a product with a computed operand is computed")
             }
             if case .constant(let c)? = node.optionalInput(2) {
@@ -27,7 +27,10 @@ extension GraphImporter {
                 guard let shift = Broadcasting.expand(c.values.map { $0 * beta }, shape: c.shape, to: product.shape) else {
                     throw NodeProblem("Gemm's C of shape \(c.shape) does not broadcast to \(product.shape)")
                 }
-                product.map = product.map.followed(byScale: Array(repeating: 1, count: shift.count), shift: shift)
+                // The runtime adds beta · C, itself rounded when beta is not 1.
+                product = importer.scaled(
+                    product, scale: Array(repeating: 1, count: shift.count), shift: shift, roundings: beta == 1 ? 1 : 2,
+                    shiftMagnitude: beta == 1 ? nil : shift.map(\.magnitude))
             } else if node.optionalInput(2) != nil {
                 throw NodeProblem("Gemm needs a constant C")
             }
@@ -36,7 +39,8 @@ extension GraphImporter {
     ]
 
     /// NumPy `matmul` where at most one operand is computed.
-    static func matrixProduct(_ left: ImportedValue, _ right: ImportedValue, opType: String) throws -> ImportedValue {
+    /// `importer` tracks the rounding of the products (`extraRounding`: Gemm's alpha).
+    static func matrixProduct(_ left: ImportedValue, _ right: ImportedValue, opType: String, importer: GraphImporter, extraRounding: Bool = false) throws -> ImportedValue {
         switch (left, right) {
         case (.computed(let a), .constant(let b)):
             guard let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
@@ -55,9 +59,11 @@ extension GraphImporter {
             }
             var shape = Array(a.shape.dropLast())
             if b.shape.count == 2 { shape.append(m) }
-            return .computed(ComputedValue(
+            var result = ComputedValue(
                 source: a.source, sourceCount: a.sourceCount, shape: shape,
-                map: a.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows))))
+                map: a.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
+            result.error = importer.multiplied(a, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            return .computed(result)
         case (.constant(let a), .computed(let b)):
             guard a.shape.count <= 2, let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
                 throw NodeProblem("\(opType) of shapes \(a.shape) and \(b.shape) is not supported")
@@ -76,14 +82,19 @@ extension GraphImporter {
             var shape: [Int] = []
             if a.shape.count == 2 { shape.append(m) }
             if b.shape.count == 2 { shape.append(p) }
-            return .computed(ComputedValue(
+            var result = ComputedValue(
                 source: b.source, sourceCount: b.sourceCount, shape: shape,
-                map: b.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows))))
+                map: b.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
+            result.error = importer.multiplied(b, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            return .computed(result)
         case (.constant(let a), .constant(let b)):
             guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[0] else {
                 throw NodeProblem("\(opType) of constant shapes \(a.shape) and \(b.shape) is not supported")
             }
             guard a.isInteger == b.isInteger else { throw NodeProblem("\(opType) of an integer and a floating-point tensor") }
+            if importer.unitRoundoff != nil && !a.isInteger {
+                throw NodeProblem("\(opType) of two constants is summed by the runtime in an order Verdict cannot know, so a float query over it cannot be answered soundly")
+            }
             try checkMatrixSize(rows: a.shape[0], columns: b.shape[1])
             let product = Matrix(rows: a.shape[0], columns: a.shape[1], values: a.values)
                 .multiplied(by: Matrix(rows: b.shape[0], columns: b.shape[1], values: b.values))

@@ -98,7 +98,7 @@ extension GraphImporter {
             let dims = start < end ? Array(shape[start..<end]) : []
             return [.constant(ConstantTensor(shape: [dims.count], values: dims.map(Double.init), isInteger: true))]
         },
-        "Cast": { _, node in
+        "Cast": { importer, node in
             // Casts between float types keep a computed tensor; constants are cast for real.
             let to = node.integer("to", default: -1)
             let float = Onnx_TensorProto.DataType.float.rawValue, double = Onnx_TensorProto.DataType.double.rawValue
@@ -108,6 +108,10 @@ extension GraphImporter {
                 // The network is evaluated in Float32 and in Double; a cast between them
                 // changes only the rounding, which the bound engines cover.
                 guard to == float || to == double else { throw NodeProblem("Cast of a computed tensor to type \(to); only float and double are supported") }
+                // Where a float query tracks rounding, a cast is a rounding in another type.
+                guard importer.unitRoundoff == nil else {
+                    throw NodeProblem("Cast of a computed tensor rounds it in another type, which Verdict does not bound; a float query over this model is not supported (declare the query real)")
+                }
                 return [.computed(value)]
             case .constant(var tensor):
                 guard [float, double, int32, int64].contains(to) else { throw NodeProblem("Cast to type \(to); Verdict reads float, double, int32 and int64") }
@@ -209,7 +213,7 @@ extension GraphImporter {
         var shape = parts[0].shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         let layer = SelectLayer(name: "Concat", inputCounts: counts, sources: sources, fill: fill, outputShape: TensorShape(shape))
-        let id = importer.append(layer, inputs: inputs)
+        let id = importer.append(layer, inputs: inputs, rounding: importer.rounding { _ in .exact })
         return .computed(ComputedValue(source: id, sourceCount: sources.count, shape: shape, map: .identity))
     }
 
@@ -270,6 +274,7 @@ extension GraphImporter {
             // A reordering is kept as a dense matrix over the source: refuse one too large.
             try checkMatrixSize(rows: sources.count, columns: value.sourceCount)
             result.map = value.map.gathered(sources, inputCount: value.sourceCount)
+            result.error = value.error?.gathered(sources, inputCount: value.sourceCount)
         }
         return result
     }

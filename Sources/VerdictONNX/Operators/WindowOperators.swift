@@ -55,7 +55,7 @@ extension GraphImporter {
             guard node.proto.output.count < 2 || node.proto.output[1].isEmpty else { throw NodeProblem("MaxPool's Indices output is not supported") }
             guard let kernel = node.integers("kernel_shape") else { throw NodeProblem("MaxPool needs kernel_shape") }
             let geometry = try windowGeometry(node, input: x.shape, kernel: kernel)
-            return [importer.appendWindow(x, outputChannels: geometry.channels, geometry: geometry) { shape in
+            return [importer.appendWindow(x, outputChannels: geometry.channels, geometry: geometry, rounding: { _ in .exact }) { shape in
                 MaxPoolLayer(geometry: geometry, outputShape: shape)
             }]
         },
@@ -80,7 +80,7 @@ extension GraphImporter {
                 let source = importer.materialize(value)
                 let layer = SelectLayer(
                     name: "Pad", inputCounts: [value.elementCount], sources: sources, fill: sources.map { $0 < 0 ? fill : 0 }, outputShape: TensorShape(shape))
-                let id = importer.append(layer, inputs: [source])
+                let id = importer.append(layer, inputs: [source], rounding: importer.rounding { _ in .exact })
                 return [.computed(ComputedValue(source: id, sourceCount: shape.reduce(1, *), shape: shape, map: .identity))]
             }
         },
@@ -103,12 +103,16 @@ extension GraphImporter {
     }
 
     /// Materializes `x` and appends the layer `make` builds for the window's output shape.
-    mutating func appendWindow(_ x: ComputedValue, outputChannels: Int, geometry: WindowGeometry, make: (TensorShape) -> any Layer) -> ImportedValue {
+    /// `rounding` makes what the layer records from the unit roundoff (default: dot products).
+    mutating func appendWindow(
+        _ x: ComputedValue, outputChannels: Int, geometry: WindowGeometry,
+        rounding: (Double) -> EvaluationRounding = { .windowDotProducts(unitRoundoff: $0) }, make: (TensorShape) -> any Layer
+    ) -> ImportedValue {
         let shape = x.shape.count == 3
             ? [1, outputChannels, geometry.outputWidth]
             : [1, outputChannels, geometry.outputHeight, geometry.outputWidth]
         let source = materialize(x)
-        let id = append(make(TensorShape(shape)), inputs: [source])
+        let id = append(make(TensorShape(shape)), inputs: [source], rounding: self.rounding(rounding))
         return .computed(ComputedValue(source: id, sourceCount: shape.reduce(1, *), shape: shape, map: .identity))
     }
 

@@ -17,13 +17,21 @@ struct WitnessConfirmation: Sendable {
     let checker: WitnessChecker
     /// Sound bounds over boxes, for inputs with no binary value; nil turns such witnesses off.
     var intervals: (any BoundEngine)?
+    /// ``VerificationOptions/witnessFilter``.
+    var filter: (@Sendable ([Double]) -> Bool)?
 
-    init(checker: WitnessChecker, intervals: (any BoundEngine)? = nil) {
+    init(checker: WitnessChecker, intervals: (any BoundEngine)? = nil, filter: (@Sendable ([Double]) -> Bool)? = nil) {
         self.checker = checker
         self.intervals = intervals
+        self.filter = filter
     }
 
     func confirm(_ candidate: [Double], caseIndex: Int) -> WitnessChecker.Report? {
+        guard let report = checked(candidate, caseIndex: caseIndex), filter?(report.input) ?? true else { return nil }
+        return report
+    }
+
+    private func checked(_ candidate: [Double], caseIndex: Int) -> WitnessChecker.Report? {
         let item = checker.property.cases[caseIndex]
         let box = item.innerBox
         guard candidate.count == box.dimension else { return nil }

@@ -57,7 +57,10 @@ final class BranchAndBound: ChildBounder {
         self.confirmation = confirmation
         item = confirmation.checker.property.cases[caseIndex]
         mode = options.resolvedSplitMode(inputCount: engine.layout.inputCount)
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: item.box.widths)
+        // Noise inputs get an infinite root width: never split (``InputBranching``).
+        var rootWidths = item.box.widths
+        for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths)
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(

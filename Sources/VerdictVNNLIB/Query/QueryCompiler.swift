@@ -59,9 +59,24 @@ public enum QueryCompiler {
         return pairs
     }
 
-    public static func compile(_ query: Query, file: String, layout: QueryLayout) throws -> CompiledQuery {
+    /// The floating-point type of a query's variables, when it is not `real`: constants are
+    /// that type's values (the decimal rounded to nearest), and arithmetic in assertions,
+    /// whose rounding Verdict does not bound yet, is refused.
+    public enum FloatType: String, Sendable {
+        case float32, float64
+
+        public var unitRoundoff: Double { self == .float32 ? 0x1p-24 : 0x1p-53 }
+
+        /// The value of a decimal literal in this type, nil beyond its range.
+        func value(_ text: String) -> Double? {
+            let value = self == .float32 ? Float(text).map(Double.init) : Double(text)
+            return value.flatMap { $0.isFinite ? $0 : nil }
+        }
+    }
+
+    public static func compile(_ query: Query, file: String, layout: QueryLayout, floatType: FloatType? = nil) throws -> CompiledQuery {
         let variables = try QueryTyping(file: file, query: query).check()
-        var builder = Builder(file: file, layout: layout, variables: variables)
+        var builder = Builder(file: file, layout: layout, variables: variables, floatType: floatType)
         let formulas = try query.assertions.map { try builder.formula($0) }
         guard !formulas.isEmpty else {
             throw VNNLIBError(file: file, line: 0, column: 0, message: "no assertions: the query says nothing")
@@ -77,13 +92,15 @@ public enum QueryCompiler {
         let file: String
         let layout: QueryLayout
         let variables: [String: (declaration: TensorDeclaration, network: Int)]
+        let floatType: FloatType?
         var passthrough: [Int] = []
         var passthroughIndex: [Int: Int] = [:]
 
-        init(file: String, layout: QueryLayout, variables: [String: (declaration: TensorDeclaration, network: Int)]) {
+        init(file: String, layout: QueryLayout, variables: [String: (declaration: TensorDeclaration, network: Int)], floatType: FloatType?) {
             self.file = file
             self.layout = layout
             self.variables = variables
+            self.floatType = floatType
         }
 
         private func error(_ message: String, line: Int, column: Int) -> VNNLIBError {
@@ -150,10 +167,26 @@ public enum QueryCompiler {
         }
 
         private func term(_ expression: ArithmeticExpression) throws -> LinearExpression {
+            if let floatType {
+                switch expression {
+                case .plus, .minus, .times:
+                    let (line, column) = Self.position(expression)
+                    throw error(
+                        """
+                        arithmetic in a \(floatType.rawValue) query: Verdict compares \(floatType.rawValue) values exactly but does not \
+                        yet bound the rounding of + - * in assertions; compare single variables and constants, or declare the query real
+                        """, line: line, column: column)
+                default: break
+                }
+            }
             switch expression {
             case .constant(let text, let line, let column):
                 guard let literal = DecimalLiteral(text) else { throw error("bad number '\(text)'", line: line, column: column) }
-                return .constant(literal.interval)
+                guard let floatType else { return .constant(literal.interval) }
+                guard let value = floatType.value(text) else {
+                    throw error("\(text) is beyond the range of \(floatType.rawValue)", line: line, column: column)
+                }
+                return .constant(RealInterval(exactly: value))
             case .element(let name, let indices, let line, let column):
                 guard let declaration = variables[name]?.declaration else {
                     throw error("unknown variable \(name)", line: line, column: column)

@@ -3,8 +3,9 @@
 ///
 /// 1.0 → 2.0 needs the model's interface: `X_i` becomes `X[...]` of the graph input's shape,
 /// `Y_j` becomes `Y[...]` of the output's, and graph inputs with an initializer's default
-/// are declared `initialized` (which makes the query 2.1). Everything is declared `real`: a
-/// 1.0 property is about the network in real arithmetic. 2.0 → 1.0 takes one network with one
+/// are declared `initialized` (which makes the query 2.1). Everything is declared `real` (a
+/// 1.0 property is about the network in real arithmetic), or another element type on request
+/// (`float32`: the same assertions about the model's float evaluation). 2.0 → 1.0 takes one network with one
 /// input and one output and no hidden declarations, and numbers the elements row-major.
 public enum QueryConversion {
     /// One graph input of the model, in the model's order.
@@ -19,7 +20,7 @@ public enum QueryConversion {
     }
 
     public static func version2(
-        of text: String, file: String, networkName: String = "N", inputs: [GraphInput], outputShape: [Int]
+        of text: String, file: String, networkName: String = "N", inputs: [GraphInput], outputShape: [Int], elementType: String = "real"
     ) throws -> String {
         var reader = SExpressionReader(bytes: Array(text.utf8), file: file, poll: StopPoll { nil })
         let expressions = try reader.readAll()
@@ -42,13 +43,13 @@ public enum QueryConversion {
         for graphInput in inputs {
             let shape = "[\(graphInput.shape.map(String.init).joined(separator: ","))]"
             if graphInput.hasDefault {
-                lines.append("    (declare-input D\(defaultNumber) real \(shape) initialized)")
+                lines.append("    (declare-input D\(defaultNumber) \(elementType) \(shape) initialized)")
                 defaultNumber += 1
             } else {
-                lines.append("    (declare-input X real \(shape))")
+                lines.append("    (declare-input X \(elementType) \(shape))")
             }
         }
-        lines.append("    (declare-output Y real [\(outputShape.map(String.init).joined(separator: ","))])")
+        lines.append("    (declare-output Y \(elementType) [\(outputShape.map(String.init).joined(separator: ","))])")
         lines.append(")")
         lines.append("")
         for expression in expressions {

@@ -34,8 +34,9 @@ enum InputBranching {
 
     /// The splittable dimensions a heuristic may choose from: those within
     /// ``maximumAspectRatio`` of the relatively widest.
+    /// A dimension whose root width is infinite (a float query's rounding noise) is never split.
     static func balancedDimensions(_ box: InputBox, rootWidths: [Double]) -> [Int] {
-        let splittable = splittableDimensions(box)
+        let splittable = splittableDimensions(box).filter { rootWidths[$0].isFinite }
         let relative = (0..<box.dimension).map { box.upper[$0] - box.lower[$0] > 0 ? (box.upper[$0] - box.lower[$0]) / max(rootWidths[$0], .leastNormalMagnitude) : 0 }
         guard let widest = splittable.map({ relative[$0] }).max() else { return [] }
         return splittable.filter { relative[$0] * maximumAspectRatio >= widest }

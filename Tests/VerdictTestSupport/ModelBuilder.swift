@@ -2,22 +2,23 @@ import Foundation
 import VerdictONNX
 
 /// Builds small ONNX models in memory through the generated protobuf types, for tests of the
-/// importer's folding rules and of its error messages.
-struct ModelBuilder {
-    var model = Onnx_ModelProto()
+/// importer's folding rules and of its error messages, and of float evaluation's rounding bounds.
+public struct ModelBuilder {
+    public var model = Onnx_ModelProto()
 
-    init(inputName: String = "x", inputShape: [Int], outputName: String = "y", outputShape: [Int] = [], opset: Int64 = 13) {
+    /// `elementType` is the ONNX type of the input and output (1 float, 11 double).
+    public init(inputName: String = "x", inputShape: [Int], outputName: String = "y", outputShape: [Int] = [], opset: Int64 = 13, elementType: Int32 = 1) {
         model.irVersion = 7
         var opsetID = Onnx_OperatorSetIdProto()
         opsetID.version = opset
         model.opsetImport = [opsetID]
         model.producerName = "verdict-tests"
         model.graph.name = "test"
-        model.graph.input = [ModelBuilder.valueInfo(inputName, shape: inputShape)]
-        model.graph.output = [ModelBuilder.valueInfo(outputName, shape: outputShape)]
+        model.graph.input = [ModelBuilder.valueInfo(inputName, shape: inputShape, elementType: elementType)]
+        model.graph.output = [ModelBuilder.valueInfo(outputName, shape: outputShape, elementType: elementType)]
     }
 
-    static func valueInfo(_ name: String, shape: [Int], elementType: Int32 = 1) -> Onnx_ValueInfoProto {
+    public static func valueInfo(_ name: String, shape: [Int], elementType: Int32 = 1) -> Onnx_ValueInfoProto {
         var info = Onnx_ValueInfoProto()
         info.name = name
         var tensorType = Onnx_TypeProto.Tensor()
@@ -33,7 +34,7 @@ struct ModelBuilder {
         return info
     }
 
-    mutating func initializer(_ name: String, shape: [Int], values: [Float]) {
+    public mutating func initializer(_ name: String, shape: [Int], values: [Float]) {
         var tensor = Onnx_TensorProto()
         tensor.name = name
         tensor.dims = shape.map(Int64.init)
@@ -42,7 +43,16 @@ struct ModelBuilder {
         model.graph.initializer.append(tensor)
     }
 
-    mutating func integerInitializer(_ name: String, values: [Int64]) {
+    public mutating func doubleInitializer(_ name: String, shape: [Int], values: [Double]) {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = shape.map(Int64.init)
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
+        tensor.doubleData = values
+        model.graph.initializer.append(tensor)
+    }
+
+    public mutating func integerInitializer(_ name: String, values: [Int64]) {
         var tensor = Onnx_TensorProto()
         tensor.name = name
         tensor.dims = [Int64(values.count)]
@@ -51,7 +61,7 @@ struct ModelBuilder {
         model.graph.initializer.append(tensor)
     }
 
-    mutating func node(_ opType: String, _ inputs: [String], _ outputs: [String], name: String = "", attributes: [Onnx_AttributeProto] = []) {
+    public mutating func node(_ opType: String, _ inputs: [String], _ outputs: [String], name: String = "", attributes: [Onnx_AttributeProto] = []) {
         var node = Onnx_NodeProto()
         node.opType = opType
         node.input = inputs
@@ -61,7 +71,7 @@ struct ModelBuilder {
         model.graph.node.append(node)
     }
 
-    static func integer(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
+    public static func integer(_ name: String, _ value: Int64) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .int
@@ -69,7 +79,7 @@ struct ModelBuilder {
         return attribute
     }
 
-    static func integers(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
+    public static func integers(_ name: String, _ values: [Int64]) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .ints
@@ -77,7 +87,7 @@ struct ModelBuilder {
         return attribute
     }
 
-    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+    public static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .float
@@ -85,12 +95,12 @@ struct ModelBuilder {
         return attribute
     }
 
-    func serialized() throws -> Data {
+    public func serialized() throws -> Data {
         try model.serializedData()
     }
 
     /// Writes the model to a temporary file (for onnxruntime) and returns its path.
-    func write(named name: String) throws -> String {
+    public func write(named name: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name).onnx")
         try serialized().write(to: url)
         return url.path
@@ -98,7 +108,7 @@ struct ModelBuilder {
 }
 
 /// Reproducible random Float32 values.
-func randomFloats(_ count: Int, in range: ClosedRange<Float> = -1...1, seed: inout UInt64) -> [Float] {
+public func randomFloats(_ count: Int, in range: ClosedRange<Float> = -1...1, seed: inout UInt64) -> [Float] {
     (0..<count).map { _ in
         seed = seed &* 6364136223846793005 &+ 1442695040888963407
         let unit = Float(seed >> 40) / Float(1 << 24)
