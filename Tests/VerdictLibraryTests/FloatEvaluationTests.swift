@@ -165,12 +165,12 @@ final class FloatEvaluationTests: XCTestCase {
         var widest = 0.0
         for trial in 0..<12 {
             let builder = Self.randomModel(inputs: 3 + trial % 4, widths: [8 + trial, 6, 4], seed: &seed)
-            let model = try ONNXImporter.load(model: builder.model, unitRoundoff: 0x1p-24)
+            let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
             let inputCount = model.network.inputCount
             for _ in 0..<20 {
                 let input = randomFloats(inputCount, in: -50...50, seed: &seed)
                 let box = InputBox(lower: input.map(Double.init), upper: input.map(Double.init))
-                let bounds = try FloatEvaluation.bounds(model.network, box: box).outputs
+                let bounds = try FloatEvaluation.bounds(model.network, box: box, format: .float32).outputs
                 let real = try model.network.evaluate(input.map(Double.init))
                 for (index, value) in real.enumerated() {
                     XCTAssert(bounds.lower[index] <= value && value <= bounds.upper[index], "the real value is inside")
@@ -228,12 +228,12 @@ final class FloatEvaluationTests: XCTestCase {
         for trial in 0..<10 {
             let output = outputs[trial % outputs.count]
             let builder = Self.convolutionalModel(output: output, seed: &seed)
-            let model = try ONNXImporter.load(model: builder.model, unitRoundoff: 0x1p-24)
+            let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
             XCTAssert(output == "z1" || model.network.nodes.contains { $0.layer is SumLayer }, "the join is a graph node")
             for _ in 0..<10 {
                 let input = randomFloats(72, in: -30...30, seed: &seed)
                 let box = InputBox(lower: input.map(Double.init), upper: input.map(Double.init))
-                let bounds = try FloatEvaluation.bounds(model.network, box: box).outputs
+                let bounds = try FloatEvaluation.bounds(model.network, box: box, format: .float32).outputs
                 for order in Order.allCases {
                     for (index, value) in try Self.evaluate(builder.model, input: input, order: order).enumerated() {
                         XCTAssert(
@@ -254,13 +254,56 @@ final class FloatEvaluationTests: XCTestCase {
         builder.node("Mul", ["x", "small"], ["scaled"])
         builder.node("Relu", ["scaled"], ["q"])
         builder.node("Add", ["p", "q"], ["y"])
-        let model = try ONNXImporter.load(model: builder.model, unitRoundoff: 0x1p-24)
+        let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
         XCTAssert(model.network.nodes.contains { $0.layer is SumLayer })
-        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: [1e8], upper: [1e8])).outputs
+        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: [1e8], upper: [1e8]), format: .float32).outputs
         let float = Double(try Self.evaluate(builder.model, input: [1e8], order: .forward)[0])
         let real = try model.network.evaluate([1e8])[0]
         XCTAssertGreaterThan((float - real).magnitude, 3, "the join rounds by about 4")
         XCTAssert(bounds.lower[0] <= min(float, real) && max(float, real) <= bounds.upper[0], "\(bounds), \(float), \(real)")
+    }
+
+    /// A runtime may start Gemm's accumulator at C: `1 + x_1 + ... + x_16` with every
+    /// `x_i = 2^-26` stays 1 in Float32, while the real value is `1 + 2^-22`.
+    func testGemmMayStartItsSumAtC() throws {
+        var builder = ModelBuilder(inputShape: [1, 16], outputShape: [1, 1])
+        builder.initializer("ones", shape: [16, 1], values: [Float](repeating: 1, count: 16))
+        builder.initializer("c", shape: [1], values: [1])
+        builder.node("Gemm", ["x", "ones", "c"], ["y"])
+        let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
+        let x = [Double](repeating: 0x1p-26, count: 16)
+        let fused = x.reduce(Float(1)) { $0 + Float($1) }
+        XCTAssertEqual(fused, 1)
+        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: x, upper: x), format: .float32).outputs
+        XCTAssertLessThanOrEqual(bounds.lower[0], Double(fused))
+        XCTAssertGreaterThanOrEqual(bounds.upper[0], 1 + 0x1p-22)
+    }
+
+    /// Products that underflow: `1.5·2^-29 · 2^-120` is `1.5·2^-149` in real arithmetic and
+    /// rounds to `2^-148` in Float32 (gradual underflow, ties to even).
+    func testUnderflowIsCovered() throws {
+        var builder = ModelBuilder(inputShape: [1, 1], outputShape: [1, 1])
+        builder.initializer("tiny", shape: [1], values: [0x1p-120])
+        builder.node("Mul", ["x", "tiny"], ["y"])
+        let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
+        let float = try Self.evaluate(builder.model, input: [0x1.8p-29], order: .forward)[0]
+        XCTAssertEqual(float, 0x1p-148)
+        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: [0x1.8p-29], upper: [0x1.8p-29]), format: .float32).outputs
+        XCTAssert(bounds.lower[0] <= 0x1.8p-149 && 0x1p-148 <= bounds.upper[0], "\(bounds)")
+    }
+
+    /// Values past Float32's range are infinite in the runtime, beyond every bound: a float
+    /// query whose box lets a value get near there is refused.
+    func testPossibleOverflowIsRefused() throws {
+        var builder = ModelBuilder(inputShape: [1, 1], outputShape: [1, 1])
+        builder.initializer("huge", shape: [1], values: [1e30])
+        builder.node("Mul", ["x", "huge"], ["y"])
+        let path = try builder.write(named: "overflow")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try load(query("float32", "(assert (>= X[0,0] 1e9))\n(assert (<= X[0,0] 1e10))\n(assert (<= Y[0,0] 0))"), model: path)) { error in
+            XCTAssert("\(error)".contains("may overflow float32"), "\(error)")
+        }
+        XCTAssertNoThrow(try load(query("float32", "(assert (>= X[0,0] 1))\n(assert (<= X[0,0] 2))\n(assert (<= Y[0,0] 0))"), model: path))
     }
 
     /// `(x + 1e8) - 1e8` is x in real arithmetic and 0 in Float32 for x = 4 (Floats near
@@ -268,8 +311,8 @@ final class FloatEvaluationTests: XCTestCase {
     /// than the error (the bound is about 12, three times the error 4).
     func testCancellationIsCovered() throws {
         let builder = Self.cancellation()
-        let model = try ONNXImporter.load(model: builder.model, unitRoundoff: 0x1p-24)
-        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: [4], upper: [4])).outputs
+        let model = try ONNXImporter.load(model: builder.model, floatFormat: .float32)
+        let bounds = try FloatEvaluation.bounds(model.network, box: InputBox(lower: [4], upper: [4]), format: .float32).outputs
         XCTAssertEqual(try Self.evaluate(builder.model, input: [4], order: .forward), [0])
         XCTAssertEqual(try model.network.evaluate([4]), [4])
         XCTAssert(bounds.lower[0] <= 0 && bounds.upper[0] >= 4, "\(bounds)")

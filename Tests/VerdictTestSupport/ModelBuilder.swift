@@ -35,29 +35,24 @@ public struct ModelBuilder {
     }
 
     public mutating func initializer(_ name: String, shape: [Int], values: [Float]) {
-        var tensor = Onnx_TensorProto()
-        tensor.name = name
-        tensor.dims = shape.map(Int64.init)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        tensor.floatData = values
-        model.graph.initializer.append(tensor)
+        append(name, shape: shape, type: .float) { $0.floatData = values }
     }
 
     public mutating func doubleInitializer(_ name: String, shape: [Int], values: [Double]) {
-        var tensor = Onnx_TensorProto()
-        tensor.name = name
-        tensor.dims = shape.map(Int64.init)
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
-        tensor.doubleData = values
-        model.graph.initializer.append(tensor)
+        append(name, shape: shape, type: .double) { $0.doubleData = values }
     }
 
     public mutating func integerInitializer(_ name: String, values: [Int64]) {
+        append(name, shape: [values.count], type: .int64) { $0.int64Data = values }
+    }
+
+    /// An initializer of `type` whose values `fill` sets.
+    private mutating func append(_ name: String, shape: [Int], type: Onnx_TensorProto.DataType, fill: (inout Onnx_TensorProto) -> Void) {
         var tensor = Onnx_TensorProto()
         tensor.name = name
-        tensor.dims = [Int64(values.count)]
-        tensor.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
-        tensor.int64Data = values
+        tensor.dims = shape.map(Int64.init)
+        tensor.dataType = Int32(type.rawValue)
+        fill(&tensor)
         model.graph.initializer.append(tensor)
     }
 

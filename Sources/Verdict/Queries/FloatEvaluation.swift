@@ -15,8 +15,8 @@ import VerdictSearch
 /// every float evaluation reaches the unsafe region: interval bounds of the wider network
 /// over that one input and all the noise (``confirmed(_:)``).
 public struct FloatEvaluation: Sendable {
-    /// The unit roundoff of the element type (2^-24 for float32).
-    public let unitRoundoff: Double
+    /// The element type.
+    public let format: FloatFormat
     /// The model's network, as the importer folded it (real arithmetic).
     public let original: Network
     /// The property in the query's float semantics, over ``original``.
@@ -29,14 +29,14 @@ public struct FloatEvaluation: Sendable {
 
     /// The wider network for `original` over the boxes of `property`; throws where a node's
     /// rounding is not modelled or not finite.
-    public static func build(_ original: Network, property: Property, unitRoundoff: Double) throws -> FloatEvaluation {
+    public static func build(_ original: Network, property: Property, format: FloatFormat) throws -> FloatEvaluation {
         for node in original.nodes {
             guard let rounding = node.rounding else { throw FloatEvaluationError("the network was imported without rounding bounds") }
             if case .unmodelled(let what) = rounding { throw FloatEvaluationError("\(what)") }
         }
         guard let firstCase = property.cases.first else {
             // No input satisfies the query's input constraints: nothing to widen.
-            return FloatEvaluation(unitRoundoff: unitRoundoff, original: original, property: property, network: original, radii: [])
+            return FloatEvaluation(format: format, original: original, property: property, network: original, radii: [])
         }
         let hull = property.cases.dropFirst().reduce(firstCase.box) { box, next in
             InputBox(lower: zip(box.lower, next.box.lower).map(min), upper: zip(box.upper, next.box.upper).map(max))
@@ -44,21 +44,21 @@ public struct FloatEvaluation: Sendable {
         // Interval magnitudes first; then CROWN bounds of the values the rounding nodes read,
         // over the network widened by those radii (sound for every float evaluation), give
         // the final, smaller radii.
-        let first = try bounds(original, box: hull).radii
+        let first = try bounds(original, box: hull, format: format).radii
         let known = try readValueBounds(original, radii: first, box: hull)
-        let radii = try bounds(original, box: hull, known: known).radii
+        let radii = try bounds(original, box: hull, format: format, known: known).radii
         let flat = radii.flatMap { $0 }
         guard flat.allSatisfy(\.isFinite) else {
             throw FloatEvaluationError("the rounding bound of some value is not finite over the query's box")
         }
         let network = try widened(original, radii: radii).network
-        return FloatEvaluation(unitRoundoff: unitRoundoff, original: original, property: property, network: network, radii: flat.filter { $0 > 0 })
+        return FloatEvaluation(format: format, original: original, property: property, network: network, radii: flat.filter { $0 > 0 })
     }
 
     /// One line for logs: how many noise inputs, and their radii.
     public var summary: String {
         let largest = radii.max() ?? 0, mean = radii.isEmpty ? 0 : radii.reduce(0, +) / Double(radii.count)
-        return "rounding of \(unitRoundoff == 0x1p-24 ? "float32" : "float64") evaluation: \(radii.count) noise inputs, radius up to \(largest) (mean \(mean))"
+        return "rounding of \(format.name) evaluation: \(radii.count) noise inputs, radius up to \(largest) (mean \(mean))"
     }
 
     /// ``property`` over ``network``: each box extended by the noise boxes.
@@ -75,8 +75,8 @@ public struct FloatEvaluation: Sendable {
 
     /// `result` of verifying ``widenedProperty`` on ``network``, as an answer about float
     /// evaluation: `unsat` stands; `sat` only when every float evaluation at the witness's
-    /// input reaches the unsafe region (the witness then reports ``original``'s values),
-    /// else `unknown` with the reason.
+    /// input reaches the unsafe region (the witness then reports ``original``'s values, in
+    /// Float32 for a float32 query), else `unknown` with the reason.
     public func confirmed(_ result: VerificationResult) -> VerificationResult {
         guard result.answer == .sat, let witness = result.witness else { return result }
         var answer = result
@@ -92,7 +92,8 @@ public struct FloatEvaluation: Sendable {
                 """
             return answer
         }
-        answer.witness = WitnessChecker.Report(input: input, outputs: outputs, floatOutputs: floatOutputs, caseIndex: caseIndex, disjunctIndex: disjunct)
+        let shown = format.roundsToFloat ? floatOutputs.map(Double.init) : outputs
+        answer.witness = WitnessChecker.Report(input: input, outputs: shown, floatOutputs: floatOutputs, caseIndex: caseIndex, disjunctIndex: disjunct)
         return answer
     }
 
@@ -108,7 +109,7 @@ public struct FloatEvaluation: Sendable {
     /// bounds of the wider network over that input and all its noise.
     func reachedDisjunct(at input: [Double]) throws -> (Int, Int)? {
         guard let caseIndex = property.cases.firstIndex(where: { $0.innerBox.contains(input) }) else { return nil }
-        let bounds = try Self.bounds(original, box: InputBox(lower: input, upper: input)).outputs
+        let bounds = try Self.bounds(original, box: InputBox(lower: input, upper: input), format: format).outputs
         let region = property.cases[caseIndex].unsafe
         if let disjunct = region.disjuncts.firstIndex(where: { $0.allSatisfy { Self.surelyHolds($0, over: bounds) } }) {
             return (caseIndex, disjunct)
@@ -141,16 +142,22 @@ public struct FloatEvaluation: Sendable {
     /// Interval bounds of every node of the widened network over `box` (noise over its whole
     /// radius), the output's, and the radii (from the magnitudes of each node's inputs).
     /// `known` bounds of some nodes (by node index, sound for the widened network) tighten
-    /// the intervals there.
-    static func bounds(_ network: Network, box: InputBox, known: [Int: ValueBounds] = [:]) throws -> (outputs: ValueBounds, radii: [[Double]]) {
+    /// the intervals there. Throws where a value, or one the runtime computes on the way,
+    /// may pass a quarter of the type's largest value: an infinity breaks every bound.
+    static func bounds(_ network: Network, box: InputBox, format: FloatFormat, known: [Int: ValueBounds] = [:]) throws -> (outputs: ValueBounds, radii: [[Double]]) {
+        let limit = format.largest / 4
         var values = [ValueBounds(lower: box.lower, upper: box.upper)]
         var radii: [[Double]] = []
         for (index, node) in network.nodes.enumerated() {
             let rule = try BoundOperators.make(node.layer)
             let inputs = node.inputs.map { values[$0.valueIndex] }
             var bounds = rule.interval(inputs, weightedMagnitude: rule.weightedMagnitude(inputs))
-            guard let radius = node.rounding?.radius(of: node.layer, inputMagnitudes: inputs.map(\.magnitude)) else {
+            let magnitudes = inputs.map(\.magnitude)
+            guard let rounding = node.rounding, let radius = rounding.radius(of: node.layer, inputMagnitudes: magnitudes) else {
                 throw FloatEvaluationError("\(node.layer.operatorName) has no rounding bound")
+            }
+            guard rounding.peak(of: node.layer, inputMagnitudes: magnitudes) <= limit, radius.allSatisfy({ $0 <= limit }) else {
+                throw FloatEvaluationError("\(node.origin.isEmpty ? node.layer.operatorName : node.origin) may overflow \(format.name) over the query's box")
             }
             if radius.contains(where: { $0 > 0 }) {
                 bounds.lower = zip(bounds.lower, radius).map { ($0 - $1).nextDown }
@@ -159,6 +166,9 @@ public struct FloatEvaluation: Sendable {
             if let tighter = known[index] {
                 bounds.lower = zip(bounds.lower, tighter.lower).map { max($0, $1) }
                 bounds.upper = zip(bounds.upper, tighter.upper).map { min($0, $1) }
+            }
+            guard bounds.magnitude.allSatisfy({ $0 <= limit }) else {
+                throw FloatEvaluationError("\(node.origin.isEmpty ? node.layer.operatorName : node.origin) may overflow \(format.name) over the query's box")
             }
             radii.append(radius.contains { $0 > 0 } ? radius : [])
             values.append(bounds)

@@ -64,7 +64,7 @@ public enum QueryModels {
         var models: [ONNXModel] = []
         for (network, path) in zip(query.networks, resolved) {
             let hidden = network.hidden.map { $0.onnxName ?? "" }
-            let model = try ONNXImporter.load(path: path, exposing: hidden, multipleInputsAndOutputs: true, unitRoundoff: floatType?.unitRoundoff)
+            let model = try ONNXImporter.load(path: path, exposing: hidden, multipleInputsAndOutputs: true, floatFormat: floatType?.format)
             try QueryBinding(file: file, network: network, model: model).check()
             if case .isomorphicTo(let target)? = network.equivalence, let index = query.networks.firstIndex(where: { $0.name == target }) {
                 try QueryBinding.checkIsomorphic(network, model, to: models[index], file: file)
@@ -81,7 +81,7 @@ public enum QueryModels {
         }
         let float: FloatEvaluation
         do {
-            float = try FloatEvaluation.build(network, property: compiled.property, unitRoundoff: floatType.unitRoundoff)
+            float = try FloatEvaluation.build(network, property: compiled.property, format: floatType.format)
         } catch let problem as FloatEvaluationError {
             throw VNNLIBError(
                 file: file, line: query.networks[0].line, column: query.networks[0].column,

@@ -114,6 +114,11 @@ struct ComputedValue {
     /// Bound of the float evaluation's rounding so far, when the importer tracks it (see
     /// `RoundingTracking.swift`); nil: none.
     var error: AffineMap? = nil
+    /// Bound on every magnitude the chain computes (tracked with `error`).
+    var peak = Peak()
+    /// The terms of the product that last produced this value, when a constant added next
+    /// could be the runtime's accumulator start (tracked with `error`).
+    var lastFanIn: Int? = nil
 
     var elementCount: Int { shape.reduce(1, *) }
 }

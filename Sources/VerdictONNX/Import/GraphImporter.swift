@@ -23,8 +23,8 @@ struct GraphImporter {
     private var values: [String: ImportedValue] = [:]
     /// The ONNX node being folded, for the origin of emitted layers.
     var currentOrigin = ""
-    /// The unit roundoff of the float evaluation whose rounding each node records, or nil.
-    var unitRoundoff: Double?
+    /// The float type whose evaluation's rounding each node records, or nil.
+    var format: FloatFormat?
 
     init(initializers: [String: ConstantTensor]) {
         for (name, tensor) in initializers { values[name] = .constant(tensor) }
@@ -94,14 +94,14 @@ struct GraphImporter {
         }
         nodes.append(Network.Node(
             layer: layer, inputs: [value.source],
-            origin: value.origins.isEmpty ? currentOrigin : value.origins.joined(separator: ", "), rounding: rounding(value.error)))
+            origin: value.origins.isEmpty ? currentOrigin : value.origins.joined(separator: ", "), rounding: rounding(value)))
         return .node(nodes.count - 1)
     }
 
     /// Appends `layer`; `rounding` is what it records when the importer tracks rounding (a
     /// layer without one is not modelled, and a float query over it is refused).
     mutating func append(_ layer: any Layer, inputs: [ValueID], rounding: EvaluationRounding? = nil) -> ValueID {
-        let recorded = unitRoundoff == nil ? nil : rounding ?? .unmodelled("\(layer.operatorName) ('\(currentOrigin)')")
+        let recorded = format == nil ? nil : rounding ?? .unmodelled("\(layer.operatorName) ('\(currentOrigin)')")
         nodes.append(Network.Node(layer: layer, inputs: inputs, origin: currentOrigin, rounding: recorded))
         return .node(nodes.count - 1)
     }

@@ -53,20 +53,20 @@ public enum ONNXImporter {
     /// `exposing` names hidden values (ONNX node outputs) to add after the graph outputs.
     /// `multipleInputsAndOutputs` allows graphs with several of either (the VNN-LIB 2.0 path);
     /// without it a graph must have exactly one of each, as a 1.0 property assumes.
-    /// `unitRoundoff` (2^-24 for float32) makes every node record how far a runtime's float
-    /// evaluation of it can be from its real value (``Network/Node/rounding``); folded
-    /// constants are then rounded as the runtime computes them, and batch normalizations stay
-    /// standalone layers.
-    public static func load(path: String, exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false, unitRoundoff: Double? = nil) throws -> ONNXModel {
+    /// `floatFormat` makes every node record how far a runtime's evaluation of it in that
+    /// type can be from its real value (``Network/Node/rounding``); constants computed from
+    /// constants are then rounded as the runtime computes them, and the pass that merges
+    /// standalone scale-shift layers into their neighbours is skipped.
+    public static func load(path: String, exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false, floatFormat: FloatFormat? = nil) throws -> ONNXModel {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw ONNXImportError(file: path, message: "the file \(reason)")
         }
-        return try load(data: data, file: path, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs, unitRoundoff: unitRoundoff)
+        return try load(data: data, file: path, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs, floatFormat: floatFormat)
     }
 
     public static func load(
-        data: Data, file: String = "<data>", exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false, unitRoundoff: Double? = nil
+        data: Data, file: String = "<data>", exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false, floatFormat: FloatFormat? = nil
     ) throws -> ONNXModel {
         let model: Onnx_ModelProto
         do {
@@ -74,12 +74,12 @@ public enum ONNXImporter {
         } catch {
             throw ONNXImportError(file: file, message: "not a valid ONNX model: the protobuf cannot be decoded (\(error)); is the file truncated or not ONNX?")
         }
-        return try load(model: model, file: file, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs, unitRoundoff: unitRoundoff)
+        return try load(model: model, file: file, exposing: hidden, multipleInputsAndOutputs: multipleInputsAndOutputs, floatFormat: floatFormat)
     }
 
     public static func load(
         model: Onnx_ModelProto, file: String = "<model>", exposing hidden: [String] = [], multipleInputsAndOutputs: Bool = false,
-        unitRoundoff: Double? = nil
+        floatFormat: FloatFormat? = nil
     ) throws -> ONNXModel {
         guard model.hasGraph, !model.graph.node.isEmpty || !model.graph.output.isEmpty else {
             throw ONNXImportError(file: file, message: "not a valid ONNX model: it has no graph")
@@ -113,7 +113,7 @@ public enum ONNXImporter {
         for input in inputs { try checkFloatingTypes(graph.initializer, input: input, file: file) }
 
         var importer = GraphImporter(initializers: initializers)
-        importer.unitRoundoff = unitRoundoff
+        importer.format = floatFormat
         importer.defineInputs(inputPorts.map { ($0.name, $0.shape) })
         var operatorCounts: [String: Int] = [:]
         for (index, node) in graph.node.enumerated() {
@@ -152,7 +152,7 @@ public enum ONNXImporter {
         }
         let materialized = importer.concatenated(outputValues)
         // Fusion would merge two nodes' roundings; a tracked network keeps them apart.
-        let (nodes, outputID) = unitRoundoff == nil ? ScaleShiftFusion.fused(importer.nodes, output: materialized) : (importer.nodes, materialized)
+        let (nodes, outputID) = floatFormat == nil ? ScaleShiftFusion.fused(importer.nodes, output: materialized) : (importer.nodes, materialized)
         let network: Network
         do {
             let inputCount = inputPorts.reduce(0) { $0 + $1.shape.reduce(1, *) }

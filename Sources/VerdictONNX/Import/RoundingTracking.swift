@@ -4,33 +4,40 @@ import VerdictCore
 /// ``EvaluationRounding``). A ``ComputedValue`` `A(s)` carries `error`, a nonnegative map
 /// `P·m + q`: how far the runtime's value of the chain folded so far can be from `A(s)`, for
 /// float source values of magnitude `m`. Each step adds its own rounding, computed on the
-/// magnitude of the step's operand (`|A|·m + |a|` plus the error so far), and scales the error
+/// magnitude of what it computes (`|A|·m + |a|`, with the error so far), and scales the error
 /// carried from earlier steps by its coefficients. Each step counts one rounding more than the
-/// runtime makes: the slack covers folding in Double (`x / c` folded as `x · (1/c)`).
+/// runtime makes: the slack covers folding in Double (`x / c` folded as `x · (1/c)`). Each step
+/// also raises the chain's `peak`, the bound on every magnitude computed on the way, and adds
+/// the underflow of its products.
 extension GraphImporter {
     /// `scale ⊙ value + shift` as one rounding of its result, or, with `shiftMagnitude`, as a
     /// step of `roundings` roundings on operands up to `|scale ⊙ value|` and `shiftMagnitude`.
+    /// A constant added right after a product may be the runtime's accumulator start (Gemm's
+    /// C, or MatMul and Add fused): it then also costs `γ_{n+1}·|c|`, `n` the product's terms.
     func scaled(_ value: ComputedValue, scale: [Double], shift: [Double], roundings: Int = 1, shiftMagnitude: [Double]? = nil) -> ComputedValue {
         var result = value
         result.map = value.map.followed(byScale: scale, shift: shift)
-        guard let u = unitRoundoff else { return result }
-        let g = EvaluationRounding.gamma(roundings + 1, unitRoundoff: u)
+        guard let format else { return result }
+        let g = format.gamma(roundings + 1)
         // A step that adds zero and multiplies by ±1 computes its operand exactly.
         let gains = scale.indices.map { i -> Double in
             roundings == 1 && shift[i] == 0 && scale[i].magnitude == 1 && (shiftMagnitude?[i] ?? 0) == 0 ? 0 : g
         }
         guard gains.contains(where: { $0 > 0 }) || value.error != nil else { return result }
-        var fresh: AffineMap
+        let underflow = gains.map { $0 > 0 ? Double(roundings + 1) * format.smallestSubnormal : 0 }
+        var computed: AffineMap  // the magnitudes the step computes
         if let shiftMagnitude {
             // Several roundings inside the step: each on operands up to |d·t| and the constant's.
-            fresh = value.map.absolute.followed(
-                byScale: scale.indices.map { gains[$0] * scale[$0].magnitude },
-                shift: shiftMagnitude.indices.map { gains[$0] * shiftMagnitude[$0] })
+            computed = value.map.absolute.followed(byScale: scale.map(\.magnitude), shift: shiftMagnitude)
         } else {
             // One rounding of the result d·t̂ + c, whose magnitude is at most |A'|·m + |a'| (the
             // map after the step) plus |d|·e: `x + 1e8 - 1e8` costs a rounding of 1e8, then of x.
-            fresh = result.map.absolute.followed(byScale: gains, shift: gains.map { _ in 0 })
+            computed = result.map.absolute
         }
+        let accumulatorStart = value.lastFanIn.map { format.gamma($0 + 1) } ?? 0
+        var fresh = computed.followed(
+            byScale: gains, shift: shift.indices.map { underflow[$0] + accumulatorStart * shift[$0].magnitude })
+        result.peak = value.peak.raised(by: computed, inputCount: value.sourceCount)
         if let carried = value.error {
             fresh = fresh.plus(carried.followed(byScale: scale.indices.map { scale[$0].magnitude * (1 + gains[$0]) }, shift: shift.map { _ in 0 }), inputCount: value.sourceCount)
         }
@@ -38,46 +45,78 @@ extension GraphImporter {
         return result
     }
 
-    /// `matrix · value` as dot products of `fanIn` terms.
-    func multiplied(_ value: ComputedValue, by matrix: Matrix, fanIn: Int) -> AffineMap? {
-        guard let u = unitRoundoff else { return nil }
-        let g = EvaluationRounding.gamma(fanIn + 1, unitRoundoff: u)
+    /// `matrix · value` as dot products of `fanIn` terms: the error, and the peak (every
+    /// partial sum is at most `|W|·(|A|·m + |a|)`).
+    func multiplied(_ value: ComputedValue, by matrix: Matrix, fanIn: Int) -> (error: AffineMap?, peak: Peak) {
+        guard let format else { return (nil, value.peak) }
+        let g = format.gamma(fanIn + 1)
         let absolute = Matrix(rows: matrix.rows, columns: matrix.columns, values: matrix.values.map(\.magnitude))
-        let zeros = [Double](repeating: 0, count: matrix.rows)
-        var fresh = value.map.absolute.followed(byMatrix: absolute.scaled(by: g), bias: zeros)
+        let computed = value.map.absolute.followed(byMatrix: absolute, bias: [Double](repeating: 0, count: matrix.rows))
+        let underflow = [Double](repeating: Double(fanIn + 1) * format.smallestSubnormal, count: matrix.rows)
+        var fresh = computed.followed(byScale: [Double](repeating: g, count: matrix.rows), shift: underflow)
         if let carried = value.error {
-            fresh = fresh.plus(carried.followed(byMatrix: absolute.scaled(by: 1 + g), bias: zeros), inputCount: value.sourceCount)
+            fresh = fresh.plus(carried.followed(byMatrix: absolute.scaled(by: 1 + g), bias: [Double](repeating: 0, count: matrix.rows)), inputCount: value.sourceCount)
         }
-        return fresh
+        return (fresh, value.peak.raised(by: computed, inputCount: value.sourceCount))
     }
 
     /// `a ± b` of two values of one source, one rounding per element.
-    func combinedError(_ a: ComputedValue, _ b: ComputedValue) -> AffineMap? {
-        guard let u = unitRoundoff else { return nil }
-        let g = EvaluationRounding.gamma(2, unitRoundoff: u)
+    func combinedError(_ a: ComputedValue, _ b: ComputedValue) -> (error: AffineMap?, peak: Peak) {
+        guard let format else { return (nil, a.peak) }
+        let g = format.gamma(2)
         let ones = [Double](repeating: 1, count: a.elementCount)
-        var total = a.map.absolute.plus(b.map.absolute, inputCount: a.sourceCount).followed(byScale: ones.map { $0 * g }, shift: ones.map { _ in 0 })
+        let computed = a.map.absolute.plus(b.map.absolute, inputCount: a.sourceCount)
+        var total = computed.followed(byScale: ones.map { $0 * g }, shift: ones.map { _ in format.smallestSubnormal })
         for carried in [a.error, b.error].compactMap({ $0 }) {
             total = total.plus(carried.followed(byScale: ones.map { $0 * (1 + g) }, shift: ones.map { _ in 0 }), inputCount: a.sourceCount)
         }
-        return total
+        return (total, a.peak.raised(by: b.peak).raised(by: computed, inputCount: a.sourceCount))
     }
 
-    /// What a node built from `error` records: nothing when not tracking.
-    func rounding(_ error: AffineMap?) -> EvaluationRounding? {
-        guard unitRoundoff != nil else { return nil }
-        switch error {
+    /// What a node built from `value` records: nothing when not tracking.
+    func rounding(_ value: ComputedValue) -> EvaluationRounding? {
+        guard format != nil else { return nil }
+        let (scale, shift) = (value.peak.scale, value.peak.shift)
+        switch value.error {
         case nil: return .exact
         case .identity?: return .unmodelled("an identity error map")
-        case .elementwise(let p, let q)?: return .linear(diagonal: p, matrix: nil, offset: q)
-        case .dense(let p, let q)?: return .linear(diagonal: nil, matrix: p, offset: q)
+        case .elementwise(let p, let q)?: return .linear(diagonal: p, matrix: nil, offset: q, peakScale: scale, peakShift: shift)
+        case .dense(let p, let q)?: return .linear(diagonal: nil, matrix: p, offset: q, peakScale: scale, peakShift: shift)
         }
     }
 
     /// `rule` when tracking, else nil.
-    func rounding(_ rule: (Double) -> EvaluationRounding) -> EvaluationRounding? {
-        unitRoundoff.map(rule)
+    func rounding(_ rule: (FloatFormat) -> EvaluationRounding) -> EvaluationRounding? {
+        format.map(rule)
     }
+}
+
+/// A bound `scale·M + shift` on every magnitude a folded chain computes, `M` the largest
+/// magnitude of its source.
+struct Peak {
+    var scale = 0.0
+    var shift = 0.0
+
+    /// Raised to cover `map`'s magnitudes (its largest row sum and constant).
+    func raised(by map: AffineMap, inputCount: Int) -> Peak {
+        var rowSum = 0.0, constant = 0.0
+        switch map {
+        case .identity: rowSum = 1
+        case .elementwise(let scale, let shift):
+            rowSum = scale.map(\.magnitude).max() ?? 0
+            constant = shift.map(\.magnitude).max() ?? 0
+        case .dense(let matrix, let bias):
+            for row in 0..<matrix.rows {
+                var sum = 0.0
+                for column in 0..<matrix.columns { sum += matrix.values[row * matrix.columns + column].magnitude }
+                rowSum = max(rowSum, sum)
+            }
+            constant = bias.map(\.magnitude).max() ?? 0
+        }
+        return Peak(scale: max(scale, rowSum), shift: max(shift, constant))
+    }
+
+    func raised(by other: Peak) -> Peak { Peak(scale: max(scale, other.scale), shift: max(shift, other.shift)) }
 }
 
 extension AffineMap {

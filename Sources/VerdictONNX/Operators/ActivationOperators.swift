@@ -21,7 +21,7 @@ extension GraphImporter {
         { importer, node in
             guard case .computed(let value) = try node.input(0) else {
                 let tensor = try node.constantInput(0, role: "input").floating("input")
-                guard importer.unitRoundoff == nil else {
+                guard importer.format == nil else {
                     throw NodeProblem("\(function) of a constant is the runtime's own exp or tanh, which no standard bounds; a float query over this model is not supported (declare the query real)")
                 }
                 return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map(function.value)))]

@@ -31,6 +31,9 @@ extension GraphImporter {
             let shift = Broadcasting.expand(channelShift, shape: perChannel, to: x.shape)!
             // The runtime's (x - mean) / sqrt(variance + epsilon) · scale + bias: a few roundings
             // on operands up to |x|, |mean| and |bias|.
+            if let format = importer.format, !(gamma.values + beta.values + mean.values + variance.values).allSatisfy({ $0.magnitude <= format.largest / 4 }) {
+                throw NodeProblem("BatchNormalization parameters near the largest \(format.name) could overflow; a float query over this model is not supported")
+            }
             let meanTerm = Broadcasting.expand((0..<channels).map { (mean.values[$0] * channelScale[$0]).magnitude + beta.values[$0].magnitude }, shape: perChannel, to: x.shape)!
             return [.computed(importer.scaled(x, scale: scale, shift: shift, roundings: 8, shiftMagnitude: meanTerm))]
         },
@@ -68,7 +71,7 @@ extension GraphImporter {
             // A float runtime computes this once, rounded to its type (one correctly rounded
             // operation: the Double result rounded to Float is the float result).
             let exact = zip(x, y).map(operation.apply)
-            let values = importer.unitRoundoff == 0x1p-24 && !a.isInteger ? exact.map { Double(Float($0)) } : exact
+            let values = importer.format?.roundsToFloat == true && !a.isInteger ? exact.map { Double(Float($0)) } : exact
             return .constant(ConstantTensor(shape: shape, values: values, isInteger: a.isInteger))
         case (.computed(let value), .constant(let constant)), (.constant(let constant), .computed(let value)):
             let computedFirst: Bool
@@ -102,7 +105,7 @@ extension GraphImporter {
                 let inputs = [importer.materialize(a), importer.materialize(b)]
                 let sum = importer.append(
                     SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs,
-                    rounding: importer.rounding { .sum(unitRoundoff: $0) })
+                    rounding: importer.rounding { .sum($0) })
                 return .computed(ComputedValue(source: sum, sourceCount: a.elementCount, shape: a.shape, map: .identity))
             }
             try checkMatrixSize(rows: a.elementCount, columns: a.sourceCount)
@@ -112,7 +115,7 @@ extension GraphImporter {
             let sum = Matrix(rows: ma.rows, columns: ma.columns, values: zip(ma.values, mb.values).map { $0 + sign * $1 })
             var result = a
             result.map = .dense(sum, bias: zip(ba, bb).map { $0 + sign * $1 })
-            result.error = importer.combinedError(a, b)
+            (result.error, result.peak) = importer.combinedError(a, b)
             return .computed(result)
         }
     }

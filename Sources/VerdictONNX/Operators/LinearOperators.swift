@@ -62,7 +62,8 @@ extension GraphImporter {
             var result = ComputedValue(
                 source: a.source, sourceCount: a.sourceCount, shape: shape,
                 map: a.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
-            result.error = importer.multiplied(a, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            (result.error, result.peak) = importer.multiplied(a, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            result.lastFanIn = importer.format == nil ? nil : n + (extraRounding ? 1 : 0)
             return .computed(result)
         case (.constant(let a), .computed(let b)):
             guard a.shape.count <= 2, let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
@@ -85,14 +86,15 @@ extension GraphImporter {
             var result = ComputedValue(
                 source: b.source, sourceCount: b.sourceCount, shape: shape,
                 map: b.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
-            result.error = importer.multiplied(b, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            (result.error, result.peak) = importer.multiplied(b, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
+            result.lastFanIn = importer.format == nil ? nil : n + (extraRounding ? 1 : 0)
             return .computed(result)
         case (.constant(let a), .constant(let b)):
             guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[0] else {
                 throw NodeProblem("\(opType) of constant shapes \(a.shape) and \(b.shape) is not supported")
             }
             guard a.isInteger == b.isInteger else { throw NodeProblem("\(opType) of an integer and a floating-point tensor") }
-            if importer.unitRoundoff != nil && !a.isInteger {
+            if importer.format != nil && !a.isInteger {
                 throw NodeProblem("\(opType) of two constants is summed by the runtime in an order Verdict cannot know, so a float query over it cannot be answered soundly")
             }
             try checkMatrixSize(rows: a.shape[0], columns: b.shape[1])

@@ -109,7 +109,7 @@ extension GraphImporter {
                 // changes only the rounding, which the bound engines cover.
                 guard to == float || to == double else { throw NodeProblem("Cast of a computed tensor to type \(to); only float and double are supported") }
                 // Where a float query tracks rounding, a cast is a rounding in another type.
-                guard importer.unitRoundoff == nil else {
+                guard importer.format == nil else {
                     throw NodeProblem("Cast of a computed tensor rounds it in another type, which Verdict does not bound; a float query over this model is not supported (declare the query real)")
                 }
                 return [.computed(value)]

@@ -26,7 +26,9 @@ extension GraphImporter {
                 guard tensor.elementCount == outputChannels else { throw NodeProblem("Conv bias has \(tensor.elementCount) values for \(outputChannels) channels") }
                 bias = tensor.values
             }
-            return [importer.appendWindow(x, outputChannels: outputChannels, geometry: geometry) { shape in
+            // A constant added next may be the runtime's accumulator start (Conv and Add fused).
+            let fanIn = weight.shape.dropFirst().reduce(1, *)
+            return [importer.appendWindow(x, outputChannels: outputChannels, geometry: geometry, lastFanIn: fanIn + 1) { shape in
                 ConvLayer(geometry: geometry, outputChannels: outputChannels, groups: groups, weights: weight.values, bias: bias, outputShape: shape)
             }]
         },
@@ -106,14 +108,16 @@ extension GraphImporter {
     /// `rounding` makes what the layer records from the unit roundoff (default: dot products).
     mutating func appendWindow(
         _ x: ComputedValue, outputChannels: Int, geometry: WindowGeometry,
-        rounding: (Double) -> EvaluationRounding = { .windowDotProducts(unitRoundoff: $0) }, make: (TensorShape) -> any Layer
+        rounding: (FloatFormat) -> EvaluationRounding = { .windowDotProducts($0) }, lastFanIn: Int? = nil, make: (TensorShape) -> any Layer
     ) -> ImportedValue {
         let shape = x.shape.count == 3
             ? [1, outputChannels, geometry.outputWidth]
             : [1, outputChannels, geometry.outputHeight, geometry.outputWidth]
         let source = materialize(x)
         let id = append(make(TensorShape(shape)), inputs: [source], rounding: self.rounding(rounding))
-        return .computed(ComputedValue(source: id, sourceCount: shape.reduce(1, *), shape: shape, map: .identity))
+        var value = ComputedValue(source: id, sourceCount: shape.reduce(1, *), shape: shape, map: .identity)
+        value.lastFanIn = format == nil ? nil : lastFanIn
+        return .computed(value)
     }
 
     /// The window of a node over an input `[1, C, L]` or `[1, C, H, W]`: strides, dilations,

@@ -65,7 +65,8 @@ public enum QueryCompiler {
     public enum FloatType: String, Sendable {
         case float32, float64
 
-        public var unitRoundoff: Double { self == .float32 ? 0x1p-24 : 0x1p-53 }
+        /// The type as the rounding bounds see it.
+        public var format: FloatFormat { self == .float32 ? .float32 : .float64 }
 
         /// The value of a decimal literal in this type, nil beyond its range.
         func value(_ text: String) -> Double? {
