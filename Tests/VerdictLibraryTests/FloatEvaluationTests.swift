@@ -306,6 +306,24 @@ final class FloatEvaluationTests: XCTestCase {
         XCTAssertNoThrow(try load(query("float32", "(assert (>= X[0,0] 1))\n(assert (<= X[0,0] 2))\n(assert (<= Y[0,0] 0))"), model: path))
     }
 
+    /// Sums the runtime computes on the way count too: an average pool sums its window before
+    /// dividing (49 values of 2e37 pass Float32's range), and Gemm sums before applying its
+    /// alpha (1e9 · 1e30 does).
+    func testIntermediateOverflowIsCaught() throws {
+        var pool = ModelBuilder(inputShape: [1, 1, 7, 7], outputShape: [1, 1, 1, 1])
+        pool.node("GlobalAveragePool", ["x"], ["y"])
+        let pooled = try ONNXImporter.load(model: pool.model, floatFormat: .float32)
+        let large = [Double](repeating: 2e37, count: 49)
+        XCTAssertThrowsError(try FloatEvaluation.bounds(pooled.network, box: InputBox(lower: large, upper: large), format: .float32))
+        XCTAssertNoThrow(try FloatEvaluation.bounds(pooled.network, box: InputBox(lower: large.map { $0 / 1e3 }, upper: large.map { $0 / 1e3 }), format: .float32))
+        var gemm = ModelBuilder(inputShape: [1, 1], outputShape: [1, 1])
+        gemm.initializer("B", shape: [1, 1], values: [1e30])
+        gemm.node("Gemm", ["x", "B"], ["y"], attributes: [ModelBuilder.float("alpha", 1e-10)])
+        let scaled = try ONNXImporter.load(model: gemm.model, floatFormat: .float32)
+        XCTAssertThrowsError(try FloatEvaluation.bounds(scaled.network, box: InputBox(lower: [1e9], upper: [1e9]), format: .float32))
+        XCTAssertNoThrow(try FloatEvaluation.bounds(scaled.network, box: InputBox(lower: [1], upper: [1]), format: .float32))
+    }
+
     /// `(x + 1e8) - 1e8` is x in real arithmetic and 0 in Float32 for x = 4 (Floats near
     /// 1e8 are 8 apart; the tie rounds to 1e8): the bounds hold both, and are not much wider
     /// than the error (the bound is about 12, three times the error 4).

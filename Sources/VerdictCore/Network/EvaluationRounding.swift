@@ -51,8 +51,10 @@ public enum EvaluationRounding: Sendable {
     /// Dot products over windows (a convolution or an average pool, bias added after):
     /// `γ_{n+2}·(|K| ⋆ m + |b|)`, `n` the taps summed into each output.
     case windowDotProducts(FloatFormat)
-    /// One addition or subtraction of the two inputs: `u·(m_a + m_b)`.
-    case sum(FloatFormat)
+    /// An addition or subtraction of the two inputs, `γ_terms·(m_a + m_b)`: `terms` is 1, or
+    /// one more than the terms of a product either input comes straight from (a runtime may
+    /// add the other input into that product's sum, as a fused Conv does).
+    case sum(FloatFormat, terms: Int)
     /// Not modelled (the reason): a float query over such a network is refused.
     case unmodelled(String)
 
@@ -74,8 +76,8 @@ public enum EvaluationRounding: Sendable {
             guard let (sums, taps) = Self.absoluteWindowSums(layer, m) else { return nil }
             let gamma = format.gamma(taps + 2)
             return sums.map { Self.up(gamma * $0 + Double(taps + 2) * format.smallestSubnormal) }
-        case .sum(let format):
-            return zip(m[0], m[1]).map { Self.up(format.unitRoundoff * ($0 + $1) + format.smallestSubnormal) }
+        case .sum(let format, let terms):
+            return zip(m[0], m[1]).map { Self.up(format.gamma(terms + 1) * ($0 + $1) + Double(terms) * format.smallestSubnormal) }
         case .unmodelled:
             return nil
         }
@@ -87,7 +89,11 @@ public enum EvaluationRounding: Sendable {
         switch self {
         case .exact, .unmodelled: return 0
         case .linear(_, _, _, let scale, let shift): return Self.up(scale * (m[0].max() ?? 0) + shift)
-        case .windowDotProducts: return Self.up(Self.absoluteWindowSums(layer, m)?.sums.max() ?? .infinity)
+        case .windowDotProducts:
+            // An average pool sums its window before dividing: sums up to taps times larger.
+            guard let (sums, taps) = Self.absoluteWindowSums(layer, m) else { return .infinity }
+            let factor = (layer as? ConvLayer)?.kind == .averagePool ? Double(taps) : 1
+            return Self.up(factor * (sums.max() ?? 0))
         case .sum: return Self.up(zip(m[0], m[1]).map { $0 + $1 }.max() ?? 0)
         }
     }

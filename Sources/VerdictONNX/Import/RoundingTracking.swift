@@ -14,7 +14,10 @@ extension GraphImporter {
     /// step of `roundings` roundings on operands up to `|scale ⊙ value|` and `shiftMagnitude`.
     /// A constant added right after a product may be the runtime's accumulator start (Gemm's
     /// C, or MatMul and Add fused): it then also costs `γ_{n+1}·|c|`, `n` the product's terms.
-    func scaled(_ value: ComputedValue, scale: [Double], shift: [Double], roundings: Int = 1, shiftMagnitude: [Double]? = nil) -> ComputedValue {
+    /// `underflowScale` multiplies the underflow term (a product scaled after it underflows).
+    func scaled(
+        _ value: ComputedValue, scale: [Double], shift: [Double], roundings: Int = 1, shiftMagnitude: [Double]? = nil, underflowScale: Double = 1
+    ) -> ComputedValue {
         var result = value
         result.map = value.map.followed(byScale: scale, shift: shift)
         guard let format else { return result }
@@ -24,7 +27,7 @@ extension GraphImporter {
             roundings == 1 && shift[i] == 0 && scale[i].magnitude == 1 && (shiftMagnitude?[i] ?? 0) == 0 ? 0 : g
         }
         guard gains.contains(where: { $0 > 0 }) || value.error != nil else { return result }
-        let underflow = gains.map { $0 > 0 ? Double(roundings + 1) * format.smallestSubnormal : 0 }
+        let underflow = gains.map { $0 > 0 ? Double(roundings + 1) * format.smallestSubnormal * underflowScale : 0 }
         var computed: AffineMap  // the magnitudes the step computes
         if let shiftMagnitude {
             // Several roundings inside the step: each on operands up to |d·t| and the constant's.
@@ -46,24 +49,29 @@ extension GraphImporter {
     }
 
     /// `matrix · value` as dot products of `fanIn` terms: the error, and the peak (every
-    /// partial sum is at most `|W|·(|A|·m + |a|)`).
-    func multiplied(_ value: ComputedValue, by matrix: Matrix, fanIn: Int) -> (error: AffineMap?, peak: Peak) {
+    /// partial sum is at most `|W|·(|A|·m + |a|)`). `alpha` is a factor already in `matrix`
+    /// that the runtime applies after summing (Gemm's): its sums reach `|W|/|alpha|`, and its
+    /// products' underflow is multiplied by `|alpha|`.
+    func multiplied(_ value: ComputedValue, by matrix: Matrix, fanIn: Int, alpha: Double = 1) -> (error: AffineMap?, peak: Peak) {
         guard let format else { return (nil, value.peak) }
         let g = format.gamma(fanIn + 1)
         let absolute = Matrix(rows: matrix.rows, columns: matrix.columns, values: matrix.values.map(\.magnitude))
         let computed = value.map.absolute.followed(byMatrix: absolute, bias: [Double](repeating: 0, count: matrix.rows))
-        let underflow = [Double](repeating: Double(fanIn + 1) * format.smallestSubnormal, count: matrix.rows)
+        let underflow = [Double](repeating: Double(fanIn + 1) * format.smallestSubnormal * max(alpha.magnitude, 1), count: matrix.rows)
+        let unscaled = alpha.magnitude < 1 ? computed.followed(byScale: [Double](repeating: 1 / alpha.magnitude, count: matrix.rows), shift: [Double](repeating: 0, count: matrix.rows)) : computed
         var fresh = computed.followed(byScale: [Double](repeating: g, count: matrix.rows), shift: underflow)
         if let carried = value.error {
             fresh = fresh.plus(carried.followed(byMatrix: absolute.scaled(by: 1 + g), bias: [Double](repeating: 0, count: matrix.rows)), inputCount: value.sourceCount)
         }
-        return (fresh, value.peak.raised(by: computed, inputCount: value.sourceCount))
+        return (fresh, value.peak.raised(by: unscaled, inputCount: value.sourceCount))
     }
 
-    /// `a ± b` of two values of one source, one rounding per element.
+    /// `a ± b` of two values of one source, one rounding per element; where either is a
+    /// product's output, the runtime may add the other into that product's sum (a fused
+    /// Gemm or Conv), a sum of its terms and one more.
     func combinedError(_ a: ComputedValue, _ b: ComputedValue) -> (error: AffineMap?, peak: Peak) {
         guard let format else { return (nil, a.peak) }
-        let g = format.gamma(2)
+        let g = format.gamma(max(a.lastFanIn ?? 0, b.lastFanIn ?? 0) + 2)
         let ones = [Double](repeating: 1, count: a.elementCount)
         let computed = a.map.absolute.plus(b.map.absolute, inputCount: a.sourceCount)
         var total = computed.followed(byScale: ones.map { $0 * g }, shift: ones.map { _ in format.smallestSubnormal })

@@ -30,12 +30,21 @@ extension GraphImporter {
             let scale = Broadcasting.expand(channelScale, shape: perChannel, to: x.shape)!
             let shift = Broadcasting.expand(channelShift, shape: perChannel, to: x.shape)!
             // The runtime's (x - mean) / sqrt(variance + epsilon) · scale + bias: a few roundings
-            // on operands up to |x|, |mean| and |bias|.
-            if let format = importer.format, !(gamma.values + beta.values + mean.values + variance.values).allSatisfy({ $0.magnitude <= format.largest / 4 }) {
+            // on operands up to |x|, |mean| and |bias|; its intermediate (x - mean) / sqrt(...)
+            // raises the peak, and the underflow of that quotient is multiplied by |scale|.
+            guard let format = importer.format else { return [.computed(importer.scaled(x, scale: scale, shift: shift))] }
+            let inverse = (0..<channels).map { 1 / (variance.values[$0] + epsilon).squareRoot() }
+            guard (gamma.values + beta.values + mean.values + variance.values + channelScale + inverse).allSatisfy({ $0.magnitude <= format.largest / 4 }) else {
                 throw NodeProblem("BatchNormalization parameters near the largest \(format.name) could overflow; a float query over this model is not supported")
             }
-            let meanTerm = Broadcasting.expand((0..<channels).map { (mean.values[$0] * channelScale[$0]).magnitude + beta.values[$0].magnitude }, shape: perChannel, to: x.shape)!
-            return [.computed(importer.scaled(x, scale: scale, shift: shift, roundings: 8, shiftMagnitude: meanTerm))]
+            let expand = { (values: [Double]) in Broadcasting.expand(values, shape: perChannel, to: x.shape)! }
+            let meanTerm = expand((0..<channels).map { (mean.values[$0] * channelScale[$0]).magnitude + beta.values[$0].magnitude })
+            var result = importer.scaled(
+                x, scale: scale, shift: shift, roundings: 8, shiftMagnitude: meanTerm,
+                underflowScale: max(1, gamma.values.map(\.magnitude).max() ?? 1))
+            let quotient = x.map.absolute.followed(byScale: expand(inverse), shift: expand((0..<channels).map { mean.values[$0].magnitude * inverse[$0] }))
+            result.peak = result.peak.raised(by: quotient, inputCount: x.sourceCount)
+            return [.computed(result)]
         },
     ]
 
@@ -105,7 +114,7 @@ extension GraphImporter {
                 let inputs = [importer.materialize(a), importer.materialize(b)]
                 let sum = importer.append(
                     SumLayer(outputShape: TensorShape(a.shape), subtracting: operation == .subtract), inputs: inputs,
-                    rounding: importer.rounding { .sum($0) })
+                    rounding: importer.rounding { .sum($0, terms: max(a.lastFanIn ?? 0, b.lastFanIn ?? 0) + 1) })
                 return .computed(ComputedValue(source: sum, sourceCount: a.elementCount, shape: a.shape, map: .identity))
             }
             try checkMatrixSize(rows: a.elementCount, columns: a.sourceCount)

@@ -19,7 +19,7 @@ extension GraphImporter {
             if node.integer("transB", default: 0) != 0 { b = transposed(b, permutation: [1, 0]) }
             let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
             if alpha != 1 { b.values = b.values.map { $0 * alpha } }
-            guard case .computed(var product) = try matrixProduct(.computed(a), .constant(b), opType: "Gemm", importer: importer, extraRounding: alpha != 1) else {
+            guard case .computed(var product) = try matrixProduct(.computed(a), .constant(b), opType: "Gemm", importer: importer, alpha: alpha) else {
                 preconditionFailure("a product with a computed operand is computed")
             }
             if case .constant(let c)? = node.optionalInput(2) {
@@ -39,8 +39,10 @@ extension GraphImporter {
     ]
 
     /// NumPy `matmul` where at most one operand is computed.
-    /// `importer` tracks the rounding of the products (`extraRounding`: Gemm's alpha).
-    static func matrixProduct(_ left: ImportedValue, _ right: ImportedValue, opType: String, importer: GraphImporter, extraRounding: Bool = false) throws -> ImportedValue {
+    /// `importer` tracks the rounding of the products; `alpha` is Gemm's, already in the
+    /// constant operand (the runtime multiplies by it after summing: one rounding more).
+    static func matrixProduct(_ left: ImportedValue, _ right: ImportedValue, opType: String, importer: GraphImporter, alpha: Double = 1) throws -> ImportedValue {
+        let extra = alpha != 1 ? 1 : 0
         switch (left, right) {
         case (.computed(let a), .constant(let b)):
             guard let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
@@ -62,8 +64,8 @@ extension GraphImporter {
             var result = ComputedValue(
                 source: a.source, sourceCount: a.sourceCount, shape: shape,
                 map: a.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
-            (result.error, result.peak) = importer.multiplied(a, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
-            result.lastFanIn = importer.format == nil ? nil : n + (extraRounding ? 1 : 0)
+            (result.error, result.peak) = importer.multiplied(a, by: matrix, fanIn: n + extra, alpha: alpha)
+            result.lastFanIn = importer.format == nil ? nil : n + extra
             return .computed(result)
         case (.constant(let a), .computed(let b)):
             guard a.shape.count <= 2, let n = a.shape.last, b.shape.first == n, b.shape.count <= 2 else {
@@ -86,8 +88,8 @@ extension GraphImporter {
             var result = ComputedValue(
                 source: b.source, sourceCount: b.sourceCount, shape: shape,
                 map: b.map.followed(byMatrix: matrix, bias: Array(repeating: 0, count: matrix.rows)))
-            (result.error, result.peak) = importer.multiplied(b, by: matrix, fanIn: n + (extraRounding ? 1 : 0))
-            result.lastFanIn = importer.format == nil ? nil : n + (extraRounding ? 1 : 0)
+            (result.error, result.peak) = importer.multiplied(b, by: matrix, fanIn: n + extra, alpha: alpha)
+            result.lastFanIn = importer.format == nil ? nil : n + extra
             return .computed(result)
         case (.constant(let a), .constant(let b)):
             guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[0] else {
