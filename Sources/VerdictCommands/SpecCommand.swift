@@ -45,7 +45,7 @@ struct SpecCommand: ParsableCommand {
     private var networkPaths: [(name: String, path: String)] { ModelFiles.namedPaths(network) }
 
     func validate() throws {
-        guard ["real", "float32", "float64"].contains(elementType) else {
+        guard elementType == "real" || QueryCompiler.FloatType(rawValue: elementType) != nil else {
             throw ValidationError("--element-type \(elementType): real, float32 or float64")
         }
         if elementType != "real" && to != .v2 { throw ValidationError("--element-type is for --to 2.0") }

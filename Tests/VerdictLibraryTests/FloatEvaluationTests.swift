@@ -31,96 +31,99 @@ final class FloatEvaluationTests: XCTestCase {
         return sum(zip(a, b).map(*), order)
     }
 
+    typealias Tensor = (shape: [Int], data: [Float])
+
     /// The model's outputs in Float for `input`, each operator as an ONNX runtime computes it.
     static func evaluate(_ model: Onnx_ModelProto, input: [Float], order: Order) throws -> [Float] {
-        var values: [String: (shape: [Int], data: [Float])] = [:]
+        var values: [String: Tensor] = [:]
         for tensor in model.graph.initializer { values[tensor.name] = (tensor.dims.map(Int.init), tensor.floatData) }
         let inputInfo = model.graph.input[0]
         values[inputInfo.name] = (inputInfo.type.tensorType.shape.dim.map { Int($0.dimValue) }, input)
-        func attribute(_ node: Onnx_NodeProto, _ name: String) -> Onnx_AttributeProto? { node.attribute.first { $0.name == name } }
         for node in model.graph.node {
-            let inputs = node.input.map { values[$0] }
-            let result: (shape: [Int], data: [Float])
-            switch node.opType {
-            case "Relu": result = (inputs[0]!.shape, inputs[0]!.data.map { max($0, 0) })
-            case "Flatten": result = ([1, inputs[0]!.data.count], inputs[0]!.data)
-            case "Add", "Sub", "Mul", "Div":
-                let (a, b) = (inputs[0]!, inputs[1]!)
-                let count = max(a.data.count, b.data.count)
-                let operations: [String: (Float, Float) -> Float] = ["Add": { $0 + $1 }, "Sub": { $0 - $1 }, "Mul": { $0 * $1 }, "Div": { $0 / $1 }]
-                let op = operations[node.opType]!
-                var data: [Float] = []
-                for index in 0..<count {
-                    let left = a.data[a.data.count == 1 ? 0 : index], right = b.data[b.data.count == 1 ? 0 : index]
-                    data.append(op(left, right))
-                }
-                result = (a.data.count >= b.data.count ? a.shape : b.shape, data)
-            case "MatMul", "Gemm":
-                let (a, b) = (inputs[0]!, inputs[1]!)
-                let transB = attribute(node, "transB")?.i == 1
-                let (n, m) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-                let alpha = attribute(node, "alpha")?.f ?? 1, beta = attribute(node, "beta")?.f ?? 1
-                var out = (0..<m).map { j -> Float in
-                    let column = (0..<n).map { k in transB ? b.data[j * n + k] : b.data[k * m + j] }
-                    return dot(a.data, column, order)
-                }
-                if node.opType == "Gemm" {
-                    if alpha != 1 { out = out.map { alpha * $0 } }
-                    if inputs.count > 2, let c = inputs[2] { out = out.indices.map { out[$0] + beta * c.data[c.data.count == 1 ? 0 : $0] } }
-                }
-                result = ([1, m], out)
-            case "Conv":
-                // [1, C, H, W] by [K, C, r, r], stride 1, no padding, one group, then the bias.
-                let (x, w) = (inputs[0]!, inputs[1]!)
-                let (channels, height, width) = (x.shape[1], x.shape[2], x.shape[3])
-                let (filters, size) = (w.shape[0], w.shape[2])
-                let (outHeight, outWidth) = (height - size + 1, width - size + 1)
-                var out: [Float] = []
-                for k in 0..<filters {
-                    for i in 0..<outHeight {
-                        for j in 0..<outWidth {
-                            var a: [Float] = [], b: [Float] = []
-                            for c in 0..<channels {
-                                for di in 0..<size {
-                                    for dj in 0..<size {
-                                        a.append(x.data[(c * height + i + di) * width + j + dj])
-                                        b.append(w.data[((k * channels + c) * size + di) * size + dj])
-                                    }
-                                }
-                            }
-                            out.append(dot(a, b, order) + (inputs.count > 2 ? inputs[2]!.data[k] : 0))
-                        }
-                    }
-                }
-                result = ([1, filters, outHeight, outWidth], out)
-            case "BatchNormalization":
-                // (x - mean) / sqrt(variance + epsilon) · scale + bias, per channel, step by step.
-                let (x, scale, bias, mean, variance) = (inputs[0]!, inputs[1]!.data, inputs[2]!.data, inputs[3]!.data, inputs[4]!.data)
-                let epsilon = attribute(node, "epsilon")?.f ?? 1e-5
-                let plane = x.data.count / x.shape[1]
-                result = (x.shape, x.data.indices.map { index in
-                    let c = index / plane
-                    return (x.data[index] - mean[c]) / (variance[c] + epsilon).squareRoot() * scale[c] + bias[c]
-                })
-            case "AveragePool":
-                // 2x2 windows, stride 2: the sum in `order`, then divided by 4.
-                let x = inputs[0]!
-                let (channels, height, width) = (x.shape[1], x.shape[2], x.shape[3])
-                var out: [Float] = []
-                for c in 0..<channels {
-                    for i in 0..<(height / 2) {
-                        for j in 0..<(width / 2) {
-                            let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { x.data[(c * height + 2 * i + $0.0) * width + 2 * j + $0.1] }
-                            out.append(sum(window, order) / 4)
-                        }
-                    }
-                }
-                result = ([1, channels, height / 2, width / 2], out)
-            default: throw XCTSkip("the reference evaluator has no \(node.opType)")
-            }
-            values[node.output[0]] = result
+            values[node.output[0]] = try apply(node, node.input.map { values[$0]! }, order)
         }
         return values[model.graph.output[0].name]!.data
+    }
+
+    /// One operator in Float.
+    static func apply(_ node: Onnx_NodeProto, _ inputs: [Tensor], _ order: Order) throws -> Tensor {
+        let attribute = { (name: String) in node.attribute.first { $0.name == name } }
+        switch node.opType {
+        case "Relu": return (inputs[0].shape, inputs[0].data.map { max($0, 0) })
+        case "Flatten": return ([1, inputs[0].data.count], inputs[0].data)
+        case "Add": return elementwise(inputs[0], inputs[1]) { $0 + $1 }
+        case "Sub": return elementwise(inputs[0], inputs[1]) { $0 - $1 }
+        case "Mul": return elementwise(inputs[0], inputs[1]) { $0 * $1 }
+        case "Div": return elementwise(inputs[0], inputs[1]) { $0 / $1 }
+        case "MatMul", "Gemm":
+            var out = product(inputs[0], inputs[1], transposed: attribute("transB")?.i == 1, order)
+            if node.opType == "Gemm" {
+                let alpha = attribute("alpha")?.f ?? 1, beta = attribute("beta")?.f ?? 1
+                if alpha != 1 { out = out.map { alpha * $0 } }
+                if inputs.count > 2 { out = out.indices.map { out[$0] + beta * inputs[2].data[inputs[2].data.count == 1 ? 0 : $0] } }
+            }
+            return ([1, out.count], out)
+        case "Conv": return convolution(inputs[0], inputs[1], bias: inputs.count > 2 ? inputs[2].data : nil, order)
+        case "BatchNormalization":
+            return batchNormalization(inputs[0], scale: inputs[1].data, bias: inputs[2].data, mean: inputs[3].data, variance: inputs[4].data, epsilon: attribute("epsilon")?.f ?? 1e-5)
+        case "AveragePool": return averagePool(inputs[0], order)
+        default: throw XCTSkip("the reference evaluator has no \(node.opType)")
+        }
+    }
+
+    /// `a op b`, one of them possibly a single value.
+    static func elementwise(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
+        let data = (0..<max(a.data.count, b.data.count)).map { op(a.data[a.data.count == 1 ? 0 : $0], b.data[b.data.count == 1 ? 0 : $0]) }
+        return (a.data.count >= b.data.count ? a.shape : b.shape, data)
+    }
+
+    /// `a · B` (or `a · Bᵀ`) for a row `a`.
+    static func product(_ a: Tensor, _ b: Tensor, transposed: Bool, _ order: Order) -> [Float] {
+        let (n, m) = transposed ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        return (0..<m).map { j in dot(a.data, (0..<n).map { k in transposed ? b.data[j * n + k] : b.data[k * m + j] }, order) }
+    }
+
+    /// [1, C, H, W] by [K, C, r, r], stride 1, no padding, one group, then the bias.
+    static func convolution(_ x: Tensor, _ w: Tensor, bias: [Float]?, _ order: Order) -> Tensor {
+        let (channels, height, width) = (x.shape[1], x.shape[2], x.shape[3])
+        let (filters, size) = (w.shape[0], w.shape[2])
+        let (outHeight, outWidth) = (height - size + 1, width - size + 1)
+        var out: [Float] = []
+        for k in 0..<filters {
+            for i in 0..<outHeight {
+                for j in 0..<outWidth {
+                    let taps = (0..<channels).flatMap { c in (0..<size).flatMap { di in (0..<size).map { dj in (c, di, dj) } } }
+                    let a = taps.map { c, di, dj in x.data[(c * height + i + di) * width + j + dj] }
+                    let b = taps.map { c, di, dj in w.data[((k * channels + c) * size + di) * size + dj] }
+                    out.append(dot(a, b, order) + (bias?[k] ?? 0))
+                }
+            }
+        }
+        return ([1, filters, outHeight, outWidth], out)
+    }
+
+    /// (x - mean) / sqrt(variance + epsilon) · scale + bias, per channel, step by step.
+    static func batchNormalization(_ x: Tensor, scale: [Float], bias: [Float], mean: [Float], variance: [Float], epsilon: Float) -> Tensor {
+        let plane = x.data.count / x.shape[1]
+        return (x.shape, x.data.indices.map { index in
+            let c = index / plane
+            return (x.data[index] - mean[c]) / (variance[c] + epsilon).squareRoot() * scale[c] + bias[c]
+        })
+    }
+
+    /// 2x2 windows, stride 2: the sum in `order`, then divided by 4.
+    static func averagePool(_ x: Tensor, _ order: Order) -> Tensor {
+        let (channels, height, width) = (x.shape[1], x.shape[2], x.shape[3])
+        var out: [Float] = []
+        for c in 0..<channels {
+            for i in 0..<(height / 2) {
+                for j in 0..<(width / 2) {
+                    let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { x.data[(c * height + 2 * i + $0.0) * width + 2 * j + $0.1] }
+                    out.append(sum(window, order) / 4)
+                }
+            }
+        }
+        return ([1, channels, height / 2, width / 2], out)
     }
 
     /// A random chain: input normalization, dense layers with ReLUs (Gemm or MatMul + Add,

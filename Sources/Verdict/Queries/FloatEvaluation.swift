@@ -12,8 +12,8 @@ import VerdictSearch
 /// The radii come from magnitudes of the values over the whole query box (interval bounds of
 /// the wider network itself, node by node, so each radius covers the float values the node
 /// really reads). A `sat` answer of the wider network is confirmed only if, at its input,
-/// every float evaluation reaches the unsafe region: interval bounds of the wider network
-/// over that one input and all the noise (``confirmed(_:)``).
+/// every float evaluation reaches the unsafe region: interval bounds, else CROWN bounds, of
+/// the wider network over that one input and all the noise (``confirmed(_:)``).
 public struct FloatEvaluation: Sendable {
     /// The element type.
     public let format: FloatFormat
@@ -26,6 +26,9 @@ public struct FloatEvaluation: Sendable {
     public let network: Network
     /// The radius of each noise input.
     public let radii: [Double]
+    /// CROWN on ``network``, for witnesses that interval bounds do not confirm (nil without
+    /// noise inputs); built once, used for every candidate.
+    private let witnessEngine: GraphBoundEngine?
 
     /// The wider network for `original` over the boxes of `property`; throws where a node's
     /// rounding is not modelled or not finite.
@@ -36,7 +39,7 @@ public struct FloatEvaluation: Sendable {
         }
         guard let firstCase = property.cases.first else {
             // No input satisfies the query's input constraints: nothing to widen.
-            return FloatEvaluation(format: format, original: original, property: property, network: original, radii: [])
+            return FloatEvaluation(format: format, original: original, property: property, network: original, radii: [], witnessEngine: nil)
         }
         let hull = property.cases.dropFirst().reduce(firstCase.box) { box, next in
             InputBox(lower: zip(box.lower, next.box.lower).map(min), upper: zip(box.upper, next.box.upper).map(max))
@@ -52,7 +55,9 @@ public struct FloatEvaluation: Sendable {
             throw FloatEvaluationError("the rounding bound of some value is not finite over the query's box")
         }
         let network = try widened(original, radii: radii).network
-        return FloatEvaluation(format: format, original: original, property: property, network: network, radii: flat.filter { $0 > 0 })
+        let noise = flat.filter { $0 > 0 }
+        let engine = noise.isEmpty ? nil : GraphBoundEngine(graph: try GraphBoundNetwork(network))
+        return FloatEvaluation(format: format, original: original, property: property, network: network, radii: noise, witnessEngine: engine)
     }
 
     /// One line for logs: how many noise inputs, and their radii.
@@ -63,12 +68,8 @@ public struct FloatEvaluation: Sendable {
 
     /// ``property`` over ``network``: each box extended by the noise boxes.
     public var widenedProperty: Property {
-        let low = radii.map { -$0 }
         let cases = property.cases.map { item in
-            Property.Case(
-                box: InputBox(lower: item.box.lower + low, upper: item.box.upper + radii),
-                innerBox: InputBox(lower: item.innerBox.lower + low, upper: item.innerBox.upper + radii),
-                unsafe: item.unsafe)
+            Property.Case(box: Self.widened(item.box, noise: radii), innerBox: Self.widened(item.innerBox, noise: radii), unsafe: item.unsafe)
         }
         return Property(inputCount: property.inputCount + radii.count, outputCount: property.outputCount, cases: cases)
     }
@@ -114,9 +115,8 @@ public struct FloatEvaluation: Sendable {
         if let disjunct = region.disjuncts.firstIndex(where: { $0.allSatisfy { Self.surelyHolds($0, over: bounds) } }) {
             return (caseIndex, disjunct)
         }
-        guard network.inputCount > original.inputCount else { return nil }
-        let engine = GraphBoundEngine(graph: try GraphBoundNetwork(network))
-        let box = InputBox(lower: input + radii.map { -$0 }, upper: input + radii)
+        guard let engine = witnessEngine else { return nil }
+        let box = Self.widened(InputBox(lower: input, upper: input), noise: radii)
         for (index, conjunction) in region.disjuncts.enumerated() {
             let objectives = Objectives(region: OutputRegion(disjuncts: [conjunction]), outputCount: network.outputCount)
             let task = BoundTask(subproblem: Subproblem(box: box, layout: engine.layout), objectives: objectives)
@@ -127,16 +127,17 @@ public struct FloatEvaluation: Sendable {
         return nil
     }
 
-    /// Whether `constraint` holds (strictly, to be safe) for every output in `bounds`.
+    /// Whether `constraint` holds (strictly, to be safe) for every output in `bounds`: at the
+    /// corner of `bounds` where its left side is largest.
     static func surelyHolds(_ constraint: LinearConstraint, over bounds: ValueBounds) -> Bool {
-        var sum = 0.0, magnitude = 0.0
-        for term in constraint.terms {
-            let value = term.coefficient > 0 ? term.coefficient * bounds.upper[term.index] : term.coefficient * bounds.lower[term.index]
-            sum += value
-            magnitude += value.magnitude
-        }
-        let allowance = RoundingAllowance.double.gamma(constraint.terms.count + 1) * magnitude
-        return sum.isFinite && (sum + allowance).nextUp < constraint.bound.lower
+        var corner = bounds.lower
+        for term in constraint.terms where term.coefficient > 0 { corner[term.index] = bounds.upper[term.index] }
+        return LinearConstraint(terms: constraint.terms, bound: constraint.bound, isStrict: true).isSurelySatisfied(by: corner)
+    }
+
+    /// `box` followed by the noise inputs' boxes `[-r, r]`.
+    static func widened(_ box: InputBox, noise: [Double]) -> InputBox {
+        InputBox(lower: box.lower + noise.map { -$0 }, upper: box.upper + noise)
     }
 
     /// Interval bounds of every node of the widened network over `box` (noise over its whole
@@ -153,12 +154,11 @@ public struct FloatEvaluation: Sendable {
             let inputs = node.inputs.map { values[$0.valueIndex] }
             var bounds = rule.interval(inputs, weightedMagnitude: rule.weightedMagnitude(inputs))
             let magnitudes = inputs.map(\.magnitude)
-            guard let rounding = node.rounding, let radius = rounding.radius(of: node.layer, inputMagnitudes: magnitudes) else {
+            guard let (radius, peak) = node.rounding?.bound(of: node.layer, inputMagnitudes: magnitudes) else {
                 throw FloatEvaluationError("\(node.layer.operatorName) has no rounding bound")
             }
-            guard rounding.peak(of: node.layer, inputMagnitudes: magnitudes) <= limit, radius.allSatisfy({ $0 <= limit }) else {
-                throw FloatEvaluationError("\(node.origin.isEmpty ? node.layer.operatorName : node.origin) may overflow \(format.name) over the query's box")
-            }
+            let overflow = FloatEvaluationError("\(node.origin.isEmpty ? node.layer.operatorName : node.origin) may overflow \(format.name) over the query's box")
+            guard peak <= limit, radius.allSatisfy({ $0 <= limit }) else { throw overflow }
             if radius.contains(where: { $0 > 0 }) {
                 bounds.lower = zip(bounds.lower, radius).map { ($0 - $1).nextDown }
                 bounds.upper = zip(bounds.upper, radius).map { ($0 + $1).nextUp }
@@ -167,9 +167,7 @@ public struct FloatEvaluation: Sendable {
                 bounds.lower = zip(bounds.lower, tighter.lower).map { max($0, $1) }
                 bounds.upper = zip(bounds.upper, tighter.upper).map { min($0, $1) }
             }
-            guard bounds.magnitude.allSatisfy({ $0 <= limit }) else {
-                throw FloatEvaluationError("\(node.origin.isEmpty ? node.layer.operatorName : node.origin) may overflow \(format.name) over the query's box")
-            }
+            guard bounds.magnitude.allSatisfy({ $0 <= limit }) else { throw overflow }
             radii.append(radius.contains { $0 > 0 } ? radius : [])
             values.append(bounds)
         }
@@ -180,8 +178,7 @@ public struct FloatEvaluation: Sendable {
     /// `radii` (so they hold for every float evaluation), by node index.
     static func readValueBounds(_ network: Network, radii: [[Double]], box: InputBox) throws -> [Int: ValueBounds] {
         let (wide, places) = try widened(network, radii: radii)
-        let noise = radii.flatMap { $0 }.filter { $0 > 0 }
-        let wideBox = InputBox(lower: box.lower + noise.map { -$0 }, upper: box.upper + noise)
+        let wideBox = widened(box, noise: radii.flatMap { $0 }.filter { $0 > 0 })
         var read: Set<Int> = []
         for (node, radius) in zip(network.nodes, radii) where !radius.isEmpty {
             for case .node(let index) in node.inputs { read.insert(index) }

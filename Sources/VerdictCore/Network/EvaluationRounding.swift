@@ -58,43 +58,34 @@ public enum EvaluationRounding: Sendable {
     /// Not modelled (the reason): a float query over such a network is refused.
     case unmodelled(String)
 
-    /// The bound for each output element of `layer` given its inputs' magnitudes, rounded
-    /// up; nil when not modelled.
-    public func radius(of layer: any Layer, inputMagnitudes m: [[Double]]) -> [Double]? {
+    /// For `layer` with inputs of magnitudes `m`: the bound on each output element (rounded
+    /// up), and the peak, a bound on every magnitude the runtime computes on the way (0 for
+    /// exact nodes, which compute nothing new); nil when not modelled.
+    public func bound(of layer: any Layer, inputMagnitudes m: [[Double]]) -> (radius: [Double], peak: Double)? {
         switch self {
         case .exact:
-            return [Double](repeating: 0, count: layer.outputShape.elementCount)
-        case .linear(let diagonal, let matrix, let offset, _, _):
-            if let diagonal { return (0..<offset.count).map { Self.up(diagonal[$0] * m[0][$0] + offset[$0]) } }
-            guard let matrix else { return offset.map(Self.up) }
-            return (0..<matrix.rows).map { row in
+            return ([Double](repeating: 0, count: layer.outputShape.elementCount), 0)
+        case .linear(let diagonal, let matrix, let offset, let peakScale, let peakShift):
+            let peak = Self.up(peakScale * (m[0].max() ?? 0) + peakShift)
+            if let diagonal { return ((0..<offset.count).map { Self.up(diagonal[$0] * m[0][$0] + offset[$0]) }, peak) }
+            guard let matrix else { return (offset.map(Self.up), peak) }
+            let radius = (0..<matrix.rows).map { row in
                 var sum = offset[row]
                 for column in 0..<matrix.columns { sum += matrix.values[row * matrix.columns + column] * m[0][column] }
                 return Self.up(sum)
             }
+            return (radius, peak)
         case .windowDotProducts(let format):
             guard let (sums, taps) = Self.absoluteWindowSums(layer, m) else { return nil }
             let gamma = format.gamma(taps + 2)
-            return sums.map { Self.up(gamma * $0 + Double(taps + 2) * format.smallestSubnormal) }
+            // An average pool sums its window before dividing: sums up to taps times larger.
+            let peakFactor = (layer as? ConvLayer)?.kind == .averagePool ? Double(taps) : 1
+            return (sums.map { Self.up(gamma * $0 + Double(taps + 2) * format.smallestSubnormal) }, Self.up(peakFactor * (sums.max() ?? 0)))
         case .sum(let format, let terms):
-            return zip(m[0], m[1]).map { Self.up(format.gamma(terms + 1) * ($0 + $1) + Double(terms) * format.smallestSubnormal) }
+            let sums = zip(m[0], m[1]).map { $0 + $1 }
+            return (sums.map { Self.up(format.gamma(terms + 1) * $0 + Double(terms) * format.smallestSubnormal) }, Self.up(sums.max() ?? 0))
         case .unmodelled:
             return nil
-        }
-    }
-
-    /// A bound on every magnitude the runtime computes for `layer` from inputs of magnitudes
-    /// `m` (0 for exact nodes, which compute nothing new).
-    public func peak(of layer: any Layer, inputMagnitudes m: [[Double]]) -> Double {
-        switch self {
-        case .exact, .unmodelled: return 0
-        case .linear(_, _, _, let scale, let shift): return Self.up(scale * (m[0].max() ?? 0) + shift)
-        case .windowDotProducts:
-            // An average pool sums its window before dividing: sums up to taps times larger.
-            guard let (sums, taps) = Self.absoluteWindowSums(layer, m) else { return .infinity }
-            let factor = (layer as? ConvLayer)?.kind == .averagePool ? Double(taps) : 1
-            return Self.up(factor * (sums.max() ?? 0))
-        case .sum: return Self.up(zip(m[0], m[1]).map { $0 + $1 }.max() ?? 0)
         }
     }
 

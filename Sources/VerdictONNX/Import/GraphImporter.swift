@@ -46,7 +46,7 @@ struct GraphImporter {
                 name: "Slice", inputCounts: [total], sources: Array(offset..<(offset + count)),
                 fill: [Double](repeating: 0, count: count), outputShape: TensorShape(input.shape))
             currentOrigin = "input '\(input.name)'"
-            let source = append(slice, inputs: [.input], rounding: rounding { _ in .exact })
+            let source = append(slice, inputs: [.input], rounding: .exact)
             values[input.name] = .computed(ComputedValue(source: source, sourceCount: count, shape: input.shape, map: .identity))
             offset += count
         }
@@ -66,7 +66,7 @@ struct GraphImporter {
         let join = SelectLayer(
             name: "Concat", inputCounts: counts, sources: Array(0..<total), fill: [Double](repeating: 0, count: total),
             outputShape: TensorShape([total]))
-        return append(join, inputs: parts, rounding: rounding { _ in .exact })
+        return append(join, inputs: parts, rounding: .exact)
     }
 
     func value(named name: String) throws -> ImportedValue {

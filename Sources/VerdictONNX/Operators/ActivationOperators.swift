@@ -9,7 +9,7 @@ extension GraphImporter {
                 return [.constant(ConstantTensor(shape: tensor.shape, values: tensor.values.map { max(0, $0) }, isInteger: tensor.isInteger))]
             }
             let source = importer.materialize(value)
-            let relu = importer.append(ReLULayer(shape: TensorShape(value.shape)), inputs: [source], rounding: importer.rounding { _ in .exact })
+            let relu = importer.append(ReLULayer(shape: TensorShape(value.shape)), inputs: [source], rounding: .exact)
             return [.computed(ComputedValue(source: relu, sourceCount: value.elementCount, shape: value.shape, map: .identity))]
         },
         "Sigmoid": sShaped(.sigmoid),
@@ -30,7 +30,7 @@ extension GraphImporter {
             // Its float value is the runtime's exp or tanh, which no standard bounds.
             let layer = importer.append(
                 SShapedLayer(function, shape: TensorShape(value.shape)), inputs: [source],
-                rounding: importer.rounding { _ in .unmodelled("\(function) evaluates the runtime's own exp or tanh, whose rounding no standard bounds") })
+                rounding: .unmodelled("\(function) evaluates the runtime's own exp or tanh, whose rounding no standard bounds"))
             return [.computed(ComputedValue(source: layer, sourceCount: value.elementCount, shape: value.shape, map: .identity))]
         }
     }

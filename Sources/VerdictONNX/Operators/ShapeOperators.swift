@@ -213,7 +213,7 @@ extension GraphImporter {
         var shape = parts[0].shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         let layer = SelectLayer(name: "Concat", inputCounts: counts, sources: sources, fill: fill, outputShape: TensorShape(shape))
-        let id = importer.append(layer, inputs: inputs, rounding: importer.rounding { _ in .exact })
+        let id = importer.append(layer, inputs: inputs, rounding: .exact)
         return .computed(ComputedValue(source: id, sourceCount: sources.count, shape: shape, map: .identity))
     }
 

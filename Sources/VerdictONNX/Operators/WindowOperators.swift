@@ -82,7 +82,7 @@ extension GraphImporter {
                 let source = importer.materialize(value)
                 let layer = SelectLayer(
                     name: "Pad", inputCounts: [value.elementCount], sources: sources, fill: sources.map { $0 < 0 ? fill : 0 }, outputShape: TensorShape(shape))
-                let id = importer.append(layer, inputs: [source], rounding: importer.rounding { _ in .exact })
+                let id = importer.append(layer, inputs: [source], rounding: .exact)
                 return [.computed(ComputedValue(source: id, sourceCount: shape.reduce(1, *), shape: shape, map: .identity))]
             }
         },
