@@ -29,8 +29,11 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "With --branching fsb: score a candidate by its worse trial child (min) or its better one (max).")
     var fsbReduce = defaults.fsbReduce
 
-    @Option(help: "How the input dimension to bisect is chosen: improvement (bound both halves of every dimension), coefficients or gradient.")
+    @Option(help: "How the input dimension to bisect is chosen: improvement (bound both halves of each candidate dimension), coefficients or gradient.")
     var inputBranching = defaults.inputBranching
+
+    @Option(help: "With --input-branching improvement: the dimensions tried per box, the widest and those the coefficients score ranks first (0: every dimension).")
+    var inputBranchingCandidates = defaults.inputBranchingCandidates
 
     @Option(help: "Subproblems split per step; their children are bounded together.")
     var batch = defaults.batchSize
@@ -119,6 +122,7 @@ struct SearchFlags: ParsableArguments {
         try require(batch, in: 1...1 << 20, "--batch")
         try require(inputSplitLimit, in: 0...1 << 20, "--input-split-limit")
         try require(fsbCandidates, in: 1...100_000, "--fsb-candidates")
+        try require(inputBranchingCandidates, in: 0...1 << 20, "--input-branching-candidates")
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
@@ -149,6 +153,7 @@ struct SearchFlags: ParsableArguments {
         options.fsbCandidates = fsbCandidates
         options.fsbReduce = fsbReduce
         options.inputBranching = inputBranching
+        options.inputBranchingCandidates = inputBranchingCandidates
         options.batchSize = batch
         options.method = method
         options.iterations = iterations

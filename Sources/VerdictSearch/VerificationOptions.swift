@@ -34,8 +34,9 @@ public enum FSBReduction: String, CaseIterable, Sendable {
 
 /// How the input dimension to bisect is chosen (see ``InputBranching``).
 public enum InputBranchingHeuristic: String, CaseIterable, Sendable {
-    /// Bound both halves along every dimension and keep the split whose worse half is best
-    /// (costs one bound per dimension and half, but the chosen halves' bounds are kept).
+    /// Bound both halves along each candidate dimension (``VerificationOptions/inputBranchingCandidates``)
+    /// and keep the split whose halves fall shortest of a proof in total (costs one bound per
+    /// candidate and half, but the chosen halves' bounds are kept).
     case improvement
     /// The largest `|A_i|·width_i` of the weakest row's CROWN bound `A·x + c`.
     case coefficients
@@ -78,6 +79,12 @@ public struct VerificationOptions: Sendable {
     /// bound was still -0.42 after 40 s.
     public var branching: BranchingHeuristic = .fsb
     public var inputBranching: InputBranchingHeuristic = .improvement
+    /// `improvement` tries the halves of only this many dimensions per box (0: all): the
+    /// widest relative to the root box and the best by the `coefficients` score (see
+    /// ``InputBranching/ranked(_:among:keeping:rootWidths:)``). 4 and 3 α steps took
+    /// reach_prob_density from 243 s to 126 s and ACAS Xu from 160 s to 128 s (README, input
+    /// splitting).
+    public var inputBranchingCandidates = 4
     /// Subproblems popped and split per step; their children are bounded in one engine call.
     public var batchSize = 64
     /// Method for the root bounds and every child; nil picks β-CROWN for ReLU splitting (its
@@ -85,8 +92,9 @@ public struct VerificationOptions: Sendable {
     public var method: BoundMethod?
     /// α/β steps per bound computation; nil picks 20 for ReLU splitting (β must enforce the
     /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10, and proved one
-    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10) and 10 for
-    /// input splitting.
+    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10) and 3 for
+    /// input splitting (children start from the parent's α: 3 steps gave nearly the same trees
+    /// as 10 on ACAS Xu and reach_prob_density, in less time; README, input splitting).
     public var iterations: Int?
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.
@@ -197,7 +205,7 @@ public struct VerificationOptions: Sendable {
     }
 
     public func resolvedIterations(inputCount: Int) -> Int {
-        iterations ?? (resolvedSplitMode(inputCount: inputCount) == .relu ? 20 : 10)
+        iterations ?? (resolvedSplitMode(inputCount: inputCount) == .relu ? 20 : 3)
     }
 
     /// The split mode `auto` resolves to for a network with `inputCount` inputs.

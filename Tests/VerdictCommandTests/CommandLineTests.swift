@@ -137,7 +137,7 @@ final class CommandLineTests: XCTestCase {
             ("--z3-leaf-unstable", "\(defaults.z3LeafUnstable)"), ("--z3-leaf-depth", "\(defaults.z3LeafDepth)"),
             ("--attack-samples", "\(defaults.attackSamples)"), ("--search-attack-steps", "\(defaults.searchAttackSteps)"),
             ("--max-memory", "\(Double(defaults.memoryLimitBytes) / Double(1 << 30))"), ("--split", defaults.splitMode.rawValue),
-            ("--input-branching", defaults.inputBranching.rawValue),
+            ("--input-branching", defaults.inputBranching.rawValue), ("--input-branching-candidates", "\(defaults.inputBranchingCandidates)"),
         ]
         for (flag, value) in expected {
             guard let range = text.range(of: "\(flag) <") else {
@@ -149,7 +149,7 @@ final class CommandLineTests: XCTestCase {
             let entry = after.prefix(upTo: after.range(of: "default: ").map { after.index($0.upperBound, offsetBy: value.count + 1, limitedBy: after.endIndex) ?? after.endIndex } ?? after.endIndex)
             XCTAssertTrue(entry.hasSuffix("default: \(value))"), "\(flag): \(entry)")
         }
-        for flags in [["--batch", "0"], ["--max-memory", "0"], ["--intermediate-time-share", "2"], ["--search-attack-steps", "-1"], ["--input-branching", "best"]] {
+        for flags in [["--batch", "0"], ["--max-memory", "0"], ["--intermediate-time-share", "2"], ["--search-attack-steps", "-1"], ["--input-branching", "best"], ["--input-branching-candidates", "-1"]] {
             let result = try run(["verify", "p.vnnlib", "--network", "n.onnx"] + flags)
             XCTAssertNotEqual(result.status, 0, "\(flags)")
             XCTAssertTrue(result.stderr.contains(flags[0]), "\(flags): \(result.stderr)")

@@ -55,6 +55,8 @@ final class ConjunctionDifferentialTests: XCTestCase {
             // must close the search alone.
             options.z3LeafUnstable = options.splitMode == .input && (index / 2) % 2 == 0 ? -1 : 2
             options.z3LeafDepth = 40
+            // Input splitting tries every dimension, or 2 (the widest and the best scored).
+            options.inputBranchingCandidates = (index / 4) % 2 == 0 ? 2 : 0
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 options.attackSamples = 0

@@ -70,6 +70,8 @@ final class DifferentialTests: XCTestCase {
             // Per-disjunct trees, and FSB scoring by either trial child.
             options.separateDisjuncts = (index / 6) % 2 == 0
             options.fsbReduce = (index / 7) % 2 == 0 ? .min : .max
+            // Input splitting: 1 to 3 candidate dimensions, or every one.
+            options.inputBranchingCandidates = (index / 2) % 4
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 // Leave the counterexamples to branch and bound.

@@ -7,7 +7,7 @@ final class VerificationOptionsTests: XCTestCase {
         var options = VerificationOptions()
         // `auto` splits inputs up to 16 inputs (ACAS Xu has 5, gcas 14) and ReLUs above (MNIST: 784).
         XCTAssertEqual(options.resolvedIterations(inputCount: 784), 20)
-        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 10)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 3)
         XCTAssertEqual(options.resolvedSplitMode(inputCount: 14), .input)
         XCTAssertEqual(options.resolvedSplitMode(inputCount: 17), .relu)
         options.inputSplitDimensionLimit = 4
@@ -15,8 +15,8 @@ final class VerificationOptionsTests: XCTestCase {
         options.inputSplitDimensionLimit = 16
         options.splitMode = .relu
         XCTAssertEqual(options.resolvedIterations(inputCount: 5), 20)
-        options.iterations = 3
-        XCTAssertEqual(options.resolvedIterations(inputCount: 784), 3)
-        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 3)
+        options.iterations = 7
+        XCTAssertEqual(options.resolvedIterations(inputCount: 784), 7)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5), 7)
     }
 }

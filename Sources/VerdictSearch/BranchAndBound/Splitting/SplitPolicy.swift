@@ -31,7 +31,7 @@ enum SplitPolicies {
     static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double]) -> any SplitPolicy {
         switch (mode, options.branching, options.inputBranching) {
         case (.input, _, .improvement):
-            return ImprovementSplitPolicy(rootWidths: rootWidths)
+            return ImprovementSplitPolicy(rootWidths: rootWidths, candidates: options.inputBranchingCandidates)
         case (.input, _, let heuristic):
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
