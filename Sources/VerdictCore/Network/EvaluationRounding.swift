@@ -51,9 +51,10 @@ public enum EvaluationRounding: Sendable {
     /// Dot products over windows (a convolution or an average pool, bias added after):
     /// `γ_{n+2}·(|K| ⋆ m + |b|)`, `n` the taps summed into each output.
     case windowDotProducts(FloatFormat)
-    /// An addition or subtraction of the two inputs, `γ_terms·(m_a + m_b)`: `terms` is 1, or
-    /// one more than the terms of a product either input comes straight from (a runtime may
-    /// add the other input into that product's sum, as a fused Conv does).
+    /// An addition or subtraction of the two inputs, `γ_{terms+1}·(m_a + m_b)` (one rounding
+    /// more than the runtime makes, as every step counts): `terms` is 1, or one more than the
+    /// terms of a product either input comes straight from (a runtime may add the other input
+    /// into that product's sum, as a fused Conv does).
     case sum(FloatFormat, terms: Int)
     /// Not modelled (the reason): a float query over such a network is refused.
     case unmodelled(String)

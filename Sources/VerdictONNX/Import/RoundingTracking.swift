@@ -56,12 +56,13 @@ extension GraphImporter {
         guard let format else { return (nil, value.peak) }
         let g = format.gamma(fanIn + 1)
         let absolute = Matrix(rows: matrix.rows, columns: matrix.columns, values: matrix.values.map(\.magnitude))
-        let computed = value.map.absolute.followed(byMatrix: absolute, bias: [Double](repeating: 0, count: matrix.rows))
+        let zeros = [Double](repeating: 0, count: matrix.rows)
+        let computed = value.map.absolute.followed(byMatrix: absolute, bias: zeros)
         let underflow = [Double](repeating: Double(fanIn + 1) * format.smallestSubnormal * max(alpha.magnitude, 1), count: matrix.rows)
         let unscaled = alpha.magnitude < 1 ? computed.followed(byScale: [Double](repeating: 1 / alpha.magnitude, count: matrix.rows), shift: [Double](repeating: 0, count: matrix.rows)) : computed
         var fresh = computed.followed(byScale: [Double](repeating: g, count: matrix.rows), shift: underflow)
         if let carried = value.error {
-            fresh = fresh.plus(carried.followed(byMatrix: absolute.scaled(by: 1 + g), bias: [Double](repeating: 0, count: matrix.rows)), inputCount: value.sourceCount)
+            fresh = fresh.plus(carried.followed(byMatrix: absolute.scaled(by: 1 + g), bias: zeros), inputCount: value.sourceCount)
         }
         return (fresh, value.peak.raised(by: unscaled, inputCount: value.sourceCount))
     }

@@ -14,7 +14,7 @@ enum InputBranching {
         // Where the engine returned the weakest row's input coefficients A, the split that
         // helps that bound most halves the largest |A_i|·width_i.
         if heuristic == .coefficients, let coefficients = node.bounds.inputCoefficients, coefficients.count == box.dimension {
-            let best = splittable.max { coefficients[$0].magnitude * widths[$0] < coefficients[$1].magnitude * widths[$1] }!
+            let best = splittable.max { score(coefficients, box, $0) < score(coefficients, box, $1) }!
             if coefficients[best] != 0 { return best }
         }
         let margin = UnsafeMargin(region: node.region, outputCount: gradient.outputCount)
@@ -24,7 +24,23 @@ enum InputBranching {
             let best = splittable.max { direction[$0].magnitude * widths[$0] < direction[$1].magnitude * widths[$1] }!
             if direction[best] != 0 { return best }
         }
-        return splittable.max { widths[$0] / max(rootWidths[$0], .leastNormalMagnitude) < widths[$1] / max(rootWidths[$1], .leastNormalMagnitude) }
+        return widestRelative(splittable, box: box, rootWidths: rootWidths)
+    }
+
+    /// The `coefficients` score of dimension `i`: `|A_i|·width_i`.
+    static func score(_ coefficients: [Double], _ box: InputBox, _ i: Int) -> Double {
+        coefficients[i].magnitude * (box.upper[i] - box.lower[i])
+    }
+
+    /// `box`'s width in dimension `i` relative to the root box's (0 for a point).
+    static func relativeWidth(_ box: InputBox, _ i: Int, rootWidths: [Double]) -> Double {
+        let width = box.upper[i] - box.lower[i]
+        return width > 0 ? width / max(rootWidths[i], .leastNormalMagnitude) : 0
+    }
+
+    /// The dimension of `dimensions` widest relative to the root box (nil for none).
+    static func widestRelative(_ dimensions: [Int], box: InputBox, rootWidths: [Double]) -> Int? {
+        dimensions.max { relativeWidth(box, $0, rootWidths: rootWidths) < relativeWidth(box, $1, rootWidths: rootWidths) }
     }
 
     /// The dimensions input branching by improvement tries: the `count - 1` of `dimensions`
@@ -38,10 +54,8 @@ enum InputBranching {
         guard count > 0, dimensions.count > count, let coefficients = node.bounds.inputCoefficients, coefficients.count == box.dimension else {
             return dimensions
         }
-        let relative = { (i: Int) in (box.upper[i] - box.lower[i]) / max(rootWidths[i], .leastNormalMagnitude) }
-        let widest = dimensions.max { relative($0) < relative($1) }!
-        let score = { (i: Int) in coefficients[i].magnitude * (box.upper[i] - box.lower[i]) }
-        let others = dimensions.filter { $0 != widest }.sorted { score($0) > score($1) }
+        let widest = widestRelative(dimensions, box: box, rootWidths: rootWidths)!
+        let others = dimensions.filter { $0 != widest }.sorted { score(coefficients, box, $0) > score(coefficients, box, $1) }
         return [widest] + others.prefix(count - 1)
     }
 
@@ -55,9 +69,8 @@ enum InputBranching {
     /// A dimension whose root width is infinite (a float query's rounding noise) is never split.
     static func balancedDimensions(_ box: InputBox, rootWidths: [Double]) -> [Int] {
         let splittable = splittableDimensions(box).filter { rootWidths[$0].isFinite }
-        let relative = (0..<box.dimension).map { box.upper[$0] - box.lower[$0] > 0 ? (box.upper[$0] - box.lower[$0]) / max(rootWidths[$0], .leastNormalMagnitude) : 0 }
-        guard let widest = splittable.map({ relative[$0] }).max() else { return [] }
-        return splittable.filter { relative[$0] * maximumAspectRatio >= widest }
+        guard let widest = widestRelative(splittable, box: box, rootWidths: rootWidths).map({ relativeWidth(box, $0, rootWidths: rootWidths) }) else { return [] }
+        return splittable.filter { relativeWidth(box, $0, rootWidths: rootWidths) * maximumAspectRatio >= widest }
     }
 
     /// Dimensions whose midpoint lies strictly inside the box (bisection makes progress).
