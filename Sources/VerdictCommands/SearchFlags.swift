@@ -35,13 +35,16 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "With --input-branching improvement: the dimensions tried per box, the widest and those the coefficients score ranks first (0: every dimension).")
     var inputBranchingCandidates = defaults.inputBranchingCandidates
 
+    @Option(help: "Input splitting: until this many subproblems are bounded, every dimension is tried and each bound takes \(VerificationOptions.inputSplitWarmupIterations) α steps (without --iterations); 0: no warm-up.")
+    var inputSplitWarmup = defaults.inputSplitWarmup
+
     @Option(help: "Subproblems split per step; their children are bounded together.")
     var batch = defaults.batchSize
 
     @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown (default: beta-crown when splitting ReLUs, alpha-crown when splitting inputs).")
     var method: BoundMethod?
 
-    @Option(help: "α/β gradient steps per bound computation (default: 20 when splitting ReLUs, 10 when splitting inputs).")
+    @Option(help: "α/β gradient steps per bound computation (default: \(VerificationOptions.reluSplitIterations) when splitting ReLUs, \(VerificationOptions.inputSplitIterations) when splitting inputs).")
     var iterations: Int?
 
     @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
@@ -123,6 +126,7 @@ struct SearchFlags: ParsableArguments {
         try require(inputSplitLimit, in: 0...1 << 20, "--input-split-limit")
         try require(fsbCandidates, in: 1...100_000, "--fsb-candidates")
         try require(inputBranchingCandidates, in: 0...1 << 20, "--input-branching-candidates")
+        try require(inputSplitWarmup, in: 0...Int.max, "--input-split-warmup")
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
@@ -154,6 +158,7 @@ struct SearchFlags: ParsableArguments {
         options.fsbReduce = fsbReduce
         options.inputBranching = inputBranching
         options.inputBranchingCandidates = inputBranchingCandidates
+        options.inputSplitWarmup = inputSplitWarmup
         options.batchSize = batch
         options.method = method
         options.iterations = iterations

@@ -138,6 +138,7 @@ final class CommandLineTests: XCTestCase {
             ("--attack-samples", "\(defaults.attackSamples)"), ("--search-attack-steps", "\(defaults.searchAttackSteps)"),
             ("--max-memory", "\(Double(defaults.memoryLimitBytes) / Double(1 << 30))"), ("--split", defaults.splitMode.rawValue),
             ("--input-branching", defaults.inputBranching.rawValue), ("--input-branching-candidates", "\(defaults.inputBranchingCandidates)"),
+            ("--input-split-warmup", "\(defaults.inputSplitWarmup)"),
         ]
         for (flag, value) in expected {
             guard let range = text.range(of: "\(flag) <") else {

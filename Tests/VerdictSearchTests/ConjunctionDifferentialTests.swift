@@ -57,6 +57,8 @@ final class ConjunctionDifferentialTests: XCTestCase {
             options.z3LeafDepth = 40
             // Input splitting tries every dimension, or 2 (the widest and the best scored).
             options.inputBranchingCandidates = (index / 4) % 2 == 0 ? 2 : 0
+            // Small trees: the warm-up (every dimension) would cover them whole; 0 or a few bounds.
+            options.inputSplitWarmup = [0, 8][(index / 3) % 2]
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 options.attackSamples = 0

@@ -72,6 +72,8 @@ final class DifferentialTests: XCTestCase {
             options.fsbReduce = (index / 7) % 2 == 0 ? .min : .max
             // Input splitting: 1 to 3 candidate dimensions, or every one.
             options.inputBranchingCandidates = (index / 2) % 4
+            // Small trees: the warm-up (every dimension) would cover them whole; 0 or a few bounds.
+            options.inputSplitWarmup = [0, 8][(index / 3) % 2]
             options.seed = UInt64(index)
             if index % 3 == 0 {
                 // Leave the counterexamples to branch and bound.

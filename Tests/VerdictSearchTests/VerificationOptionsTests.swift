@@ -8,6 +8,11 @@ final class VerificationOptionsTests: XCTestCase {
         // `auto` splits inputs up to 16 inputs (ACAS Xu has 5, gcas 14) and ReLUs above (MNIST: 784).
         XCTAssertEqual(options.resolvedIterations(inputCount: 784), 20)
         XCTAssertEqual(options.resolvedIterations(inputCount: 5), 3)
+        // The warm-up: the first bounds of an input-split search take 10 steps, ReLU splitting none.
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 10)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: options.inputSplitWarmup - 1), 10)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: options.inputSplitWarmup), 3)
+        XCTAssertEqual(options.resolvedIterations(inputCount: 784, bounded: 0), 20)
         XCTAssertEqual(options.resolvedSplitMode(inputCount: 14), .input)
         XCTAssertEqual(options.resolvedSplitMode(inputCount: 17), .relu)
         options.inputSplitDimensionLimit = 4
@@ -18,5 +23,10 @@ final class VerificationOptionsTests: XCTestCase {
         options.iterations = 7
         XCTAssertEqual(options.resolvedIterations(inputCount: 784), 7)
         XCTAssertEqual(options.resolvedIterations(inputCount: 5), 7)
+        options.splitMode = .auto
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 7, "--iterations overrides the warm-up")
+        options.iterations = nil
+        options.inputSplitWarmup = 0
+        XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 3, "0 turns the warm-up off")
     }
 }

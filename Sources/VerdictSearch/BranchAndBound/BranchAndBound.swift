@@ -272,7 +272,7 @@ final class BranchAndBound: ChildBounder {
     private func boundOptions() -> BoundOptions {
         let deadline = options.deadline
         return BoundOptions(
-            method: options.resolvedMethod(inputCount: layout.inputCount), iterations: options.resolvedIterations(inputCount: layout.inputCount),
+            method: options.resolvedMethod(inputCount: layout.inputCount), iterations: options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded),
             shouldStop: { deadline.isPast })
     }
 
@@ -298,6 +298,8 @@ final class BranchAndBound: ChildBounder {
         if options.deadline.isPast { throw BoundEngineError.cancelled }
         return results
     }
+
+    var bounded: Int { searchStatistics.subproblems }
 
     func quickBound(_ children: [Child]) throws -> [SubproblemBounds] {
         let start = ContinuousClock.now

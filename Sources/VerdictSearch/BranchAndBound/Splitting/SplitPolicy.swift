@@ -8,6 +8,8 @@ protocol ChildBounder {
     /// A quick pass for trying splits (FSB): the objective rows' lower bounds only, at the
     /// parent's α and β, every intermediate bound kept.
     func quickBound(_ children: [Child]) throws -> [SubproblemBounds]
+    /// Subproblems bounded so far in this search.
+    var bounded: Int { get }
 }
 
 /// The children of one batch of nodes.
@@ -31,7 +33,7 @@ enum SplitPolicies {
     static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double]) -> any SplitPolicy {
         switch (mode, options.branching, options.inputBranching) {
         case (.input, _, .improvement):
-            return ImprovementSplitPolicy(rootWidths: rootWidths, candidates: options.inputBranchingCandidates)
+            return ImprovementSplitPolicy(rootWidths: rootWidths, candidates: options.inputBranchingCandidates, options: options)
         case (.input, _, let heuristic):
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
