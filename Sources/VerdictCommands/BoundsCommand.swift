@@ -38,7 +38,10 @@ struct BoundsCommand: ParsableCommand {
     var iterations = 20
 
     @Option(help: "Adam step size for the α slopes.")
-    var learningRate = 0.1
+    var learningRate = BoundOptions().learningRate
+
+    @Option(help: "Adam step size for the slopes of Sigmoid and Tanh lines (fractions of the steepest slope).")
+    var slopeLearningRate = BoundOptions().slopeLearningRate
 
     @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there).")
     var intermediateIterations = 0
@@ -58,6 +61,7 @@ struct BoundsCommand: ParsableCommand {
         try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        guard slopeLearningRate > 0, slopeLearningRate.isFinite else { throw ValidationError("--slope-learning-rate must be positive") }
     }
 
     func run() throws {
@@ -72,6 +76,7 @@ struct BoundsCommand: ParsableCommand {
         let deadline = Deadline(seconds: timeout, from: start)
         var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate, shouldStop: { deadline.isPast })
         options.intermediateIterations = intermediateIterations
+        options.slopeLearningRate = slopeLearningRate
         options.intermediateShouldStop = { deadline.isPast }
         let boundStart = ContinuousClock.now
         let results: [SubproblemBounds]

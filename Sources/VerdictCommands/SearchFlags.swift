@@ -47,8 +47,8 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "α/β gradient steps per bound computation (default: \(VerificationOptions.reluSplitIterations) when splitting ReLUs, \(VerificationOptions.inputSplitIterations) when splitting inputs).")
     var iterations: Int?
 
-    @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes).")
-    var intermediateIterations = defaults.rootIntermediateIterations
+    @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes; default: \(VerificationOptions.reluRootIntermediateIterations), \(VerificationOptions.smoothRootIntermediateIterations) with Sigmoid or Tanh).")
+    var intermediateIterations: Int?
 
     @Option(help: "The share of the time left (with --timeout) that --intermediate-iterations may spend at the root, above 0 and at most 1.")
     var intermediateTimeShare = defaults.rootIntermediateTimeShare
@@ -131,7 +131,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
         if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
-        try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
+        if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
         try require(intermediateTimeShare, above: 0, atMost: 1, "--intermediate-time-share")
         try require(maxSubproblems, in: 1...Int.max, "--max-subproblems")
         if let subproblemBudget { try require(subproblemBudget, in: 1...Int.max, "--subproblem-budget") }

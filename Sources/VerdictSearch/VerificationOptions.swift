@@ -104,8 +104,14 @@ public struct VerificationOptions: Sendable {
     /// as 10 on ACAS Xu and reach_prob_density, in less time; README, input splitting).
     public var iterations: Int?
     /// α steps for every intermediate layer's bounds of the root subproblem (see
-    /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds.
-    public var rootIntermediateIterations = 20
+    /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds. nil
+    /// picks 20, or 40 for networks with Sigmoid or Tanh: their lines depend on every
+    /// neuron's bounds, and branching them gains little, so the root's bounds decide. On
+    /// eran's Sigmoid 6x200 net 40 steps proved six instances at the root (about 15 s each)
+    /// whose weakest bound was -1 to -2.5 after 20 (README, S-shaped activations).
+    public var rootIntermediateIterations: Int?
+    public static let reluRootIntermediateIterations = 20
+    public static let smoothRootIntermediateIterations = 40
     /// Their share of the time left when the root is bounded (with a deadline): past it, each
     /// layer keeps its best bounds so far. On a 11,364-ReLU residual network (`sri_resnet_a`)
     /// the root's CROWN alone took 14-23 s, and 20 α steps per layer would take the whole limit.
@@ -223,6 +229,12 @@ public struct VerificationOptions: Sendable {
         if let iterations { return iterations }
         if resolvedSplitMode(inputCount: inputCount) == .relu { return Self.reluSplitIterations }
         return isWarmingUp(bounded: bounded) ? Self.inputSplitWarmupIterations : Self.inputSplitIterations
+    }
+
+    /// The root's intermediate α steps (``rootIntermediateIterations``) for a network with
+    /// (`smooth`) or without S-shaped activations.
+    public func resolvedRootIntermediateIterations(smooth: Bool) -> Int {
+        rootIntermediateIterations ?? (smooth ? Self.smoothRootIntermediateIterations : Self.reluRootIntermediateIterations)
     }
 
     /// Whether an input-split search that has bounded `bounded` subproblems is still in its

@@ -29,6 +29,9 @@ final class RobustCommandTests: XCTestCase {
             (["verify", property, "--network", model, "--batch", "100000000000"], "--batch must be between 1 and"),
             (["verify", property, "--network", model, "--z3-workers", "100000"], "--z3-workers must be between 1 and 1024"),
             (["bounds", property, "--network", model, "--timeout", "0"], "--timeout must be a positive"),
+            (["bounds", property, "--network", model, "--slope-learning-rate", "0"], "--slope-learning-rate must be positive"),
+            (["verify", property, "--network", model, "--intermediate-iterations", "1000000000"], "--intermediate-iterations must be between 0 and 1000000"),
+            (["verify", property, "--network", model, "--input-split-warmup=-1"], "--input-split-warmup must be at least 0"),
         ]
         for (arguments, message) in cases {
             let result = try VerdictProcess.run(arguments)

@@ -26,6 +26,11 @@ final class VerificationOptionsTests: XCTestCase {
         options.splitMode = .auto
         XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 7, "--iterations overrides the warm-up")
         options.iterations = nil
+        // The root's intermediate steps: more where Sigmoid or Tanh lines depend on them.
+        XCTAssertEqual(options.resolvedRootIntermediateIterations(smooth: false), 20)
+        XCTAssertEqual(options.resolvedRootIntermediateIterations(smooth: true), 40)
+        options.rootIntermediateIterations = 5
+        XCTAssertEqual(options.resolvedRootIntermediateIterations(smooth: true), 5)
         options.inputSplitWarmup = 0
         XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 3, "0 turns the warm-up off")
     }

@@ -85,7 +85,7 @@ struct GraphRelaxationOptimizer {
             if active.isEmpty { break }
             adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
             if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
-            if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1) }
+            if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.slopeLearningRate, lowerLimit: 0, upperLimit: 1) }
         }
         return Outcome(result: best, parameters: bestParameters)
     }

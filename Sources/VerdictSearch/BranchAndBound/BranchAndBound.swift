@@ -28,6 +28,8 @@ final class BranchAndBound: ChildBounder {
     private var policy: any SplitPolicy
     private var leaves: LeafScheduler
     private let candidates: CandidatePoints
+    /// The root's intermediate α steps (``VerificationOptions/resolvedRootIntermediateIterations(smooth:)``).
+    private let rootIntermediateIterations: Int
     private let localAttack: GradientAttack
     /// The attack deferred until the root bound fails to prove the case (see
     /// ``VerificationOptions/quickAttackShare``).
@@ -57,6 +59,7 @@ final class BranchAndBound: ChildBounder {
         self.confirmation = confirmation
         item = confirmation.checker.property.cases[caseIndex]
         mode = options.resolvedSplitMode(inputCount: engine.layout.inputCount)
+        rootIntermediateIterations = options.resolvedRootIntermediateIterations(smooth: !exact.smoothOperatorNames.isEmpty)
         // Noise inputs get an infinite root width: never split (``InputBranching``).
         var rootWidths = item.box.widths
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
@@ -118,7 +121,7 @@ final class BranchAndBound: ChildBounder {
             if let report { return report }
             if options.deadline.isPast { throw BoundEngineError.cancelled }
         }
-        if !result.isProved && options.rootIntermediateIterations > 0 {
+        if !result.isProved && rootIntermediateIterations > 0 {
             if let report = confirmedCandidate(candidates.evaluate([root], [result])[0]) { return report }
             if options.attackSteps > 0, let report = descend(from: result.witnessCandidate, within: item.box, region: item.unsafe) { return report }
             result = try bound([root], optimizingIntermediateLayers: true)[0]
@@ -286,7 +289,7 @@ final class BranchAndBound: ChildBounder {
         searchStatistics.subproblems += children.count
         var settings = boundOptions()
         if optimizingIntermediateLayers {
-            settings.intermediateIterations = options.rootIntermediateIterations
+            settings.intermediateIterations = rootIntermediateIterations
             let budget = options.deadline.share(options.rootIntermediateTimeShare)
             settings.intermediateShouldStop = { budget.isPast }
         } else {
