@@ -108,7 +108,7 @@ public struct VerificationOptions: Sendable {
     /// picks 20, or 40 for networks with Sigmoid or Tanh: their lines depend on every
     /// neuron's bounds, and branching them gains little, so the root's bounds decide. On
     /// eran's Sigmoid 6x200 net 40 steps proved six instances at the root (about 15 s each)
-    /// whose weakest bound was -1 to -2.5 after 20 (README, S-shaped activations).
+    /// whose weakest bound was -0.5 to -2.5 after 20 (README, Sigmoid and Tanh).
     public var rootIntermediateIterations: Int?
     public static let reluRootIntermediateIterations = 20
     public static let smoothRootIntermediateIterations = 40

@@ -24,16 +24,16 @@ struct InputSplitPolicy: SplitPolicy {
 /// Input splitting by bound improvement: both halves along each candidate dimension are
 /// bounded in one batch; per node, the dimension whose halves fall shortest of a proof in
 /// total wins, and its halves (already bounded) are the children. The candidates are at most
-/// `candidates` of the balanced dimensions (0: all; see ``InputBranching/ranked``), all of
-/// them during the warm-up (``VerificationOptions/inputSplitWarmup``).
+/// ``VerificationOptions/inputBranchingCandidates`` of the balanced dimensions (0: all; see
+/// ``InputBranching/ranked``), all of them during the warm-up
+/// (``VerificationOptions/inputSplitWarmup``).
 struct ImprovementSplitPolicy: SplitPolicy {
     let rootWidths: [Double]
-    let candidates: Int
     let options: VerificationOptions
 
     mutating func split(_ nodes: [OpenSubproblem], bounder: any ChildBounder) throws -> SplitBatch {
         var trials: [Child] = [], owners: [Int] = [], batch = SplitBatch(bounds: [])
-        let keeping = options.isWarmingUp(bounded: bounder.bounded) ? 0 : candidates
+        let keeping = options.isWarmingUp(bounded: bounder.bounded) ? 0 : options.inputBranchingCandidates
         for node in nodes {
             let balanced = InputBranching.balancedDimensions(node.subproblem.box, rootWidths: rootWidths)
             let dimensions = InputBranching.ranked(node, among: balanced, keeping: keeping, rootWidths: rootWidths)

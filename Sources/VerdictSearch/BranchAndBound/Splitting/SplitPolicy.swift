@@ -33,7 +33,7 @@ enum SplitPolicies {
     static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double]) -> any SplitPolicy {
         switch (mode, options.branching, options.inputBranching) {
         case (.input, _, .improvement):
-            return ImprovementSplitPolicy(rootWidths: rootWidths, candidates: options.inputBranchingCandidates, options: options)
+            return ImprovementSplitPolicy(rootWidths: rootWidths, options: options)
         case (.input, _, let heuristic):
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
