@@ -56,7 +56,8 @@ def main():
             except subprocess.TimeoutExpired:
                 pass
             seconds = time.monotonic() - start
-            raw = open(result).read().split()[0] if os.path.exists(result) else "error"
+            words = open(result).read().split() if os.path.exists(result) else []
+            raw = words[0] if words else "error"
             answer = ANSWERS.get(raw, raw)
             verdict = ""
             if answer in ("sat", "unsat") and expected in ("sat", "unsat"):

@@ -69,8 +69,9 @@ enum InputBranching {
     /// A dimension whose root width is infinite (a float query's rounding noise) is never split.
     static func balancedDimensions(_ box: InputBox, rootWidths: [Double]) -> [Int] {
         let splittable = splittableDimensions(box).filter { rootWidths[$0].isFinite }
-        guard let widest = widestRelative(splittable, box: box, rootWidths: rootWidths).map({ relativeWidth(box, $0, rootWidths: rootWidths) }) else { return [] }
-        return splittable.filter { relativeWidth(box, $0, rootWidths: rootWidths) * maximumAspectRatio >= widest }
+        let relative = splittable.map { relativeWidth(box, $0, rootWidths: rootWidths) }
+        guard let widest = relative.max() else { return [] }
+        return zip(splittable, relative).filter { $0.1 * maximumAspectRatio >= widest }.map(\.0)
     }
 
     /// Dimensions whose midpoint lies strictly inside the box (bisection makes progress).
