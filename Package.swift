@@ -43,13 +43,19 @@ let package = Package(
         ),
 
         // zlib (zlib1g-dev, also a prerequisite of the Swift toolchain): PNG test sets.
+        // OpenBLAS (libopenblas-dev): the matrix products of convolutions on the CPU.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
 
-        .target(name: "VerdictCore"),
+        .target(name: "VerdictCore", dependencies: ["CBLAS"]),
         .target(
             name: "VerdictONNX",
             dependencies: [

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Verdict needs that a fresh machine may lack. Safe to run again: it only
 # installs what is missing.
-#   scripts/setup.sh          system libraries (Z3, the OpenCL loader and PoCL, zlib)
+#   scripts/setup.sh          system libraries (Z3, the OpenCL loader and PoCL, zlib, OpenBLAS)
 #   scripts/setup.sh --test   also the Python test oracle (onnxruntime, numpy)
 set -euo pipefail
 
-packages=(libz3-dev ocl-icd-opencl-dev pocl-opencl-icd zlib1g-dev)
+packages=(libz3-dev ocl-icd-opencl-dev pocl-opencl-icd zlib1g-dev libopenblas-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -5,27 +5,43 @@ import VerdictCore
 struct AffineOperator: BoundOperator {
     let affine: AffineLayer
     let absoluteWeights: [Double]
+    let positiveWeights: [Double]
+    let negativeWeights: [Double]
 
     init(_ affine: AffineLayer) {
         self.affine = affine
         absoluteWeights = affine.weights.values.map(\.magnitude)
+        positiveWeights = affine.weights.values.map { max($0, 0) }
+        negativeWeights = affine.weights.values.map { min($0, 0) }
     }
 
     var layer: any Layer { affine }
 
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
-        let x = inputs[0], n = affine.inputCount, weights = affine.weights.values
+        let x = inputs[0], n = affine.inputCount, outputs = affine.outputCount
         let magnitudes = weightedMagnitude ?? self.weightedMagnitude(inputs)!
-        let gamma = Rounding.double.gamma(n + 1)
-        var result = ValueBounds(lower: affine.bias, upper: affine.bias)
-        for o in 0..<affine.outputCount {
-            var low = affine.bias[o], high = affine.bias[o]
-            let row = o * n
-            for i in 0..<n {
-                let w = weights[row + i]
-                if w >= 0 { low += w * x.lower[i]; high += w * x.upper[i] } else { low += w * x.upper[i]; high += w * x.lower[i] }
+        // low = W⁺·l + W⁻·u + b and high = W⁺·u + W⁻·l + b, four matrix-vector products.
+        var low = affine.bias, high = affine.bias
+        func add(_ weights: [Double], _ vector: [Double], into result: inout [Double]) {
+            weights.withUnsafeBufferPointer { w in
+                vector.withUnsafeBufferPointer { v in
+                    result.withUnsafeMutableBufferPointer { r in
+                        MatrixProduct.multiply(
+                            m: outputs, n: 1, k: n, w.baseAddress!, rowStride: n, v.baseAddress!, rowStride: 1,
+                            into: r.baseAddress!, rowStride: 1, accumulate: true)
+                    }
+                }
             }
-            (result.lower[o], result.upper[o]) = Rounding.widened(low, high, error: gamma * (affine.bias[o].magnitude + magnitudes[o]))
+        }
+        add(positiveWeights, x.lower, into: &low)
+        add(negativeWeights, x.upper, into: &low)
+        add(positiveWeights, x.upper, into: &high)
+        add(negativeWeights, x.lower, into: &high)
+        // Each output sums n products, the bias and the two partial sums.
+        let gamma = Rounding.double.gamma(n + 3)
+        var result = ValueBounds(lower: low, upper: high)
+        for o in 0..<outputs {
+            (result.lower[o], result.upper[o]) = Rounding.widened(low[o], high[o], error: gamma * (affine.bias[o].magnitude + magnitudes[o]))
         }
         return result
     }
@@ -40,26 +56,43 @@ struct AffineOperator: BoundOperator {
         }
     }
 
+    /// Rows pass back as `A·W`: one matrix product for the whole block when a quarter or more
+    /// of its coefficients are nonzero, otherwise a scaled row of `W` per nonzero coefficient
+    /// (unit rows, rows of a few neurons).
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
         let n = affine.inputCount, outputs = affine.outputCount
         var step = BackwardStep(inputs: [RowBlock(rows: rows.rows, width: n)], rows: rows.rows)
         let productGamma = Rounding.double.gamma(outputs + 2), biasGamma = Rounding.double.gamma(outputs + 1)
         let magnitudes = context.weightedMagnitude!
+        var nonzero = 0
+        for r in 0..<rows.rows {
+            var constant = 0.0, constantMagnitude = 0.0, product = 0.0
+            for o in 0..<outputs {
+                let a = rows.values[r * outputs + o]
+                if a == 0 { continue }
+                nonzero += 1
+                constant += a * affine.bias[o]
+                constantMagnitude += (a * affine.bias[o]).magnitude
+                product += a.magnitude * magnitudes[o]
+            }
+            step.constants[r] = constant
+            step.constantMagnitude[r] = constantMagnitude
+            step.errors[r] = productGamma * product + biasGamma * constantMagnitude
+        }
         affine.weights.values.withUnsafeBufferPointer { w in
-            step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows.rows {
-                    var constant = 0.0, constantMagnitude = 0.0, product = 0.0
-                    for o in 0..<outputs {
-                        let a = rows.values[r * outputs + o]
-                        if a == 0 { continue }
-                        constant += a * affine.bias[o]
-                        constantMagnitude += (a * affine.bias[o]).magnitude
-                        product += a.magnitude * magnitudes[o]
-                        DenseKernels.axpy(a, w.baseAddress! + o * n, out.baseAddress! + r * n, count: n)
+            rows.values.withUnsafeBufferPointer { a in
+                step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+                    if 4 * nonzero >= rows.rows * outputs {
+                        MatrixProduct.multiply(
+                            m: rows.rows, n: n, k: outputs, a.baseAddress!, rowStride: outputs, w.baseAddress!, rowStride: n,
+                            into: out.baseAddress!, rowStride: n, accumulate: false)
+                        return
                     }
-                    step.constants[r] = constant
-                    step.constantMagnitude[r] = constantMagnitude
-                    step.errors[r] = productGamma * product + biasGamma * constantMagnitude
+                    for r in 0..<rows.rows {
+                        for o in 0..<outputs where a[r * outputs + o] != 0 {
+                            DenseKernels.axpy(a[r * outputs + o], w.baseAddress! + o * n, out.baseAddress! + r * n, count: n)
+                        }
+                    }
                 }
             }
         }

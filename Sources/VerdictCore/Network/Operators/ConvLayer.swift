@@ -95,16 +95,54 @@ public struct ConvLayer: Layer {
         return output
     }
 
+    /// The Double convolution as one matrix product per group (OpenBLAS): the im2col matrix
+    /// (one row per input channel and kernel tap, holding the inputs that tap reads at each
+    /// output position) multiplied by the weights, added to the bias. The Float32 one (the
+    /// generic `apply`) stays a loop: it is the exact evaluator's, and not on a hot path.
+    public func apply(_ input: [Double], weights: [Double], bias: [Double]?) -> [Double] {
+        var output = [Double](repeating: 0, count: outputCount)
+        input.withUnsafeBufferPointer { x in
+            weights.withUnsafeBufferPointer { w in
+                output.withUnsafeMutableBufferPointer { out in
+                    convolve(x.baseAddress!, weights: w.baseAddress!, bias: bias, into: out.baseAddress!)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Writes the convolution of `x` (with `weights` of this layer's shape) into `output`.
+    private func convolve(_ x: UnsafePointer<Double>, weights w: UnsafePointer<Double>, bias: [Double]?, into output: UnsafeMutablePointer<Double>) {
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        let depth = inputChannelsPerGroup * taps
+        if let bias {
+            for co in 0..<outputChannels { (output + co * outPlane).update(repeating: bias[co], count: outPlane) }
+        } else {
+            output.update(repeating: 0, count: outputCount)
+        }
+        let columns = UnsafeMutablePointer<Double>.allocate(capacity: depth * outPlane)
+        defer { columns.deallocate() }
+        for group in 0..<groups {
+            for local in 0..<inputChannelsPerGroup {
+                let plane = x + (group * inputChannelsPerGroup + local) * inPlane
+                for tap in 0..<taps { g.gather(tap: tap, input: plane, into: columns + (local * taps + tap) * outPlane) }
+            }
+            let first = group * outputChannelsPerGroup
+            MatrixProduct.multiply(
+                m: outputChannelsPerGroup, n: outPlane, k: depth, w + first * depth, rowStride: depth,
+                columns, rowStride: outPlane, into: output + first * outPlane, rowStride: outPlane, accumulate: true)
+        }
+    }
+
     /// `Wᵀ c`: how a linear function `c · y` of the outputs reads the inputs (a transposed
-    /// convolution). For each input channel and kernel tap, the output channels' coefficient
-    /// planes are summed (contiguous `axpy`s) into one plane, then scattered to the inputs
-    /// the tap reads. Output channels whose coefficients are all zero cost nothing, so unit
-    /// rows stay cheap.
+    /// convolution), added into `result`. Per group, one matrix product gives each input
+    /// channel and kernel tap the sum of the output channels' coefficient planes, which is
+    /// then scattered to the inputs the tap reads. Rows passed back from a few neurons are
+    /// zero outside a small window, so only the output rows between the first and the last
+    /// nonzero coefficient take part, and groups whose coefficients are all zero cost nothing.
     public func applyTransposed(_ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>) {
         let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
-        // Rows passed back from a few neurons are zero outside a small window: only the output
-        // rows between the first and the last nonzero coefficient are read.
-        var activeByGroup = [[Int]](repeating: [], count: groups)
+        var activeGroups = [Bool](repeating: false, count: groups)
         var first = outPlane, last = -1
         for co in 0..<outputChannels {
             let c = coefficients + co * outPlane
@@ -112,29 +150,26 @@ public struct ConvLayer: Layer {
             let high = (low..<outPlane).last(where: { c[$0] != 0 })!
             first = min(first, low)
             last = max(last, high)
-            activeByGroup[co / outputChannelsPerGroup].append(co)
+            activeGroups[co / outputChannelsPerGroup] = true
         }
         if last < 0 { return }
         let rows = (first / g.outputWidth)..<(last / g.outputWidth + 1)
-        let start = rows.lowerBound * g.outputWidth, end = rows.upperBound * g.outputWidth
-        let column = UnsafeMutablePointer<Double>.allocate(capacity: outPlane)
-        defer { column.deallocate() }
+        let start = rows.lowerBound * g.outputWidth, width = rows.upperBound * g.outputWidth - start
+        let depth = inputChannelsPerGroup * taps
+        let columns = UnsafeMutablePointer<Double>.allocate(capacity: depth * width)
+        defer { columns.deallocate() }
         weights.withUnsafeBufferPointer { w in
-            for ci in 0..<geometry.channels {
-                let group = ci / inputChannelsPerGroup, local = ci % inputChannelsPerGroup
-                let channels = activeByGroup[group]
-                if channels.isEmpty { continue }
-                for tap in 0..<taps {
-                    (column + start).update(repeating: 0, count: end - start)
-                    var any = false
-                    for co in channels {
-                        let weight = w[(co * inputChannelsPerGroup + local) * taps + tap]
-                        if weight == 0 { continue }
-                        any = true
-                        let c = coefficients + co * outPlane
-                        for p in start..<end { column[p] += weight * c[p] }
+            for group in 0..<groups where activeGroups[group] {
+                let firstOut = group * outputChannelsPerGroup
+                MatrixProduct.multiply(
+                    m: depth, n: width, k: outputChannelsPerGroup, w.baseAddress! + firstOut * depth, rowStride: depth, transposeA: true,
+                    coefficients + firstOut * outPlane + start, rowStride: outPlane, into: columns, rowStride: width, accumulate: false)
+                for local in 0..<inputChannelsPerGroup {
+                    let plane = result + (group * inputChannelsPerGroup + local) * inPlane
+                    for tap in 0..<taps {
+                        // `scatterAdd` reads entries `start..<start + width` of a whole plane.
+                        g.scatterAdd(tap: tap, column: columns + (local * taps + tap) * width - start, outputRows: rows, into: plane)
                     }
-                    if any { g.scatterAdd(tap: tap, column: column, outputRows: rows, into: result + ci * inPlane) }
                 }
             }
         }

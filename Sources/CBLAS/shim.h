@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface, from libopenblas-dev.
+#include <cblas.h>

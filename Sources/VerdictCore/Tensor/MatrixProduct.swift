@@ -1,0 +1,33 @@
+import CBLAS
+
+/// Double-precision matrix products through OpenBLAS, on the calling thread only: the bound
+/// engines already spread subproblems over the cores, so BLAS threads would only contend.
+///
+/// Rounding: OpenBLAS sums each entry's products in a blocked order (with fused multiply-adds
+/// where the CPU has them) and never uses a fast (Strassen-like) product, so the classical
+/// bound `|fl(Σ aᵢbᵢ) − Σ aᵢbᵢ| ≤ γₙ Σ |aᵢbᵢ|`, which holds for every order of summation,
+/// covers it. The allowances of the bound engines count the terms of a sum, not their order.
+public enum MatrixProduct {
+    private static let oneThread: Void = { openblas_set_num_threads(1) }()
+
+    /// `c = a · b`, or `c += a · b` with `accumulate`, all row-major with the given row
+    /// strides: `c` is `m × n`, `b` is `k × n`, and `a` is `m × k`, or with `transposeA` a
+    /// `k × m` matrix read transposed.
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Double>, rowStride lda: Int, transposeA: Bool = false,
+        _ b: UnsafePointer<Double>, rowStride ldb: Int,
+        into c: UnsafeMutablePointer<Double>, rowStride ldc: Int, accumulate: Bool
+    ) {
+        guard m > 0 && n > 0 else { return }
+        guard k > 0 else {
+            if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
+            return
+        }
+        _ = oneThread
+        cblas_dgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb),
+            accumulate ? 1 : 0, c, Int32(ldc))
+    }
+}
