@@ -5,7 +5,8 @@ import XCTest
 /// The convolution's two directions against the definition: the forward map against a
 /// direct sum over taps, and the transposed map as its adjoint (`c · Wx = Wᵀc · x`), on random
 /// geometries with stride, padding, dilation and groups, and on rows that are zero outside a
-/// few output rows (the transposed map reads only those).
+/// few output rows (the transposed map reads only those); stacked weight sets against each
+/// set alone.
 final class ConvLayerTests: XCTestCase {
     func testBothDirectionsMatchTheDefinition() throws {
         var generator = SeededGenerator(seed: 17)
@@ -31,6 +32,16 @@ final class ConvLayerTests: XCTestCase {
             for o in y.indices { XCTAssertEqual(y[o], direct[o], accuracy: 1e-12) }
             let floatY = conv.evaluate([x.map { Float($0) }])
             for o in y.indices { XCTAssertEqual(Double(floatY[o]), direct[o], accuracy: 1e-4) }
+
+            // Stacked weight sets (as the interval bounds use them): each set's output is
+            // that set's own convolution.
+            let second = weights.map { $0 * -0.5 + 0.25 }
+            let stacked = conv.apply(x, stackedWeights: conv.stacked([weights, second]), sets: 2)
+            for (set, setWeights) in [weights, second].enumerated() {
+                let alone = conv.apply(x, weights: setWeights, bias: nil)
+                XCTAssertEqual(stacked[set].count, alone.count)
+                for o in alone.indices { XCTAssertEqual(stacked[set][o], alone[o], accuracy: 1e-12, "set \(set) of \(conv)") }
+            }
 
             // A dense row and a row nonzero on one output row of one channel.
             var sparse = [Double](repeating: 0, count: conv.outputCount)

@@ -223,9 +223,10 @@ public struct GraphBoundEngine: BoundEngine {
             lower.append(Rounding.double.lowered(low, by: gamma * magnitude))
             upper.append(-Rounding.double.lowered(-high, by: gamma * magnitude))
         }
+        let inputBox = state.bounds[0]!
         var result = SubproblemBounds(
             lower: lower, upper: upper, refutedDisjuncts: [], isInfeasible: false, layerBounds: state.layerBounds, relaxation: nil,
-            witnessCandidate: state.bounds[0]!.lower.indices.map { state.bounds[0]!.lower[$0] / 2 + state.bounds[0]!.upper[$0] / 2 })
+            witnessCandidate: zip(inputBox.lower, inputBox.upper).map { $0 / 2 + $1 / 2 })
         result.smoothInputBounds = state.smoothInputBounds
         if options.method != .ibp && count > 0 {
             let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
@@ -262,7 +263,7 @@ public struct GraphBoundEngine: BoundEngine {
                 for row in 0..<count { result.upper[row] = min(result.upper[row], -upperPass.lower[row]) }
             }
             if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
-            let box = InputBox(lower: state.bounds[0]!.lower, upper: state.bounds[0]!.upper)
+            let box = InputBox(lower: inputBox.lower, upper: inputBox.upper)
             result.conjunctionLower = objectives.conjunctionLower(
                 forms.map { RowForms(lower: $0.lower, coefficients: $0.inputCoefficients, box: box) }, lower: result.lower)
             let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)

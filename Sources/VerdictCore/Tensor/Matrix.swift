@@ -66,27 +66,16 @@ public struct Matrix: Hashable, Sendable {
         return Matrix(rows: rows, columns: other.columns, values: result)
     }
 
-    /// `self · vector`. Each dot product runs four partial sums (a valid summation order like
-    /// any other, and four times fewer dependent additions in a row).
+    /// `self · vector`, as one OpenBLAS `dgemv` (its own order of summation, valid like any
+    /// other; see ``MatrixProduct``).
     public func multiplied(by vector: [Double]) -> [Double] {
         precondition(vector.count == columns, "matrix-vector product of \(rows)x\(columns) and \(vector.count)")
         var result = [Double](repeating: 0, count: rows)
-        let blocked = columns - columns % 4
         values.withUnsafeBufferPointer { matrix in
             vector.withUnsafeBufferPointer { x in
-                for row in 0..<rows {
-                    let m = matrix.baseAddress! + row * columns
-                    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                    var column = 0
-                    while column < blocked {
-                        s0 += m[column] * x[column]
-                        s1 += m[column + 1] * x[column + 1]
-                        s2 += m[column + 2] * x[column + 2]
-                        s3 += m[column + 3] * x[column + 3]
-                        column += 4
-                    }
-                    for rest in blocked..<columns { s0 += m[rest] * x[rest] }
-                    result[row] = (s0 + s1) + (s2 + s3)
+                result.withUnsafeMutableBufferPointer { out in
+                    guard let a = matrix.baseAddress, let b = x.baseAddress, let c = out.baseAddress else { return }
+                    MatrixProduct.multiply(m: rows, n: 1, k: columns, a, rowStride: columns, b, rowStride: 1, into: c, rowStride: 1, accumulate: false)
                 }
             }
         }

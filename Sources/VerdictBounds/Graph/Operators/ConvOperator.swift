@@ -5,30 +5,33 @@ import VerdictCore
 /// which touches only the receptive field of each non-zero coefficient.
 struct ConvOperator: BoundOperator {
     let conv: ConvLayer
-    let positiveWeights: [Double]
-    let negativeWeights: [Double]
     let absoluteWeights: [Double]
+    /// `W⁺` and `W⁻` stacked: one product per bound gives both halves.
+    let signedWeights: [Double]
 
     init(_ conv: ConvLayer) {
         self.conv = conv
-        positiveWeights = conv.weights.map { max($0, 0) }
-        negativeWeights = conv.weights.map { min($0, 0) }
         absoluteWeights = conv.weights.map(\.magnitude)
+        signedWeights = conv.stacked([conv.weights.map { max($0, 0) }, conv.weights.map { min($0, 0) }])
     }
 
     var layer: any Layer { conv }
 
+    /// `low = W⁺l + W⁻u + b` and `high = W⁺u + W⁻l + b`, from two stacked convolutions (one
+    /// of `l`, one of `u`). Each output sums at most fanIn nonzero products (`W⁺` and `W⁻` do
+    /// not overlap), then the two partial sums and the bias: `γ(fanIn + 3)` covers it.
     func interval(_ inputs: [ValueBounds], weightedMagnitude: [Double]?) -> ValueBounds {
         let x = inputs[0]
-        let low = zip(conv.apply(x.lower, weights: positiveWeights, bias: conv.bias), conv.apply(x.upper, weights: negativeWeights, bias: nil)).map(+)
-        let high = zip(conv.apply(x.upper, weights: positiveWeights, bias: conv.bias), conv.apply(x.lower, weights: negativeWeights, bias: nil)).map(+)
+        let fromLower = conv.apply(x.lower, stackedWeights: signedWeights, sets: 2)
+        let fromUpper = conv.apply(x.upper, stackedWeights: signedWeights, sets: 2)
         let magnitudes = weightedMagnitude ?? self.weightedMagnitude(inputs)!
-        // Each output sums fanIn products, the bias and the two partial sums.
         let gamma = Rounding.double.gamma(conv.fanIn + 3)
-        var result = ValueBounds(lower: low, upper: high)
         let plane = conv.geometry.outputPlane
-        for o in low.indices {
-            (result.lower[o], result.upper[o]) = Rounding.widened(low[o], high[o], error: gamma * (conv.bias[o / plane].magnitude + magnitudes[o]))
+        var result = ValueBounds(lower: fromLower[0], upper: fromUpper[0])
+        for o in 0..<conv.outputCount {
+            let bias = conv.bias[o / plane]
+            let low = (fromLower[0][o] + fromUpper[1][o]) + bias, high = (fromUpper[0][o] + fromLower[1][o]) + bias
+            (result.lower[o], result.upper[o]) = Rounding.widened(low, high, error: gamma * (bias.magnitude + magnitudes[o]))
         }
         return result
     }

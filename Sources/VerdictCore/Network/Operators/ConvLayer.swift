@@ -111,14 +111,55 @@ public struct ConvLayer: Layer {
         return output
     }
 
+    /// Several convolutions of one input at once, with `sets` weight sets of this layer's
+    /// shape stacked by ``stacked(_:)``: the input's im2col matrix is gathered, and packed by
+    /// BLAS, once for all of them. Returns one output per set, without bias.
+    public func apply(_ input: [Double], stackedWeights: [Double], sets: Int) -> [[Double]] {
+        precondition(stackedWeights.count == sets * weights.count, "stacked weights of the wrong size")
+        var stackedOutput = [Double](repeating: 0, count: sets * outputCount)
+        input.withUnsafeBufferPointer { x in
+            stackedWeights.withUnsafeBufferPointer { w in
+                stackedOutput.withUnsafeMutableBufferPointer { out in
+                    convolve(x.baseAddress!, weights: w.baseAddress!, rowsPerGroup: sets * outputChannelsPerGroup, bias: nil, into: out.baseAddress!)
+                }
+            }
+        }
+        // Per group the output holds each set's channels in turn: unstack them.
+        let block = outputChannelsPerGroup * geometry.outputPlane
+        var outputs = [[Double]](repeating: [], count: sets)
+        for set in 0..<sets {
+            outputs[set].reserveCapacity(outputCount)
+            for group in 0..<groups {
+                let start = (group * sets + set) * block
+                outputs[set].append(contentsOf: stackedOutput[start..<(start + block)])
+            }
+        }
+        return outputs
+    }
+
+    /// Weight sets of this layer's shape stacked for ``apply(_:stackedWeights:sets:)``: per
+    /// group, each set's rows (output channels) in turn.
+    public func stacked(_ weightSets: [[Double]]) -> [Double] {
+        let block = outputChannelsPerGroup * inputChannelsPerGroup * geometry.taps
+        var result: [Double] = []
+        result.reserveCapacity(weightSets.count * weights.count)
+        for group in 0..<groups {
+            for set in weightSets { result.append(contentsOf: set[(group * block)..<((group + 1) * block)]) }
+        }
+        return result
+    }
+
     /// Writes the convolution of `x` (with `weights` of this layer's shape) into `output`.
-    private func convolve(_ x: UnsafePointer<Double>, weights w: UnsafePointer<Double>, bias: [Double]?, into output: UnsafeMutablePointer<Double>) {
+    /// `rowsPerGroup` more than the group's output channels convolves stacked weight sets.
+    private func convolve(
+        _ x: UnsafePointer<Double>, weights w: UnsafePointer<Double>, rowsPerGroup: Int? = nil, bias: [Double]?, into output: UnsafeMutablePointer<Double>
+    ) {
         let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
-        let depth = inputChannelsPerGroup * taps
+        let depth = inputChannelsPerGroup * taps, rowsPerGroup = rowsPerGroup ?? outputChannelsPerGroup
         if let bias {
             for co in 0..<outputChannels { (output + co * outPlane).update(repeating: bias[co], count: outPlane) }
         } else {
-            output.update(repeating: 0, count: outputCount)
+            output.update(repeating: 0, count: groups * rowsPerGroup * outPlane)
         }
         let columns = UnsafeMutablePointer<Double>.allocate(capacity: depth * outPlane)
         defer { columns.deallocate() }
@@ -127,9 +168,9 @@ public struct ConvLayer: Layer {
                 let plane = x + (group * inputChannelsPerGroup + local) * inPlane
                 for tap in 0..<taps { g.gather(tap: tap, input: plane, into: columns + (local * taps + tap) * outPlane) }
             }
-            let first = group * outputChannelsPerGroup
+            let first = group * rowsPerGroup
             MatrixProduct.multiply(
-                m: outputChannelsPerGroup, n: outPlane, k: depth, w + first * depth, rowStride: depth,
+                m: rowsPerGroup, n: outPlane, k: depth, w + first * depth, rowStride: depth,
                 columns, rowStride: outPlane, into: output + first * outPlane, rowStride: outPlane, accumulate: true)
         }
     }
