@@ -51,6 +51,10 @@ struct GraphRelaxationOptimizer {
         // its rows run every iteration.
         let stopAt = stopWhenPositive ? 0.0 : .infinity
         var active = (0..<rows.rows).filter { best.lower[$0] <= stopAt }
+        // Only unstable or split neurons have a gradient: the others' entries stay 0, so the
+        // gradients are allocated once and only those entries are written.
+        let movable = lines.map { relaxation in relaxation.isUnstable.indices.filter { relaxation.isUnstable[$0] || relaxation.splitSign[$0] != 0 } }
+        var alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }, betaGradient = alphaGradient
         for iteration in 0..<(active.isEmpty ? 0 : max(iterations, 0)) {
             let parameters = GraphBackwardPass.Parameters(
                 alpha: active.map { alpha[$0] }, beta: useBeta ? active.map { beta[$0] } : nil, lineSlopes: smooth.parameters(active.map { slopes[$0] }))
@@ -66,17 +70,21 @@ struct GraphRelaxationOptimizer {
                 for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
             }
             if iteration == iterations - 1 || options.isStopped { break }
-            var alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }, betaGradient = alphaGradient
             var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
-            for (k, row) in active.enumerated() where best.lower[row] <= stopAt {
+            for (k, row) in active.enumerated() {
+                guard best.lower[row] <= stopAt else {
+                    // Done: no further step for this row.
+                    for layer in lines.indices { for j in movable[layer] { alphaGradient[row][layer][j] = 0; betaGradient[row][layer][j] = 0 } }
+                    continue
+                }
                 let relaxed = relaxedPreActivations(
                     row: k, corner: result.corners[k], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
                 for (layer, relaxation) in lines.enumerated() {
-                    let coefficients = result.reluCoefficients[k][layer]
-                    for j in 0..<layout.reluWidth(layer) {
-                        let z = relaxed.relu[layer]?[j] ?? 0
-                        alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * z : 0
-                        betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * z : 0
+                    let coefficients = result.reluCoefficients[k][layer], z = relaxed.relu[layer]
+                    for j in movable[layer] {
+                        let input = z?[j] ?? 0
+                        alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * input : 0
+                        betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * input : 0
                     }
                 }
                 slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
