@@ -497,6 +497,9 @@ public struct BatchedBoundEngine: BoundEngine {
         var arrays = RelaxationArrays(
             lowerSlope: [], upperSlope: [], upperIntercept: [], isUnstable: [], splitSign: [], preActivationMagnitude: [],
             lower: [], upper: [])
+        for keyPath in [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper] {
+            arrays[keyPath: keyPath].reserveCapacity(states.count * width)
+        }
         let zeros = [Double](repeating: 0, count: width)
         for state in states {
             guard layer < state.relaxations.count else {
