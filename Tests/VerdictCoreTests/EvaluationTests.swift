@@ -71,6 +71,9 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(a.multiplied(by: b).values, [58, 64, 139, 154])
         XCTAssertEqual(a.transposed.values, [1, 4, 2, 5, 3, 6])
         XCTAssertEqual(a.multiplied(by: [1, 0, -1]), [-2, -2])
+        // Empty shapes: no rows gives no entries, no columns gives zeros.
+        XCTAssertEqual(Matrix(rows: 0, columns: 3).multiplied(by: [1, 2, 3]), [])
+        XCTAssertEqual(Matrix(rows: 2, columns: 0).multiplied(by: []), [0, 0])
         XCTAssertTrue(Matrix.identity(3).isIdentity)
         XCTAssertFalse(a.isIdentity)
     }

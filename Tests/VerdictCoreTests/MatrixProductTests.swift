@@ -8,10 +8,12 @@ final class MatrixProductTests: XCTestCase {
     func testProductsOfSubMatricesMatchTheDefinition() {
         var generator = SeededGenerator(seed: 5)
         for trial in 0..<80 {
-            // Every fourth trial a single row or column: those go through `dgemv`.
-            let m = trial % 8 == 2 ? 1 : Int.random(in: 1...7, using: &generator)
-            let n = trial % 8 == 6 ? 1 : Int.random(in: 1...9, using: &generator)
-            let k = Int.random(in: 0...6, using: &generator)
+            // Half the trials a single row, a single column or both (trials 2, 3, 6, 7 and
+            // 4, 5 of every 8; odd ones transposed): those go through `dgemv`, with k >= 1.
+            let phase = trial % 8
+            let m = [2, 3, 4, 5].contains(phase) ? 1 : Int.random(in: 1...7, using: &generator)
+            let n = [4, 5, 6, 7].contains(phase) ? 1 : Int.random(in: 1...9, using: &generator)
+            let k = phase >= 2 ? Int.random(in: 1...6, using: &generator) : Int.random(in: 0...6, using: &generator)
             let transposeA = trial % 2 == 1, accumulate = trial % 3 == 0
             // Stored with one spare column each, so every stride exceeds the width used.
             let lda = (transposeA ? m : k) + 1, ldb = n + 1, ldc = n + 2
