@@ -497,15 +497,12 @@ public struct BatchedBoundEngine: BoundEngine {
         var arrays = RelaxationArrays(
             lowerSlope: [], upperSlope: [], upperIntercept: [], isUnstable: [], splitSign: [], preActivationMagnitude: [],
             lower: [], upper: [])
-        for keyPath in [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper] {
-            arrays[keyPath: keyPath].reserveCapacity(states.count * width)
-        }
+        let fields = [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper]
+        for keyPath in fields { arrays[keyPath: keyPath].reserveCapacity(states.count * width) }
         let zeros = [Double](repeating: 0, count: width)
         for state in states {
             guard layer < state.relaxations.count else {
-                for keyPath in [\RelaxationArrays.lowerSlope, \.upperSlope, \.upperIntercept, \.isUnstable, \.splitSign, \.preActivationMagnitude, \.lower, \.upper] {
-                    arrays[keyPath: keyPath].append(contentsOf: zeros)
-                }
+                for keyPath in fields { arrays[keyPath: keyPath].append(contentsOf: zeros) }
                 continue
             }
             let relaxation = state.relaxations[layer]
