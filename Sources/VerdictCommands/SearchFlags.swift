@@ -71,8 +71,14 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens, at most.")
     var refineSplits = defaults.refineSplits
 
-    @Option(help: "The share of the time left (with --timeout) that --refine-layers may spend, between 0 and 1.")
+    @Option(help: "The share of the time left (with --timeout) that a refinement may spend, between 0 and 1.")
     var refineTimeShare = defaults.refineTimeShare
+
+    @Option(help: "ReLU splitting with --timeout: a case still open after this share of its time refines every ReLU layer after the first and starts its search again from there (0: never).")
+    var refineWhenStuck = defaults.refineWhenStuck
+
+    @Option(help: "Skip the --refine-when-stuck restart on networks with more ReLUs than this.")
+    var refineReluLimit = defaults.refineReluLimit
 
     @Option(help: "Stop with unknown when more subproblems than this are open.")
     var maxSubproblems = defaults.maxSubproblems
@@ -130,6 +136,8 @@ struct SearchFlags: ParsableArguments {
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
+        guard refineWhenStuck >= 0, refineWhenStuck <= 1 else { throw ValidationError("--refine-when-stuck must be between 0 and 1") }
+        try require(refineReluLimit, in: 0...Int.max, "--refine-relu-limit")
         if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
         if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
         try require(intermediateTimeShare, above: 0, atMost: 1, "--intermediate-time-share")
@@ -171,6 +179,8 @@ struct SearchFlags: ParsableArguments {
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
+        options.refineWhenStuck = refineWhenStuck
+        options.refineReluLimit = refineReluLimit
         options.maxSubproblems = maxSubproblems
         options.subproblemBudget = subproblemBudget ?? Self.defaults.subproblemBudget
         options.memoryLimitBytes = Int(maxMemory * Double(1 << 30))

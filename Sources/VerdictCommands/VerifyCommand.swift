@@ -189,6 +189,9 @@ struct VerifyCommand: ParsableCommand {
         logger.debug("bound engine: \(session.engineName), split: \(split.rawValue)")
         let result = try session.verify(property)
         let statistics = result.statistics
+        if let restart = statistics.refinementRestartSeconds {
+            logger.debug("search restarted from a refined root after \(String(format: "%.1f", restart)) s (--refine-when-stuck)")
+        }
         if !statistics.rootUnstableBeforeRefinement.isEmpty {
             logger.debug("""
                 root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
@@ -240,6 +243,7 @@ struct VerifyCommand: ParsableCommand {
                 "subproblems": statistics.subproblems, "z3_leaves": statistics.z3Leaves, "peak_queue": statistics.peakQueue,
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
                 "root_unstable_by_layer": statistics.rootUnstableByLayer, "refinement_seconds": statistics.refinementSeconds,
+                "refinement_restart_seconds": statistics.refinementRestartSeconds.map { $0 as Any } ?? NSNull(),
             ])
         }
         let phases = String(format: "attack %.2f s, bounds %.2f s, z3 %.2f s", statistics.attackSeconds, statistics.boundSeconds, statistics.z3Seconds)

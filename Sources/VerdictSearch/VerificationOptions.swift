@@ -120,13 +120,32 @@ public struct VerificationOptions: Sendable {
     /// search, each unstable neuron's by a branch and bound of its own
     /// (``IntermediateRefinement``); 0 turns it off.
     public var refineLayers = 0
-    /// Splits spent on each bound of each neuron refined, at most.
-    public var refineSplits = 8
+    /// Splits spent on each bound of each neuron refined, at most. On eran's `mnist_relu_9_200`
+    /// `idx_4424` (all 8 layers, 300 s limit) 64 splits left a root bound of -3.7 after 118 s of
+    /// refinement; 256 proved it at the root in 117 s (README, refinement).
+    public var refineSplits = 256
     /// The refinement's share of the time left when it starts (with a deadline): its layers
     /// split this time by their unstable ReLUs and stop splitting when their share is spent,
     /// keeping bounds that are sound, only less tight. Without a budget, refinement took all
-    /// 120 s of three MNIST-FC instances whose third layer had 147-253 unstable ReLUs.
-    public var refineTimeShare = 0.25
+    /// 120 s of three MNIST-FC instances whose third layer had 147-253 unstable ReLUs. 0.8 as
+    /// α,β-CROWN's `refine_neuron_time_percentage` for the same networks: the search after a
+    /// good refinement is short.
+    public var refineTimeShare = 0.8
+    /// ReLU splitting with a time limit: a case still open after this share of the time it
+    /// started with refines every ReLU layer after the first (as `refineLayers`) and starts its
+    /// search again from the refined root; 0 turns it off. Deep networks need it: the root
+    /// bound of eran's 9x200 `idx_4424` is -588, and 60 s of splitting (9,500 subproblems)
+    /// gets nowhere, while the refined root is proved (README, refinement). Cases the search
+    /// closes quickly never pay for it. Early, because the refinement's result depends on its
+    /// budget: at 300 s, 0.1 (30 s) left `idx_4424` and `idx_2441` timed out, 0.02 (6 s)
+    /// proved them in 106 and 170 s.
+    public var refineWhenStuck = 0.02
+    /// The restart is skipped on networks with more ReLUs than this: every tree bounds the
+    /// network up to its layer, and on convolutional networks that costs too much. On oval21's
+    /// `cifar_base_kw` (3,172 ReLUs) `img876`, proved in about 60 s without it, the refinement
+    /// took 214 s and 11.5 GiB to remove 16 of 263 unstable ReLUs. eran's 9x200 has 1,610,
+    /// MNIST-FC's 256x6 1,536; every convolutional network of the shared suites 3,172 or more.
+    public var refineReluLimit = 2_048
     /// ReLU splitting: each disjunct the root leaves open (MNIST's "label 1 against class j",
     /// one per class) gets a tree of its own, whose splits serve its row alone, as α,β-CROWN
     /// does; otherwise one tree holds them all and its splits serve the weakest.

@@ -25,6 +25,9 @@ public struct SearchStatistics: Sendable {
     /// one); the last case's.
     public var rootUnstableByLayer: [Int] = []
     public var rootUnstableBeforeRefinement: [Int] = []
+    /// Seconds into its search when the last case restarted from a refined root
+    /// (``VerificationOptions/refineWhenStuck``); nil when none did.
+    public var refinementRestartSeconds: Double?
 
     public init() {}
 }

@@ -188,5 +188,6 @@ extension SearchStatistics {
         refinementSeconds += other.refinementSeconds
         if !other.rootUnstableByLayer.isEmpty { rootUnstableByLayer = other.rootUnstableByLayer }
         if !other.rootUnstableBeforeRefinement.isEmpty { rootUnstableBeforeRefinement = other.rootUnstableBeforeRefinement }
+        if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
     }
 }

@@ -43,6 +43,7 @@ final class DifferentialTests: XCTestCase {
         var generator = SeededGenerator(seed: 20261124)
         var answers: [Answer: Int] = [:]
         var oracleUnknown = 0
+        var restarts = 0
         var slowest: (Duration, Int) = (.zero, -1)
         let count = 240
         for index in 0..<count {
@@ -67,6 +68,8 @@ final class DifferentialTests: XCTestCase {
             // Refined intermediate bounds (two-layer networks, ReLU splitting) feed every bound after them.
             options.refineLayers = (index / 5) % 2
             options.refineSplits = 3
+            // Or the search restarts from a refined root at its first step (when the root is open).
+            options.refineWhenStuck = (index / 10) % 2 == 0 ? 1e-9 : 0
             // Per-disjunct trees, and FSB scoring by either trial child.
             options.separateDisjuncts = (index / 6) % 2 == 0
             options.fsbReduce = (index / 7) % 2 == 0 ? .min : .max
@@ -90,18 +93,20 @@ final class DifferentialTests: XCTestCase {
             let result = verifier.verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
             let elapsed = ContinuousClock.now - started
             if elapsed > slowest.0 { slowest = (elapsed, index) }
-            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds), refine \(options.refineLayers), separate \(options.separateDisjuncts), fsb \(options.fsbReduce)"
+            let setting = "problem \(index): split \(options.splitMode), \(options.branching), \(options.resolvedMethod(inputCount: network.inputCount)), K=\(options.z3LeafUnstable), children \(options.childIntermediateBounds), refine \(options.refineLayers), restart \(options.refineWhenStuck), separate \(options.separateDisjuncts), fsb \(options.fsbReduce)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
+            if result.statistics.refinementRestartSeconds != nil { restarts += 1 }
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {
                 let recheck = try WitnessChecker(network: network, property: property).check(witness.input)
                 XCTAssertTrue(recheck.isConfirmed, "\(setting): witness \(witness.input) not confirmed: \(recheck.problem ?? "")")
             }
         }
-        print("differential: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(oracleUnknown) oracle unknown; slowest search: problem \(slowest.1), \(slowest.0)")
+        print("differential: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(oracleUnknown) oracle unknown; \(restarts) restarted from a refined root; slowest search: problem \(slowest.1), \(slowest.0)")
         // Both answers must be well represented, or the test proves little.
         XCTAssertGreaterThan(answers[.sat, default: 0], count / 6)
         XCTAssertGreaterThan(answers[.unsat, default: 0], count / 6)
         XCTAssertLessThan(oracleUnknown, count / 20)
+        XCTAssertGreaterThan(restarts, count / 40, "the refined restart must be exercised")
     }
 }

@@ -30,6 +30,9 @@ final class BranchAndBound: ChildBounder {
     private let candidates: CandidatePoints
     /// The root's intermediate α steps (``VerificationOptions/resolvedRootIntermediateIterations(smooth:)``).
     private let rootIntermediateIterations: Int
+    /// Whether the network has Sigmoid or Tanh: their splits are not ReLU phases, and the
+    /// refinement's trees split ReLUs only.
+    private let isSmooth: Bool
     private let localAttack: GradientAttack
     /// The attack deferred until the root bound fails to prove the case (see
     /// ``VerificationOptions/quickAttackShare``).
@@ -39,6 +42,11 @@ final class BranchAndBound: ChildBounder {
     private var searchStatistics = SearchStatistics()
     /// When branching last ran out of work while Z3 leaves were outstanding.
     private var idleSince: ContinuousClock.Instant?
+    /// The root's bounds as first filed, which a refinement starts from.
+    private var rootBounds: SubproblemBounds?
+    /// Whether the root was refined, or a restart from a refined root was considered (at most
+    /// once per case).
+    private var refinementDone = false
 
     /// The search's statistics with its Z3 leaves'.
     var statistics: SearchStatistics {
@@ -59,7 +67,8 @@ final class BranchAndBound: ChildBounder {
         self.confirmation = confirmation
         item = confirmation.checker.property.cases[caseIndex]
         mode = options.resolvedSplitMode(inputCount: engine.layout.inputCount)
-        rootIntermediateIterations = options.resolvedRootIntermediateIterations(smooth: !exact.smoothOperatorNames.isEmpty)
+        isSmooth = !exact.smoothOperatorNames.isEmpty
+        rootIntermediateIterations = options.resolvedRootIntermediateIterations(smooth: isSmooth)
         // Noise inputs get an infinite root width: never split (``InputBranching``).
         var rootWidths = item.box.widths
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
@@ -76,9 +85,15 @@ final class BranchAndBound: ChildBounder {
         do {
             if let report = try startAtRoot() { return .sat(report) }
             let searchStart = ContinuousClock.now
+            let stuckAfter = options.refineWhenStuck * options.deadline.remainingSeconds
             var lastReport = searchStart
             while true {
                 if options.deadline.isPast { return .timedOut }
+                if isStuck(searchingFor: seconds(since: searchStart), limit: stuckAfter) {
+                    searchStatistics.refinementRestartSeconds = seconds(since: searchStart)
+                    if let report = try restartFromRefinedRoot() { return .sat(report) }
+                    continue
+                }
                 if seconds(since: lastReport) >= options.progressInterval {
                     lastReport = .now
                     reportProgress(since: searchStart)
@@ -129,8 +144,15 @@ final class BranchAndBound: ChildBounder {
         if mode == .relu && options.refineLayers > 0 && !result.isProved {
             // The root's candidate first: a counterexample needs no refinement.
             if let report = confirmedCandidate(candidates.evaluate([root], [result])[0]) { return report }
-            result = try refinedRoot(root, bounds: result)
+            result = try refinedRoot(root, bounds: result, layers: options.refineLayers)
+            refinementDone = true
         }
+        rootBounds = result
+        return try fileRoot(root, result)
+    }
+
+    /// Files the bounded root, or its open disjuncts as trees of their own.
+    private func fileRoot(_ root: Child, _ result: SubproblemBounds) throws -> WitnessChecker.Report? {
         searchStatistics.rootUnstableByLayer = result.layerBounds.unstableCountByLayer
         let points = candidates.evaluate([root], [result])[0]
         guard mode == .relu, options.separateDisjuncts, !result.isProved, result.refutedDisjuncts.filter({ !$0 }).count > 1 else {
@@ -139,6 +161,30 @@ final class BranchAndBound: ChildBounder {
         if let report = confirmedCandidate(points) { return report }
         return try fileSeparately(OpenSubproblem(
             subproblem: root.subproblem, region: root.region, objectives: root.objectives, bounds: result, depth: 0, z3UnstableLimit: .max))
+    }
+
+    /// Whether the search, `elapsed` seconds in, should start again from a refined root
+    /// (``VerificationOptions/refineWhenStuck``): ReLU splitting, not refined yet, past `limit`,
+    /// a network of ReLUs small enough (``VerificationOptions/refineReluLimit``) and a ReLU
+    /// after the first layer unstable at the root.
+    private func isStuck(searchingFor elapsed: Double, limit: Double) -> Bool {
+        guard mode == .relu, !isSmooth, options.refineWhenStuck > 0, !refinementDone, limit.isFinite, elapsed >= limit, let rootBounds else { return false }
+        refinementDone = true
+        let refinable = rootBounds.layerBounds.unstableCountByLayer.dropFirst().reduce(0, +)
+        return refinable > 0 && layout.reluCount <= options.refineReluLimit
+    }
+
+    /// Refines every ReLU layer of the root after the first (whose inputs are linear in the
+    /// box, so its bounds are exact already), drops the open subproblems and files
+    /// the refined root in their place. Sound: the new root covers the whole case, so its tree
+    /// alone must be refuted; Z3 leaves still out belong to the old tree and only add work.
+    private func restartFromRefinedRoot() throws -> WitnessChecker.Report? {
+        refinementDone = true
+        guard let rootBounds else { return nil }
+        let root = Child.root(item, layout: layout)
+        let result = try refinedRoot(root, bounds: rootBounds, layers: layout.reluLayerCount - 1)
+        queue = SubproblemQueue()
+        return try fileRoot(root, result)
     }
 
     /// The root's open disjuncts as trees of their own (``VerificationOptions/separateDisjuncts``).
@@ -314,13 +360,14 @@ final class BranchAndBound: ChildBounder {
         return try engine.bound(children.map(\.task), options: quick)
     }
 
-    /// The root bounded again after ``IntermediateRefinement`` tightened its first ReLU layers
-    /// (`--refine-layers`), within its share of the time left.
-    private func refinedRoot(_ root: Child, bounds result: SubproblemBounds) throws -> SubproblemBounds {
+    /// The root bounded again after ``IntermediateRefinement`` tightened ReLU layers
+    /// `1...layers` (`--refine-layers`, or all when the search is stuck), within
+    /// its share of the time left.
+    private func refinedRoot(_ root: Child, bounds result: SubproblemBounds, layers: Int) throws -> SubproblemBounds {
         let start = ContinuousClock.now
         defer { searchStatistics.refinementSeconds += seconds(since: start) }
         searchStatistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
-        var refinement = IntermediateRefinement(engine: engine, layers: options.refineLayers, splits: options.refineSplits, options: boundOptions())
+        var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: options.refineSplits, options: boundOptions())
         refinement.deadline = options.deadline.share(options.refineTimeShare)
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
