@@ -136,7 +136,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
-        guard refineWhenStuck >= 0, refineWhenStuck <= 1 else { throw ValidationError("--refine-when-stuck must be between 0 and 1") }
+        try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
         try require(refineReluLimit, in: 0...Int.max, "--refine-relu-limit")
         if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
         if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
@@ -151,7 +151,7 @@ struct SearchFlags: ParsableArguments {
         try require(attackRestarts, in: 0...Int.max, "--attack-restarts")
         try require(attackSteps, in: 0...Int.max, "--attack-steps")
         try require(attackTimeShare, above: 0, atMost: 1, "--attack-time-share")
-        guard quickAttackShare >= 0, quickAttackShare <= 1 else { throw ValidationError("--quick-attack-share must be between 0 and 1") }
+        try require(quickAttackShare, in: 0...1, "--quick-attack-share")
         try require(searchAttackSteps, in: 0...Int.max, "--search-attack-steps")
         try require(searchAttackNodes, in: 0...1 << 20, "--search-attack-nodes")
     }
@@ -209,6 +209,13 @@ func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) throws {
     guard range.contains(value) else {
         let limits = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
         throw ValidationError("\(flag) must be \(limits), got \(value)")
+    }
+}
+
+/// Throws a ``ValidationError`` naming `flag` unless `value` lies in `range` (NaN never does).
+func require(_ value: Double, in range: ClosedRange<Double>, _ flag: String) throws {
+    guard range.contains(value) else {
+        throw ValidationError("\(flag) must be between \(String(format: "%g", range.lowerBound)) and \(String(format: "%g", range.upperBound)), got \(value)")
     }
 }
 

@@ -44,9 +44,6 @@ final class BranchAndBound: ChildBounder {
     private var idleSince: ContinuousClock.Instant?
     /// The root's bounds as first filed, which a refinement starts from.
     private var rootBounds: SubproblemBounds?
-    /// Whether the root was refined, or a restart from a refined root was considered (at most
-    /// once per case).
-    private var refinementDone = false
 
     /// The search's statistics with its Z3 leaves'.
     var statistics: SearchStatistics {
@@ -85,11 +82,12 @@ final class BranchAndBound: ChildBounder {
         do {
             if let report = try startAtRoot() { return .sat(report) }
             let searchStart = ContinuousClock.now
-            let stuckAfter = options.refineWhenStuck * options.deadline.remainingSeconds
+            var restartAfter = secondsBeforeRestart()
             var lastReport = searchStart
             while true {
                 if options.deadline.isPast { return .timedOut }
-                if isStuck(searchingFor: seconds(since: searchStart), limit: stuckAfter) {
+                if seconds(since: searchStart) >= restartAfter {
+                    restartAfter = .infinity
                     searchStatistics.refinementRestartSeconds = seconds(since: searchStart)
                     if let report = try restartFromRefinedRoot() { return .sat(report) }
                     continue
@@ -145,7 +143,6 @@ final class BranchAndBound: ChildBounder {
             // The root's candidate first: a counterexample needs no refinement.
             if let report = confirmedCandidate(candidates.evaluate([root], [result])[0]) { return report }
             result = try refinedRoot(root, bounds: result, layers: options.refineLayers)
-            refinementDone = true
         }
         rootBounds = result
         return try fileRoot(root, result)
@@ -163,15 +160,15 @@ final class BranchAndBound: ChildBounder {
             subproblem: root.subproblem, region: root.region, objectives: root.objectives, bounds: result, depth: 0, z3UnstableLimit: .max))
     }
 
-    /// Whether the search, `elapsed` seconds in, should start again from a refined root
-    /// (``VerificationOptions/refineWhenStuck``): ReLU splitting, not refined yet, past `limit`,
-    /// a network of ReLUs small enough (``VerificationOptions/refineReluLimit``) and a ReLU
-    /// after the first layer unstable at the root.
-    private func isStuck(searchingFor elapsed: Double, limit: Double) -> Bool {
-        guard mode == .relu, !isSmooth, options.refineWhenStuck > 0, !refinementDone, limit.isFinite, elapsed >= limit, let rootBounds else { return false }
-        refinementDone = true
-        let refinable = rootBounds.layerBounds.unstableCountByLayer.dropFirst().reduce(0, +)
-        return refinable > 0 && layout.reluCount <= options.refineReluLimit
+    /// Seconds into the search after which it starts again from a refined root
+    /// (``VerificationOptions/refineWhenStuck``), infinity for never: only ReLU splitting with
+    /// a time limit, on a network of ReLUs small enough (``VerificationOptions/refineReluLimit``)
+    /// whose root was not refined already and has an unstable ReLU after the first layer.
+    private func secondsBeforeRestart() -> Double {
+        guard mode == .relu, !isSmooth, options.refineWhenStuck > 0, options.refineLayers == 0, layout.reluCount <= options.refineReluLimit,
+              let rootBounds, rootBounds.layerBounds.unstableCountByLayer.dropFirst().contains(where: { $0 > 0 })
+        else { return .infinity }
+        return options.refineWhenStuck * options.deadline.remainingSeconds
     }
 
     /// Refines every ReLU layer of the root after the first (whose inputs are linear in the
@@ -179,7 +176,6 @@ final class BranchAndBound: ChildBounder {
     /// the refined root in their place. Sound: the new root covers the whole case, so its tree
     /// alone must be refuted; Z3 leaves still out belong to the old tree and only add work.
     private func restartFromRefinedRoot() throws -> WitnessChecker.Report? {
-        refinementDone = true
         guard let rootBounds else { return nil }
         let root = Child.root(item, layout: layout)
         let result = try refinedRoot(root, bounds: rootBounds, layers: layout.reluLayerCount - 1)
