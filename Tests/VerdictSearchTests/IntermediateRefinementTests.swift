@@ -81,6 +81,10 @@ final class IntermediateRefinementTests: XCTestCase {
         XCTAssertEqual(timeUp.upper[1], noSplits.upper[1])
         let width = { (bounds: LayerBounds) in zip(bounds.lower[1], bounds.upper[1]).reduce(0.0) { $0 + $1.1 - $1.0 } }
         XCTAssertLessThan(width(split), width(timeUp))
+        // Both sides gain: each bound of a neuron has its own tree, and neither stops early
+        // while the neuron stays unstable.
+        XCTAssertGreaterThan(split.lower[1].reduce(0, +), noSplits.lower[1].reduce(0, +))
+        XCTAssertLessThan(split.upper[1].reduce(0, +), noSplits.upper[1].reduce(0, +))
         // Proved after layer 1: one re-bound, and layer 2 is the re-bound's, not refined further.
         let proved = try refined(layers: 2, splits: 6, deadline: .none, proves: true)
         XCTAssertEqual(proved.rebounds, 1)

@@ -110,9 +110,11 @@ struct IntermediateRefinement {
         for _ in 0..<splits where !deadline.isPast {
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
+            // A neuron with either bound above zero is stable, which is all the relaxation
+            // needs of both (taken before this round's splits take leaves away).
+            let stable = Set(targets.filter { $0.value > 0 }.map(\.neuron))
             for index in targets.indices where !targets[index].isFinished {
-                guard let weakest = targets[index].weakest, weakest.bound <= 0 else {
-                    // Above zero: the neuron is stable, which is what the relaxation needs.
+                guard !stable.contains(targets[index].neuron), let weakest = targets[index].weakest else {
                     targets[index].isFinished = true
                     continue
                 }
