@@ -28,6 +28,10 @@ public struct SearchStatistics: Sendable {
     /// Seconds into its search when the last case restarted from a refined root
     /// (``VerificationOptions/refineWhenStuck``); nil when none did.
     public var refinementRestartSeconds: Double?
+    /// Cases whose refined root (after that restart) was still open, so the search went on
+    /// from it; the differential tests ask for some, to exercise that path and not only roots
+    /// the refinement proves at once.
+    public var restartsLeftOpen = 0
 
     public init() {}
 }

@@ -189,5 +189,6 @@ extension SearchStatistics {
         if !other.rootUnstableByLayer.isEmpty { rootUnstableByLayer = other.rootUnstableByLayer }
         if !other.rootUnstableBeforeRefinement.isEmpty { rootUnstableBeforeRefinement = other.rootUnstableBeforeRefinement }
         if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
+        restartsLeftOpen += other.restartsLeftOpen
     }
 }

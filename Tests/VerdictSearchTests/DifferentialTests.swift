@@ -43,7 +43,7 @@ final class DifferentialTests: XCTestCase {
         var generator = SeededGenerator(seed: 20261124)
         var answers: [Answer: Int] = [:]
         var oracleUnknown = 0
-        var restarts = 0
+        var restarts = 0, restartsLeftOpen = 0
         var slowest: (Duration, Int) = (.zero, -1)
         let count = 240
         for index in 0..<count {
@@ -97,16 +97,18 @@ final class DifferentialTests: XCTestCase {
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             if result.statistics.refinementRestartSeconds != nil { restarts += 1 }
+            restartsLeftOpen += result.statistics.restartsLeftOpen
             for witness in [result.witness, oracle.witness].compactMap({ $0 }) {
                 let recheck = try WitnessChecker(network: network, property: property).check(witness.input)
                 XCTAssertTrue(recheck.isConfirmed, "\(setting): witness \(witness.input) not confirmed: \(recheck.problem ?? "")")
             }
         }
-        print("differential: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(oracleUnknown) oracle unknown; \(restarts) restarted from a refined root; slowest search: problem \(slowest.1), \(slowest.0)")
+        print("differential: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(oracleUnknown) oracle unknown; \(restarts) restarted from a refined root (\(restartsLeftOpen) still open); slowest search: problem \(slowest.1), \(slowest.0)")
         // Both answers must be well represented, or the test proves little.
         XCTAssertGreaterThan(answers[.sat, default: 0], count / 6)
         XCTAssertGreaterThan(answers[.unsat, default: 0], count / 6)
         XCTAssertLessThan(oracleUnknown, count / 20)
         XCTAssertGreaterThan(restarts, count / 40, "the refined restart must be exercised")
+        XCTAssertGreaterThan(restartsLeftOpen, 0, "the search must go on from an open refined root")
     }
 }

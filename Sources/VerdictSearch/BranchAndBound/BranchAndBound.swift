@@ -180,7 +180,9 @@ final class BranchAndBound: ChildBounder {
         let root = Child.root(item, layout: layout)
         let result = try refinedRoot(root, bounds: rootBounds, layers: layout.reluLayerCount - 1)
         queue = SubproblemQueue()
-        return try fileRoot(root, result)
+        let report = try fileRoot(root, result)
+        if report == nil && !result.isProved { searchStatistics.restartsLeftOpen += 1 }
+        return report
     }
 
     /// The root's open disjuncts as trees of their own (``VerificationOptions/separateDisjuncts``).
