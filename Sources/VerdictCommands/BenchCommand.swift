@@ -50,7 +50,10 @@ struct BenchRunCommand: ParsableCommand {
     @Option(help: "Only instances whose network or property path contains this text.")
     var match: String?
 
-    @Option(help: "Only every K-th instance (after --match).")
+    @Flag(help: "Only instances that expected.csv labels sat or unsat.")
+    var knownOnly = false
+
+    @Option(help: "Only every K-th instance (after --match and --known-only).")
     var every = 1
 
     @Option(help: "Only shard K of N (K/N, 1-based, round robin), for a job array; `bench merge` joins the shards' results.")
@@ -89,7 +92,7 @@ struct BenchRunCommand: ParsableCommand {
         Interruption.install()
         let loaded = try BenchSuite(at: try suitePath())
         let (k, n) = try shard.map(Self.shard) ?? (1, 1)
-        let instances = loaded.selected(match: match, every: every, shard: k, of: n)
+        let instances = loaded.selected(match: match, knownOnly: knownOnly, every: every, shard: k, of: n)
         let path = results ?? "\(((loaded.instancesFile as NSString).deletingLastPathComponent as NSString).lastPathComponent)-results.csv"
         if FileManager.default.fileExists(atPath: path) && !resume {
             throw CommandFailure("\(path) exists: --resume continues it, or give another --results")

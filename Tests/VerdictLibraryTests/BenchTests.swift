@@ -26,6 +26,8 @@ final class BenchTests: FolderTestCase {
         XCTAssertEqual(suite.instances.map(\.expected).prefix(3), ["unsat", "sat", "unknown"])
         XCTAssertEqual(suite.instances[2].networkPath, folder.appendingPathComponent("net0.onnx").path)
         XCTAssertEqual(suite.selected(match: "net1").count, 3)
+        XCTAssertEqual(suite.selected(knownOnly: true).map(\.property), ["prop0.vnnlib", "prop1.vnnlib"])
+        XCTAssertEqual(suite.selected(match: "net1", knownOnly: true).map(\.property), ["prop1.vnnlib"])
         XCTAssertEqual(suite.selected(every: 3).map(\.property), ["prop0.vnnlib", "prop3.vnnlib", "prop6.vnnlib"])
         let shards = (1...3).map { suite.selected(shard: $0, of: 3) }
         XCTAssertEqual(Set(shards.flatMap { $0.map(\.key) }), Set(suite.instances.map(\.key)))

@@ -82,11 +82,11 @@ public struct BenchSuite: Sendable {
         return labels
     }
 
-    /// The instances a run takes: those whose network or property contains `match`, every
-    /// `every`-th of them, and of those shard `shard` (1-based) of `shards`, round robin, so
-    /// each shard gets a similar mix.
-    public func selected(match: String? = nil, every: Int = 1, shard: Int = 1, of shards: Int = 1) -> [BenchInstance] {
-        let matching = instances.filter { match == nil || $0.key.contains(match!) }
+    /// The instances a run takes: those whose network or property contains `match` (and, with
+    /// `knownOnly`, whose label is `sat` or `unsat`), every `every`-th of them, and of those
+    /// shard `shard` (1-based) of `shards`, round robin, so each shard gets a similar mix.
+    public func selected(match: String? = nil, knownOnly: Bool = false, every: Int = 1, shard: Int = 1, of shards: Int = 1) -> [BenchInstance] {
+        let matching = instances.filter { (match == nil || $0.key.contains(match!)) && (!knownOnly || $0.expected != "unknown") }
         let sampled = matching.enumerated().filter { $0.offset % max(every, 1) == 0 }.map(\.element)
         return sampled.enumerated().filter { $0.offset % max(shards, 1) == shard - 1 }.map(\.element)
     }

@@ -32,7 +32,7 @@ struct IntermediateRefinement {
         let isUpper: Bool
         /// The one-row region whose row is `z_j` (lower bound) or `-z_j` (upper bound).
         let region: OutputRegion
-        var leaves: [OpenSubproblem] = []
+        var leaves: [CompactSubproblem] = []
         var isFinished = false
 
         init(neuron: Int, isUpper: Bool) {
@@ -42,7 +42,7 @@ struct IntermediateRefinement {
         }
 
         /// A leaf's bound of the row (a NaN counts as no bound).
-        private func bound(_ leaf: Int) -> Double { leaves[leaf].bounds.lower[0].isNaN ? -.infinity : leaves[leaf].bounds.lower[0] }
+        private func bound(_ leaf: Int) -> Double { leaves[leaf].rowLowerBound(0).isNaN ? -.infinity : leaves[leaf].rowLowerBound(0) }
 
         /// The leaf with the lowest bound (the one to split) and that bound; nil without leaves.
         var weakest: (leaf: Int, bound: Double)? { leaves.indices.min { bound($0) < bound($1) }.map { ($0, bound($0)) } }
@@ -103,7 +103,7 @@ struct IntermediateRefinement {
         settings.intermediateIterations = 0
         let first = try engine.bound(tasks, options: settings)
         for index in targets.indices {
-            targets[index].leaves = [leaf(tasks[index], first[index], region: targets[index].region)].compactMap { $0 }
+            targets[index].leaves = [leaf(tasks[index], first[index], region: targets[index].region)].compactMap { $0.map(CompactSubproblem.init) }
         }
 
         var generator = SeededGenerator(seed: 0)
@@ -118,7 +118,7 @@ struct IntermediateRefinement {
                     targets[index].isFinished = true
                     continue
                 }
-                let node = targets[index].leaves[weakest.leaf]
+                let node = targets[index].leaves[weakest.leaf].expanded
                 guard let split = ReluBranching.candidates(node, heuristic: .babsr, limit: 1, generator: &generator).first else {
                     targets[index].isFinished = true
                     continue
@@ -133,7 +133,7 @@ struct IntermediateRefinement {
             guard !children.isEmpty else { break }
             let results = try engine.bound(children, options: settings)
             for (offset, owner) in owners.enumerated() {
-                if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(node) }
+                if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(CompactSubproblem(node)) }
             }
         }
 

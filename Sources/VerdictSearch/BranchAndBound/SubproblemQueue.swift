@@ -6,7 +6,8 @@
 /// Which subproblems get split does not depend on the order they are popped in, so a proof
 /// costs the same either way; the order only decides how soon a counterexample is met.
 /// Two binary heaps hold keys and identifiers; an entry popped through one heap is left
-/// stale in the other and skipped there.
+/// stale in the other and skipped there. Subproblems wait in their compact form
+/// (``CompactSubproblem``).
 struct SubproblemQueue {
     enum Order {
         case weakestBound
@@ -18,7 +19,7 @@ struct SubproblemQueue {
         let id: Int
     }
 
-    private var stored: [Int: OpenSubproblem] = [:]
+    private var stored: [Int: CompactSubproblem] = [:]
     private var byBound: [Entry] = []
     private var byPoint: [Entry] = []
     private var nextID = 0
@@ -30,8 +31,9 @@ struct SubproblemQueue {
     mutating func push(_ item: OpenSubproblem) {
         let id = nextID
         nextID += 1
-        stored[id] = item
-        bytes += item.approximateBytes
+        let compact = CompactSubproblem(item)
+        stored[id] = compact
+        bytes += compact.approximateBytes
         Self.insert(Entry(key: item.priority, id: id), into: &byBound)
         Self.insert(Entry(key: item.concreteMargin.isNaN ? .infinity : item.concreteMargin, id: id), into: &byPoint)
     }
@@ -47,7 +49,7 @@ struct SubproblemQueue {
             guard let item = stored.removeValue(forKey: entry.id) else { continue }
             bytes -= item.approximateBytes
             compactIfStale()
-            return item
+            return item.expanded
         }
     }
 

@@ -1,0 +1,76 @@
+import VerdictBounds
+
+/// An ``OpenSubproblem`` as it waits in the queue or among the refinement's leaves: its large
+/// arrays in single precision, so an open subproblem holds about half the bytes (issue 20:
+/// MNIST-FC `256x2` held about 100 KB per open subproblem, so a queue of 118,000 passed 8 GiB).
+///
+/// Sound: intermediate bounds are rounded outward (lower down, upper up), so the bounds a child
+/// inherits still hold, only looser by at most one single-precision ulp; the bound engines work
+/// in single precision on OpenCL anyway. Everything else kept in single precision is a hint
+/// that any value leaves sound: α and β (warm starts, clamped again by the optimizer), the
+/// witness candidate (a starting point for PGD, checked by the exact evaluator), and the
+/// branching and input coefficients (scores). The objective rows' bounds, which decide proofs
+/// and the queue's order, stay in double precision.
+struct CompactSubproblem {
+    private var node: OpenSubproblem
+    private let lower: [[Float]], upper: [[Float]]
+    private let alpha: [[Float]]?, beta: [[Float]]?
+    private let witness: [Float]
+    private let branching: [[Float]]?
+    private let input: [Float]?
+
+    init(_ node: OpenSubproblem) {
+        var stripped = node
+        let bounds = node.bounds
+        lower = bounds.layerBounds.lower.map { $0.map(Self.roundedDown) }
+        upper = bounds.layerBounds.upper.map { $0.map(Self.roundedUp) }
+        alpha = bounds.relaxation.map { $0.alpha.map { $0.map(Float.init) } }
+        beta = bounds.relaxation.map { $0.beta.map { $0.map(Float.init) } }
+        witness = bounds.witnessCandidate.map(Float.init)
+        branching = bounds.branchingCoefficients.map { $0.map { $0.map(Float.init) } }
+        input = bounds.inputCoefficients.map { $0.map(Float.init) }
+        stripped.bounds.layerBounds = LayerBounds(lower: [], upper: [])
+        stripped.bounds.relaxation = nil
+        stripped.bounds.witnessCandidate = []
+        stripped.bounds.branchingCoefficients = nil
+        stripped.bounds.inputCoefficients = nil
+        self.node = stripped
+    }
+
+    /// The subproblem with its arrays back in double precision.
+    var expanded: OpenSubproblem {
+        var node = self.node
+        node.bounds.layerBounds = LayerBounds(lower: lower.map { $0.map(Double.init) }, upper: upper.map { $0.map(Double.init) })
+        if let alpha, let beta {
+            node.bounds.relaxation = OptimizedRelaxation(alpha: alpha.map { $0.map(Double.init) }, beta: beta.map { $0.map(Double.init) })
+        }
+        node.bounds.witnessCandidate = witness.map(Double.init)
+        node.bounds.branchingCoefficients = branching.map { $0.map { $0.map(Double.init) } }
+        node.bounds.inputCoefficients = input.map { $0.map(Double.init) }
+        return node
+    }
+
+    var priority: Double { node.priority }
+    var concreteMargin: Double { node.concreteMargin }
+    /// The bound of objective row `row` (kept in double precision).
+    func rowLowerBound(_ row: Int) -> Double { node.bounds.lower[row] }
+
+    /// Rough bytes held, for the memory limit: what ``OpenSubproblem/approximateBytes`` counts
+    /// for the stripped node, plus four bytes per number kept here.
+    var approximateBytes: Int {
+        let floats = [lower, upper, alpha ?? [], beta ?? [], branching ?? []].reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        return node.approximateBytes + 4 * (floats + witness.count + (input?.count ?? 0))
+    }
+
+    /// The largest single-precision value at most `x` (NaN and infinities as they are).
+    static func roundedDown(_ x: Double) -> Float {
+        let f = Float(x)
+        return Double(f) > x ? f.nextDown : f
+    }
+
+    /// The smallest single-precision value at least `x`.
+    static func roundedUp(_ x: Double) -> Float {
+        let f = Float(x)
+        return Double(f) < x ? f.nextUp : f
+    }
+}
