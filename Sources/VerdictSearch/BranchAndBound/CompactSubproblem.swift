@@ -2,15 +2,15 @@ import VerdictBounds
 
 /// An ``OpenSubproblem`` as it waits in the queue or among the refinement's leaves: its large
 /// arrays in single precision, so an open subproblem holds about half the bytes (issue 20:
-/// MNIST-FC `256x2` held about 100 KB per open subproblem, so a queue of 118,000 passed 8 GiB).
+/// about 70 KB each on MNIST-FC `256x2`, so a queue of 118,000 passed 8 GiB).
 ///
 /// Sound: intermediate bounds are rounded outward (lower down, upper up), so the bounds a child
-/// inherits still hold, only looser by at most one single-precision ulp; the bound engines work
-/// in single precision on OpenCL anyway. Everything else kept in single precision is a hint
-/// that any value leaves sound: α and β (warm starts, clamped again by the optimizer), the
-/// witness candidate (a starting point for PGD, checked by the exact evaluator), and the
-/// branching and input coefficients (scores). The objective rows' bounds, which decide proofs
-/// and the queue's order, stay in double precision.
+/// inherits still hold, only looser by at most one single-precision step. The rest are hints
+/// that any value of their kind leaves sound: α and β (warm starts; rounding to nearest keeps
+/// every value's sign and a ReLU's α within [0, 1], and S-shaped lines get their intercepts
+/// from any slope), the witness candidate (a PGD start, clamped into the box; any witness is checked by
+/// the exact evaluator), and the branching and input coefficients (scores). The objective rows'
+/// bounds, which decide proofs and the queue's order, stay in double precision.
 struct CompactSubproblem {
     private var node: OpenSubproblem
     private let lower: [[Float]], upper: [[Float]]
