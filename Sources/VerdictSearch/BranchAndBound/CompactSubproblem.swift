@@ -12,12 +12,15 @@ import VerdictBounds
 /// the exact evaluator), and the branching and input coefficients (scores). The objective rows'
 /// bounds, which decide proofs and the queue's order, stay in double precision.
 struct CompactSubproblem {
-    private var node: OpenSubproblem
+    private let node: OpenSubproblem
     private let lower: [[Float]], upper: [[Float]]
     private let alpha: [[Float]]?, beta: [[Float]]?
     private let witness: [Float]
     private let branching: [[Float]]?
     private let input: [Float]?
+    /// Rough bytes held, for the memory limit: what ``OpenSubproblem/approximateBytes`` counts
+    /// for the stripped node, plus four bytes per number kept here (counted once, at filing).
+    let approximateBytes: Int
 
     init(_ node: OpenSubproblem) {
         var stripped = node
@@ -35,6 +38,8 @@ struct CompactSubproblem {
         stripped.bounds.branchingCoefficients = nil
         stripped.bounds.inputCoefficients = nil
         self.node = stripped
+        let floats = [lower, upper, alpha ?? [], beta ?? [], branching ?? []].reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        approximateBytes = stripped.approximateBytes + 4 * (floats + witness.count + (input?.count ?? 0))
     }
 
     /// The subproblem with its arrays back in double precision.
@@ -54,13 +59,6 @@ struct CompactSubproblem {
     var concreteMargin: Double { node.concreteMargin }
     /// The bound of objective row `row` (kept in double precision).
     func rowLowerBound(_ row: Int) -> Double { node.bounds.lower[row] }
-
-    /// Rough bytes held, for the memory limit: what ``OpenSubproblem/approximateBytes`` counts
-    /// for the stripped node, plus four bytes per number kept here.
-    var approximateBytes: Int {
-        let floats = [lower, upper, alpha ?? [], beta ?? [], branching ?? []].reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
-        return node.approximateBytes + 4 * (floats + witness.count + (input?.count ?? 0))
-    }
 
     /// The largest single-precision value at most `x` (NaN and infinities as they are).
     static func roundedDown(_ x: Double) -> Float {

@@ -42,7 +42,10 @@ struct IntermediateRefinement {
         }
 
         /// A leaf's bound of the row (a NaN counts as no bound).
-        private func bound(_ leaf: Int) -> Double { leaves[leaf].rowLowerBound(0).isNaN ? -.infinity : leaves[leaf].rowLowerBound(0) }
+        private func bound(_ leaf: Int) -> Double {
+            let bound = leaves[leaf].rowLowerBound(0)
+            return bound.isNaN ? -.infinity : bound
+        }
 
         /// The leaf with the lowest bound (the one to split) and that bound; nil without leaves.
         var weakest: (leaf: Int, bound: Double)? { leaves.indices.min { bound($0) < bound($1) }.map { ($0, bound($0)) } }
