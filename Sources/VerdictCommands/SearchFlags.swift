@@ -77,6 +77,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "ReLU splitting with --timeout: a case still open after this share of its time refines every ReLU layer after the first and starts its search again from there (0: never).")
     var refineWhenStuck = defaults.refineWhenStuck
 
+    @Option(help: "The --refine-when-stuck restart waits while the search, at the rate it closes its trees, would finish within this share of the time left (0: never waits).")
+    var refineUnlessFinishing = defaults.refineUnlessFinishing
+
     @Option(help: "Skip the --refine-when-stuck restart on networks with more ReLUs than this.")
     var refineReluLimit = defaults.refineReluLimit
 
@@ -137,6 +140,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
         try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
+        try require(refineUnlessFinishing, in: 0...1, "--refine-unless-finishing")
         try require(refineReluLimit, in: 0...Int.max, "--refine-relu-limit")
         if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
         if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
@@ -180,6 +184,7 @@ struct SearchFlags: ParsableArguments {
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
         options.refineWhenStuck = refineWhenStuck
+        options.refineUnlessFinishing = refineUnlessFinishing
         options.refineReluLimit = refineReluLimit
         options.maxSubproblems = maxSubproblems
         options.subproblemBudget = subproblemBudget ?? Self.defaults.subproblemBudget

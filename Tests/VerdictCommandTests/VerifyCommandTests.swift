@@ -112,6 +112,7 @@ final class VerifyCommandTests: XCTestCase {
             (["verify", property, "--network", model, "--refine-time-share", "1.5"], "--refine-time-share must be above 0"),
             (["verify", property, "--network", model, "--refine-when-stuck", "1.5"], "--refine-when-stuck must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-when-stuck", "nan"], "--refine-when-stuck must be between 0 and 1"),
+            (["verify", property, "--network", model, "--refine-unless-finishing", "1.5"], "--refine-unless-finishing must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-relu-limit=-1"], "--refine-relu-limit must be at least 0"),
             (["verify", property, "--network", model, "--result-file", "/nonexistent-folder/r.txt"], "/nonexistent-folder does not exist"),
             (["verify", property, "--network", "missing.onnx"], "missing.onnx: the file does not exist"),

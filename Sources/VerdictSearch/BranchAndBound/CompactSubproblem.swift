@@ -56,6 +56,7 @@ struct CompactSubproblem {
     }
 
     var priority: Double { node.priority }
+    var depth: Int { node.depth }
     var concreteMargin: Double { node.concreteMargin }
     /// The bound of objective row `row` (kept in double precision).
     func rowLowerBound(_ row: Int) -> Double { node.bounds.lower[row] }

@@ -26,6 +26,10 @@ struct SubproblemQueue {
     private(set) var bytes = 0
 
     var count: Int { stored.count }
+    /// The share of its tree each open subproblem stands for, summed: `2^-depth` each.
+    private(set) var openVolume = 0.0
+
+    static func volume(depth: Int) -> Double { Double(sign: .plus, exponent: -depth, significand: 1) }
     var isEmpty: Bool { stored.isEmpty }
 
     mutating func push(_ item: OpenSubproblem) {
@@ -34,6 +38,7 @@ struct SubproblemQueue {
         let compact = CompactSubproblem(item)
         stored[id] = compact
         bytes += compact.approximateBytes
+        openVolume += Self.volume(depth: item.depth)
         Self.insert(Entry(key: item.priority, id: id), into: &byBound)
         Self.insert(Entry(key: item.concreteMargin.isNaN ? .infinity : item.concreteMargin, id: id), into: &byPoint)
     }
@@ -48,6 +53,7 @@ struct SubproblemQueue {
             guard let entry else { return nil }
             guard let item = stored.removeValue(forKey: entry.id) else { continue }
             bytes -= item.approximateBytes
+            openVolume -= Self.volume(depth: item.depth)
             compactIfStale()
             return item.expanded
         }

@@ -47,6 +47,11 @@ struct LeafScheduler {
     /// The weakest bound among leaves waiting in the backlog.
     mutating func weakestBacklogBound() -> Double? { backlog.weakestBound() }
 
+    /// The share of their trees the leaves not yet decided stand for (as ``SubproblemQueue/openVolume``).
+    var openVolume: Double {
+        backlog.openVolume + inFlight.filter { !abandoned.contains($0.key) }.values.reduce(0) { $0 + SubproblemQueue.volume(depth: $1.depth) }
+    }
+
     /// Whether a subproblem with `unstable` unstable ReLUs may go to Z3 at all.
     func allows(_ node: OpenSubproblem, unstable: Int) -> Bool {
         pool != nil && options.z3LeafUnstable >= 0 && unstable < node.z3UnstableLimit
