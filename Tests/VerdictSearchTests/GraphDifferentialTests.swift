@@ -54,6 +54,7 @@ final class GraphDifferentialTests: XCTestCase {
             // (the refinement's trees on the graph engine's truncations); with no splits the
             // refined root is seldom proved, so the search must go on from it.
             options.refineWhenStuck = index % 2 == 1 ? 1e-9 : 0
+            options.refineUnlessFinishing = 0
             options.refineSplits = [0, 3][(index / 2) % 2]
             if index % 2 == 0 {
                 options.attackSamples = 0
