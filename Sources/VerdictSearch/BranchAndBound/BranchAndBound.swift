@@ -87,12 +87,15 @@ final class BranchAndBound: ChildBounder {
             var lastReport = searchStart
             while true {
                 if options.deadline.isPast { return .timedOut }
-                if restartAfter < .infinity { closing.record(seconds: seconds(since: searchStart), volume: openVolume) }
-                if seconds(since: searchStart) >= restartAfter && !isClosingIn(closing, since: searchStart) {
-                    restartAfter = .infinity
-                    searchStatistics.refinementRestartSeconds = seconds(since: searchStart)
-                    if let report = try restartFromRefinedRoot() { return .sat(report) }
-                    continue
+                if restartAfter < .infinity {
+                    let elapsed = seconds(since: searchStart), volume = openVolume
+                    closing.record(seconds: elapsed, volume: volume)
+                    if elapsed >= restartAfter && !isClosingIn(closing, elapsed: elapsed, volume: volume) {
+                        restartAfter = .infinity
+                        searchStatistics.refinementRestartSeconds = elapsed
+                        if let report = try restartFromRefinedRoot() { return .sat(report) }
+                        continue
+                    }
                 }
                 if seconds(since: lastReport) >= options.progressInterval {
                     lastReport = .now
@@ -178,8 +181,8 @@ final class BranchAndBound: ChildBounder {
     /// the restart waits (checked again at every step). MNIST-FC `256x2 prop_1_0.03` (120 s):
     /// its search closes steadily and ends at 5 s, but the restart at 2.4 s made it take 27 s
     /// (README, refinement).
-    private func isClosingIn(_ closing: ClosingRate, since start: ContinuousClock.Instant) -> Bool {
-        closing.projectedSeconds(now: seconds(since: start), volume: openVolume) <= options.refineUnlessFinishing * options.deadline.remainingSeconds
+    private func isClosingIn(_ closing: ClosingRate, elapsed: Double, volume: Double) -> Bool {
+        closing.projectedSeconds(now: elapsed, volume: volume) <= options.refineUnlessFinishing * options.deadline.remainingSeconds
     }
 
     /// The share of their trees the open subproblems stand for, queued or with Z3.

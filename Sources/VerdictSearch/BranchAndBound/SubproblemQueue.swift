@@ -25,12 +25,14 @@ struct SubproblemQueue {
     private var nextID = 0
     private(set) var bytes = 0
 
-    var count: Int { stored.count }
     /// The share of its tree each open subproblem stands for, summed: `2^-depth` each.
     private(set) var openVolume = 0.0
 
-    static func volume(depth: Int) -> Double { Double(sign: .plus, exponent: -depth, significand: 1) }
+    var count: Int { stored.count }
     var isEmpty: Bool { stored.isEmpty }
+
+    /// The share of its tree a subproblem split `depth` times stands for.
+    static func volume(depth: Int) -> Double { Double(sign: .plus, exponent: -depth, significand: 1) }
 
     mutating func push(_ item: OpenSubproblem) {
         let id = nextID

@@ -49,7 +49,7 @@ struct LeafScheduler {
 
     /// The share of their trees the leaves not yet decided stand for (as ``SubproblemQueue/openVolume``).
     var openVolume: Double {
-        backlog.openVolume + inFlight.filter { !abandoned.contains($0.key) }.values.reduce(0) { $0 + SubproblemQueue.volume(depth: $1.depth) }
+        inFlight.reduce(backlog.openVolume) { abandoned.contains($1.key) ? $0 : $0 + SubproblemQueue.volume(depth: $1.value.depth) }
     }
 
     /// Whether a subproblem with `unstable` unstable ReLUs may go to Z3 at all.
