@@ -180,6 +180,51 @@ final class GraphBoundSoundnessTests: XCTestCase {
         XCTAssertGreaterThan(higherThanCROWN, 0)
     }
 
+    /// Many subproblems bounded in one call (their objective rows passed back together, their
+    /// α and β optimized in lockstep) get the bounds each gets alone, for every method and for
+    /// branching trials at a warm start; every result says which disjuncts it refutes.
+    func testSubproblemsBoundTogetherMatchEachAlone() throws {
+        var generator = SeededGenerator(seed: 31)
+        var compared = 0
+        for index in 0..<12 {
+            let scenario = try scenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let root = Subproblem(box: scenario.box, layout: engine.layout)
+            let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions(method: .betaCrown, iterations: 5)).first)
+            var tasks = [BoundTask(subproblem: root, objectives: scenario.objectives)]
+            for layer in parent.layerBounds.lower.indices {
+                for neuron in parent.layerBounds.lower[layer].indices.prefix(3) where parent.layerBounds.lower[layer][neuron] < 0 && parent.layerBounds.upper[layer][neuron] > 0 {
+                    for phase in [ReluPhase.active, .inactive] {
+                        var child = root.splitting(ReluSplit(layer: layer, neuron: neuron, phase: phase), parent: parent, reusingEveryLayer: index % 2 == 0)
+                        child.warmStart = parent.relaxation
+                        tasks.append(BoundTask(subproblem: child, objectives: scenario.objectives))
+                    }
+                }
+            }
+            var trial = BoundOptions(method: .crown)
+            trial.objectiveLowerBoundsOnly = true
+            let settings = [BoundOptions(method: .ibp), BoundOptions(method: .crown), BoundOptions(method: .alphaCrown, iterations: 5), BoundOptions(method: .betaCrown, iterations: 5), trial]
+            for options in settings {
+                let together = try engine.bound(tasks, options: options)
+                XCTAssertEqual(together.count, tasks.count)
+                for (task, batched) in zip(tasks, together) {
+                    let alone = try XCTUnwrap(engine.bound([task], options: options).first)
+                    XCTAssertEqual(batched.refutedDisjuncts.count, scenario.objectives.disjunctCount, "graph \(index) \(options.method)")
+                    XCTAssertEqual(alone.refutedDisjuncts.count, scenario.objectives.disjunctCount, "graph \(index) \(options.method)")
+                    XCTAssertEqual(batched.isInfeasible, alone.isInfeasible)
+                    for row in alone.lower.indices where alone.lower[row].isFinite {
+                        XCTAssertEqual(batched.lower[row], alone.lower[row], accuracy: 1e-6 * (1 + alone.lower[row].magnitude), "graph \(index) \(options.method) row \(row)")
+                        compared += 1
+                    }
+                    for row in alone.upper.indices where alone.upper[row].isFinite {
+                        XCTAssertEqual(batched.upper[row], alone.upper[row], accuracy: 1e-6 * (1 + alone.upper[row].magnitude), "graph \(index) \(options.method) upper row \(row)")
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 500)
+    }
+
     /// On a dense chain the graph engine computes CROWN as the chain engine does.
     func testGraphEngineAgreesWithTheChainEngineOnDenseNetworks() throws {
         var generator = SeededGenerator(seed: 5)

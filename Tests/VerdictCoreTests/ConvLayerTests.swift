@@ -55,6 +55,36 @@ final class ConvLayerTests: XCTestCase {
                 let left = zip(c, withoutBias).map(*).reduce(0, +), right = zip(transposed, x).map(*).reduce(0, +)
                 XCTAssertEqual(left, right, accuracy: 1e-10, "adjoint of \(conv)")
             }
+
+            // Rows transposed together (the batched backward step: each row's window side by
+            // side in one product, an all-zero row among them) equal each row alone; samples
+            // evaluated together equal each alone.
+            let rows = [dense, sparse, [Double](repeating: 0, count: conv.outputCount), sparse.map { $0 * 2 }]
+            var together = [Double](repeating: 0, count: rows.count * conv.inputCount)
+            let flat = rows.flatMap { $0 }
+            flat.withUnsafeBufferPointer { cp in together.withUnsafeMutableBufferPointer { conv.applyTransposed(rows: cp.baseAddress!, count: rows.count, into: $0.baseAddress!) } }
+            for (r, c) in rows.enumerated() {
+                var alone = [Double](repeating: 0, count: conv.inputCount)
+                c.withUnsafeBufferPointer { cp in alone.withUnsafeMutableBufferPointer { conv.applyTransposed(cp.baseAddress!, into: $0.baseAddress!) } }
+                for i in alone.indices { XCTAssertEqual(together[r * conv.inputCount + i], alone[i], accuracy: 1e-12, "row \(r) of \(conv)") }
+            }
+            let samples = [x, x.map { -$0 }, dense.prefix(conv.inputCount).map { $0 } + Array(repeating: 0.5, count: max(0, conv.inputCount - dense.count))]
+            for (sample, output) in zip(samples, conv.evaluate(batch: samples.map { [$0] })) {
+                let alone = conv.evaluate([sample])
+                for o in alone.indices { XCTAssertEqual(output[o], alone[o], accuracy: 1e-12, "batched sample of \(conv)") }
+            }
+        }
+    }
+
+    /// A dense layer's samples evaluated together equal each alone.
+    func testAffineBatchMatchesEachSample() {
+        var generator = SeededGenerator(seed: 5)
+        let weights = Matrix(rows: 4, columns: 3, values: (0..<12).map { _ in Double.random(in: -1...1, using: &generator) })
+        let affine = AffineLayer(weights: weights, bias: [0.5, -1, 0, 2])
+        let samples = (0..<5).map { _ in (0..<3).map { _ in Double.random(in: -2...2, using: &generator) } }
+        for (sample, output) in zip(samples, affine.evaluate(batch: samples.map { [$0] })) {
+            let alone = affine.evaluate([sample])
+            for o in alone.indices { XCTAssertEqual(output[o], alone[o], accuracy: 1e-12) }
         }
     }
 

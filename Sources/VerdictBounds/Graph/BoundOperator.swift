@@ -54,6 +54,26 @@ public struct BackwardStep {
     }
 }
 
+extension BackwardStep {
+    /// The steps of consecutive segments of one block as one step: an input one segment's
+    /// rows do not reach has zero rows there.
+    init(concatenating parts: [BackwardStep], segments: [Range<Int>], rows: Int) {
+        let widths = (0..<(parts.first?.inputs.count ?? 0)).map { k in parts.lazy.compactMap { $0.inputs[k]?.width }.first }
+        self.init(inputs: widths.map { $0.map { RowBlock(rows: rows, width: $0) } }, rows: rows)
+        for (part, range) in zip(parts, segments) {
+            for (offset, r) in range.enumerated() {
+                constants[r] = part.constants[offset]
+                constantMagnitude[r] = part.constantMagnitude[offset]
+                errors[r] = part.errors[offset]
+            }
+            for k in inputs.indices {
+                guard let block = part.inputs[k], let width = widths[k] else { continue }
+                inputs[k]!.values.replaceSubrange((range.lowerBound * width)..<(range.upperBound * width), with: block.values)
+            }
+        }
+    }
+}
+
 /// What an operator knows of one subproblem when rows pass back through it.
 public struct OperatorContext {
     /// Bounds of the operator's inputs over the subproblem.
@@ -114,6 +134,11 @@ public protocol BoundOperator: Sendable {
     func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult
     /// `A · output >= Σ_k A_k · input_k + constant - error` over the subproblem.
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep
+    /// The same for the rows of several subproblems in one block, each segment's rows bounded
+    /// in its own context: the engine passes a batch of subproblems back together, so that an
+    /// operator with weights multiplies them once for all rows. The default bounds each
+    /// segment on its own.
+    func backward(_ rows: RowBlock, segments: [RowSegment]) -> BackwardStep
     /// The vector-Jacobian product at a point: how `upstream · output` changes with each input.
     func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]]
 }
@@ -124,7 +149,26 @@ public enum RelaxationResult {
     case infeasible
 }
 
+/// One subproblem's rows `rows` within a block passed back over several subproblems, and the
+/// context of that subproblem (its `alpha`, `beta` and `lineSlopes` indexed from the
+/// segment's first row).
+public struct RowSegment {
+    public var rows: Range<Int>
+    public var context: OperatorContext
+
+    public init(rows: Range<Int>, context: OperatorContext) {
+        self.rows = rows
+        self.context = context
+    }
+}
+
 extension BoundOperator {
+    public func backward(_ rows: RowBlock, segments: [RowSegment]) -> BackwardStep {
+        if segments.count == 1 && segments[0].rows == 0..<rows.rows { return backward(rows, context: segments[0].context) }
+        let parts = segments.map { backward(rows.selecting(Array($0.rows)), context: $0.context) }
+        return BackwardStep(concatenating: parts, segments: segments.map(\.rows), rows: rows.rows)
+    }
+
     public func weightedMagnitude(_ inputs: [ValueBounds]) -> [Double]? { nil }
     public var needsTightInputBounds: Bool { false }
     public func relax(_ inputs: [ValueBounds], phases: [ReluPhase]?) -> RelaxationResult { .linear }

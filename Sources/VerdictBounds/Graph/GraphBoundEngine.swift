@@ -40,19 +40,77 @@ public struct GraphBoundEngine: BoundEngine {
                 throw BoundEngineError.invalidInput("a subproblem or objectives that do not fit the network")
             }
         }
-        var results = [Result<SubproblemBounds, Error>?](repeating: nil, count: tasks.count)
-        // Several subproblems: one per core. One: its rows' chunks spread over the cores.
-        let acrossTasks = options.parallel && tasks.count > 1
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let base = buffer.baseAddress!
-            DenseKernels.parallelFor(tasks.count, parallel: acrossTasks) { index in
-                base[index] = Result { try bound(tasks[index], options: options, parallelRows: options.parallel && !acrossTasks) }
-            }
+        // In slices, so that only one slice's forward states are held at once (a branching
+        // step bounds hundreds of trial children in one call).
+        var results: [SubproblemBounds] = []
+        for start in stride(from: 0, to: tasks.count, by: Self.sliceTasks) {
+            results += try bound(Array(tasks[start..<min(start + Self.sliceTasks, tasks.count)]), options: options, total: tasks.count)
         }
-        return try results.map { try $0!.get() }
+        return results
     }
 
-    private func bound(_ task: BoundTask, options: BoundOptions, parallelRows: Bool) throws -> SubproblemBounds {
+    /// The most subproblems whose forward states are held at once.
+    static let sliceTasks = 128
+
+    /// The forward pass of each task, then their objective rows in groups.
+    private func bound(_ tasks: [BoundTask], options: BoundOptions, total: Int) throws -> [SubproblemBounds] {
+        // The forward passes: one subproblem per core, or one subproblem's rows' chunks spread
+        // over the cores.
+        let acrossTasks = options.parallel && tasks.count > 1
+        var forwards = [Result<Forward, Error>?](repeating: nil, count: tasks.count)
+        forwards.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(tasks.count, parallel: acrossTasks) { index in
+                base[index] = Result { try forward(tasks[index], options: options, parallelRows: options.parallel && total == 1) }
+            }
+        }
+        var results = [SubproblemBounds?](repeating: nil, count: tasks.count)
+        var open: [ObjectiveItem] = [], openIndices: [Int] = []
+        for (index, forward) in forwards.enumerated() {
+            switch try forward!.get() {
+            case .infeasible(let bounds): results[index] = bounds
+            case .bounded(let state):
+                open.append(ObjectiveItem(objectives: tasks[index].objectives, state: state, warmStart: tasks[index].subproblem.warmStart))
+                openIndices.append(index)
+            }
+        }
+        // The objective rows: one group of subproblems per core, each group's rows passed back
+        // together.
+        let groups = Self.groups(open.map(\.objectives.rowCount), parallel: options.parallel), items = open
+        var grouped = [[SubproblemBounds]](repeating: [], count: groups.count)
+        grouped.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DenseKernels.parallelFor(groups.count, parallel: options.parallel && groups.count > 1) { index in
+                base[index] = objectiveBounds(Array(items[groups[index]]), options: options)
+            }
+        }
+        for (group, bounds) in zip(groups, grouped) {
+            for (offset, bound) in zip(group, bounds) { results[openIndices[offset]] = bound }
+        }
+        return results.map { $0! }
+    }
+
+    /// Consecutive groups of items with `rows` objective rows each: one per core when
+    /// `parallel`, each of at most about ``groupRows`` rows (the memory of a batched pass).
+    static func groups(_ rows: [Int], parallel: Bool) -> [Range<Int>] {
+        let cores = parallel ? max(ProcessInfo.processInfo.activeProcessorCount, 1) : 1
+        let total = rows.reduce(0, +)
+        let count = min(rows.count, max(cores, (total + groupRows - 1) / groupRows))
+        guard count > 0 else { return [] }
+        return (0..<count).map { g in (g * rows.count / count)..<((g + 1) * rows.count / count) }
+    }
+
+    /// The most objective rows a group passes back at once.
+    static let groupRows = 256
+
+    private enum Forward {
+        case infeasible(SubproblemBounds)
+        case bounded(GraphState)
+    }
+
+    /// Bounds of every value of `task`'s subproblem, node by node, and each piecewise-linear
+    /// node's relaxation.
+    private func forward(_ task: BoundTask, options: BoundOptions, parallelRows: Bool) throws -> Forward {
         let subproblem = task.subproblem, objectives = task.objectives
         var state = GraphState(network: graph, box: subproblem.box)
         let pass = GraphBackwardPass(network: graph)
@@ -70,7 +128,7 @@ public struct GraphBoundEngine: BoundEngine {
                 for limit in subproblem.smoothLimits where limit.node == index {
                     if limit.isUpper { bounds.upper[limit.neuron] = min(bounds.upper[limit.neuron], limit.point) }
                     else { bounds.lower[limit.neuron] = max(bounds.lower[limit.neuron], limit.point) }
-                    if bounds.lower[limit.neuron] > bounds.upper[limit.neuron] { return infeasible(objectives, state: state, box: subproblem.box) }
+                    if bounds.lower[limit.neuron] > bounds.upper[limit.neuron] { return .infeasible(infeasible(objectives, state: state, box: subproblem.box)) }
                 }
                 state.bounds[value.valueIndex] = bounds
                 state.smoothInputBounds[index] = bounds
@@ -78,7 +136,7 @@ public struct GraphBoundEngine: BoundEngine {
             let inputs = node.inputs.map { state.bounds[$0.valueIndex]! }
             switch rule.relax(inputs, phases: graph.reluLayerOfNode[index].map { subproblem.phases[$0] }) {
             case .infeasible:
-                return infeasible(objectives, state: state, box: subproblem.box)
+                return .infeasible(infeasible(objectives, state: state, box: subproblem.box))
             case .relaxed(let relaxation):
                 state.relaxations[index] = relaxation
                 if let lines = relaxation as? ReLUOperator.Lines {
@@ -91,7 +149,7 @@ public struct GraphBoundEngine: BoundEngine {
             // A linear node's inputs are as its magnitude factors saw them: they are reused.
             state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! }, weightedMagnitude: state.weightedMagnitudes[index])
         }
-        return objectiveBounds(objectives, state: state, options: options, pass: pass, warmStart: subproblem.warmStart)
+        return .bounded(state)
     }
 
     /// Bounds of ReLU layer `layer`'s input: the parent's where the child inherits them, else
@@ -202,17 +260,95 @@ public struct GraphBoundEngine: BoundEngine {
         return parts.flatMap { $0 }
     }
 
+    /// One subproblem's objective rows, bounded over its forward state.
+    private struct ObjectiveItem {
+        var objectives: Objectives
+        var state: GraphState
+        var warmStart: OptimizedRelaxation?
+        var block: RowBlock { RowBlock(rows: objectives.rowCount, width: objectives.outputCount, values: objectives.coefficients) }
+    }
+
+    /// The rows of several items passed back from the output in one batched pass, and each
+    /// item's part of the result.
+    private func batchedPass(
+        _ items: [ObjectiveItem], negated: Bool = false, keepReluCoefficients: Bool, parameters: GraphBackwardPass.Parameters? = nil
+    ) -> [GraphBackwardPass.Result] {
+        guard let width = items.first?.objectives.outputCount else { return [] }
+        var values: [Double] = [], constants: [Double] = [], segments: [Range<Int>] = []
+        for item in items {
+            let start = constants.count
+            values += negated ? item.objectives.coefficients.map { -$0 } : item.objectives.coefficients
+            constants += negated ? item.objectives.constants.map { -$0 } : item.objectives.constants
+            segments.append(start..<constants.count)
+        }
+        let result = GraphBackwardPass(network: graph).run(
+            from: graph.outputValue, rows: RowBlock(rows: constants.count, width: width, values: values), constants: constants,
+            states: items.map(\.state), segments: segments, keepReluCoefficients: keepReluCoefficients, parameters: parameters)
+        return segments.map { result.rows($0) }
+    }
+
     /// CROWN bounds of the objective rows (lower from `c`, upper from `-c`), intersected with
     /// the interval ones, with the witness candidate and branching coefficients of the row
-    /// closest to refuting the weakest disjunct.
-    private func objectiveBounds(
-        _ objectives: Objectives, state: GraphState, options: BoundOptions, pass: GraphBackwardPass, warmStart: OptimizedRelaxation?
-    ) -> SubproblemBounds {
-        let outputs = graph.outputValue, width = objectives.outputCount, count = objectives.rowCount
-        let output = state.bounds[outputs.valueIndex]!
+    /// closest to refuting the weakest disjunct. Each pass (CROWN, every α/β step, the upper
+    /// bounds) takes the rows of all items at once.
+    private func objectiveBounds(_ items: [ObjectiveItem], options: BoundOptions) -> [SubproblemBounds] {
+        var results = items.map { intervalObjectiveBounds($0) }
+        let bounded = options.method == .ibp ? [] : items.indices.filter { items[$0].objectives.rowCount > 0 }
+        if !bounded.isEmpty { linearObjectiveBounds(items, bounded, options: options, into: &results) }
+        for index in results.indices {
+            if options.objectiveLowerBoundsOnly { results[index].upper = Array(repeating: .infinity, count: results[index].lower.count) }
+            results[index].refutedDisjuncts = items[index].objectives.refuted(byLowerBounds: results[index].lower, conjunctionLower: results[index].conjunctionLower)
+        }
+        return results
+    }
+
+    /// The CROWN (and α/β) part of ``objectiveBounds(_:options:)`` for the items `bounded`.
+    private func linearObjectiveBounds(_ items: [ObjectiveItem], _ bounded: [Int], options: BoundOptions, into results: inout [SubproblemBounds]) {
+        let subset = bounded.map { items[$0] }
+        let crown = batchedPass(subset, keepReluCoefficients: true)
+        var best = crown
+        // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
+        var forms = crown.map { [$0] }
+        if (options.method == .alphaCrown || options.method == .betaCrown) && !options.objectiveLowerBoundsOnly && options.iterations > 0 {
+            let optimizer = GraphRelaxationOptimizer(network: graph, pass: GraphBackwardPass(network: graph), options: options)
+            let problems = zip(subset, crown).map { item, crown in
+                GraphRelaxationOptimizer.Problem(rows: item.block, constants: item.objectives.constants, state: item.state, initial: crown, warmStart: item.warmStart)
+            }
+            for (k, optimized) in optimizer.optimize(problems, from: graph.outputValue).enumerated() {
+                best[k] = optimized.result
+                forms[k].append(optimized.result)
+                results[bounded[k]].relaxation = OptimizedRelaxation(
+                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [])
+            }
+        } else if options.objectiveLowerBoundsOnly {
+            // Branching trials: one pass at the parent's α and β.
+            let warm = subset.indices.compactMap { k in trialParameters(subset[k]).map { (k, $0) } }
+            if !warm.isEmpty {
+                var merged = GraphBackwardPass.Parameters(alpha: [], beta: warm.allSatisfy { $0.1.beta != nil } ? [] : nil)
+                for (_, parameters) in warm {
+                    merged.alpha += parameters.alpha
+                    merged.beta? += parameters.beta!
+                }
+                let trials = batchedPass(warm.map { subset[$0.0] }, keepReluCoefficients: false, parameters: merged)
+                for ((k, _), trial) in zip(warm, trials) {
+                    for row in 0..<trial.lower.count where trial.lower[row] > best[k].lower[row] { best[k].lower[row] = trial.lower[row] }
+                }
+            }
+        }
+        let upper = options.objectiveLowerBoundsOnly ? nil : batchedPass(subset, negated: true, keepReluCoefficients: false)
+        for (k, index) in bounded.enumerated() {
+            finish(&results[index], item: subset[k], crown: crown[k], best: best[k], forms: forms[k], upper: upper?[k])
+        }
+    }
+
+    /// The objective rows' bounds from the output's interval bounds alone.
+    private func intervalObjectiveBounds(_ item: ObjectiveItem) -> SubproblemBounds {
+        let objectives = item.objectives, state = item.state
+        let output = state.bounds[graph.outputValue.valueIndex]!
+        let width = objectives.outputCount
         var lower: [Double] = [], upper: [Double] = []
         let gamma = Rounding.double.gamma(width + 2)
-        for row in 0..<count {
+        for row in 0..<objectives.rowCount {
             var low = objectives.constants[row], high = low, magnitude = low.magnitude
             for o in 0..<width {
                 let c = objectives.coefficients[row * width + o]
@@ -228,54 +364,43 @@ public struct GraphBoundEngine: BoundEngine {
             lower: lower, upper: upper, refutedDisjuncts: [], isInfeasible: false, layerBounds: state.layerBounds, relaxation: nil,
             witnessCandidate: zip(inputBox.lower, inputBox.upper).map { $0 / 2 + $1 / 2 })
         result.smoothInputBounds = state.smoothInputBounds
-        if options.method != .ibp && count > 0 {
-            let block = RowBlock(rows: count, width: width, values: objectives.coefficients)
-            let crown = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: true)
-            var best = crown
-            // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
-            var forms = [crown]
-            if (options.method == .alphaCrown || options.method == .betaCrown) && !options.objectiveLowerBoundsOnly && options.iterations > 0 {
-                let optimizer = GraphRelaxationOptimizer(network: graph, pass: pass, options: options)
-                let optimized = optimizer.optimize(block, constants: objectives.constants, from: outputs, state: state, initial: crown, warmStart: warmStart)
-                best = optimized.result
-                forms.append(optimized.result)
-                result.relaxation = OptimizedRelaxation(
-                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [])
-            } else if let warmStart, options.objectiveLowerBoundsOnly {
-                // A branching trial: one pass at the parent's α and β.
-                let layout = graph.layout
-                func perLayer(_ flat: [Double]) -> [[Double]] {
-                    var offset = 0
-                    return layout.reluWidths.map { width in defer { offset += width }; return Array(flat[offset..<(offset + width)]) }
-                }
-                if warmStart.alpha.count == count, warmStart.alpha.allSatisfy({ $0.count == layout.reluCount }) {
-                    let parameters = GraphBackwardPass.Parameters(
-                        alpha: warmStart.alpha.map(perLayer),
-                        beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil)
-                    let trial = pass.run(from: outputs, rows: block, constants: objectives.constants, state: state, keepReluCoefficients: false, parameters: parameters)
-                    for row in 0..<count where trial.lower[row] > best.lower[row] { best.lower[row] = trial.lower[row] }
-                }
-            }
-            for row in 0..<count { result.lower[row] = max(result.lower[row], best.lower[row]) }
-            if !options.objectiveLowerBoundsOnly {
-                let negated = RowBlock(rows: count, width: width, values: objectives.coefficients.map { -$0 })
-                let upperPass = pass.run(from: outputs, rows: negated, constants: objectives.constants.map { -$0 }, state: state, keepReluCoefficients: false)
-                for row in 0..<count { result.upper[row] = min(result.upper[row], -upperPass.lower[row]) }
-            }
-            if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
-            let box = InputBox(lower: inputBox.lower, upper: inputBox.upper)
-            result.conjunctionLower = objectives.conjunctionLower(
-                forms.map { RowForms(lower: $0.lower, coefficients: $0.inputCoefficients, box: box) }, lower: result.lower)
-            let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
-            if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
-                result.branchingCoefficients = crown.reluCoefficients[row]
-                result.inputCoefficients = crown.inputCoefficients[row]
-                result.smoothBranch = smoothBranch(row: row, crown: crown, state: state)
-            }
-        }
-        if options.objectiveLowerBoundsOnly { result.upper = Array(repeating: .infinity, count: count) }
-        result.refutedDisjuncts = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
         return result
+    }
+
+    /// A branching trial's parameters: its parent's α and β per row and layer, nil when the
+    /// warm start does not fit.
+    private func trialParameters(_ item: ObjectiveItem) -> GraphBackwardPass.Parameters? {
+        let layout = graph.layout, count = item.objectives.rowCount
+        guard let warmStart = item.warmStart, warmStart.alpha.count == count, warmStart.alpha.allSatisfy({ $0.count == layout.reluCount }) else { return nil }
+        func perLayer(_ flat: [Double]) -> [[Double]] {
+            var offset = 0
+            return layout.reluWidths.map { width in defer { offset += width }; return Array(flat[offset..<(offset + width)]) }
+        }
+        return GraphBackwardPass.Parameters(
+            alpha: warmStart.alpha.map(perLayer),
+            beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil)
+    }
+
+    /// One item's lower bounds from its best pass, upper bounds from the negated pass, and
+    /// what the search reads of the weakest row.
+    private func finish(
+        _ result: inout SubproblemBounds, item: ObjectiveItem, crown: GraphBackwardPass.Result, best: GraphBackwardPass.Result,
+        forms: [GraphBackwardPass.Result], upper: GraphBackwardPass.Result?
+    ) {
+        let objectives = item.objectives, count = objectives.rowCount
+        for row in 0..<count { result.lower[row] = max(result.lower[row], best.lower[row]) }
+        if let upper { for row in 0..<count { result.upper[row] = min(result.upper[row], -upper.lower[row]) } }
+        if let weakest = (0..<count).min(by: { best.lower[$0] < best.lower[$1] }) { result.witnessCandidate = best.corners[weakest] }
+        let inputBox = item.state.bounds[0]!
+        let box = InputBox(lower: inputBox.lower, upper: inputBox.upper)
+        result.conjunctionLower = objectives.conjunctionLower(
+            forms.map { RowForms(lower: $0.lower, coefficients: $0.inputCoefficients, box: box) }, lower: result.lower)
+        let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
+        if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
+            result.branchingCoefficients = crown.reluCoefficients[row]
+            result.inputCoefficients = crown.inputCoefficients[row]
+            result.smoothBranch = smoothBranch(row: row, crown: crown, state: item.state)
+        }
     }
 
     /// The S-shaped neuron where row `row`'s CROWN bound loses most to the lines: `|a_j|`

@@ -19,6 +19,16 @@ struct GraphRelaxationOptimizer {
         var parameters: GraphBackwardPass.Parameters
     }
 
+    /// One set of rows to optimize, over one subproblem.
+    struct Problem {
+        var rows: RowBlock
+        var constants: [Double]
+        var state: GraphState
+        /// CROWN's result for the rows: the start, and the bound to beat.
+        var initial: GraphBackwardPass.Result
+        var warmStart: OptimizedRelaxation?
+    }
+
     /// Optimizes `rows` passed back from `value` for `iterations` steps (the options' by
     /// default). ReLU layers not relaxed yet (past `value`, when bounding an intermediate
     /// layer) are not reached by the pass and keep zeros.
@@ -26,133 +36,257 @@ struct GraphRelaxationOptimizer {
         _ rows: RowBlock, constants: [Double], from value: ValueID, state: GraphState, initial: GraphBackwardPass.Result, warmStart: OptimizedRelaxation?,
         iterations: Int? = nil, stopWhenPositive: Bool = true
     ) -> Outcome {
-        let iterations = iterations ?? options.iterations
-        let useBeta = options.method == .betaCrown
-        let layout = network.layout
-        let lines = network.reluNodes.enumerated().map { layer, node in
-            (state.relaxations[node] as? ReLUOperator.Lines)?.lines ?? Self.unreached(width: layout.reluWidth(layer))
-        }
-        var alpha = (0..<rows.rows).map { row in
-            lines.enumerated().map { layer, relaxation in warmValues(warmStart?.alpha, row: row, layer: layer, keep: relaxation.isUnstable) ?? relaxation.lowerSlope }
-        }
-        var beta = (0..<rows.rows).map { row in
-            lines.enumerated().map { layer, relaxation in
-                warmValues(warmStart?.beta, row: row, layer: layer, keep: relaxation.splitSign.map { $0 != 0 }) ?? Array(repeating: 0, count: layout.reluWidth(layer))
-            }
-        }
-        let smooth = SmoothSlopes(network: network, state: state, upTo: value, rows: rows.rows)
-        var slopes = smooth.initial
-        var best = initial
-        var bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
-        var adamAlpha = AdamState(shape: alpha), adamBeta = AdamState(shape: beta), adamSlopes = AdamState(shape: slopes)
-        // Rows still optimized: with `stopWhenPositive`, a row whose bound is positive refutes
-        // its disjunct (or stabilizes its ReLU) already, so it stops and the iterations cost only
-        // the others. An S-shaped node's lines depend on its bounds' values, not their signs:
-        // its rows run every iteration.
-        let stopAt = stopWhenPositive ? 0.0 : .infinity
-        var active = (0..<rows.rows).filter { best.lower[$0] <= stopAt }
-        // Only unstable or split neurons have a gradient: the others' entries stay 0, so the
-        // gradients are allocated once and only those entries are written.
-        let movable = lines.map { relaxation in relaxation.isUnstable.indices.filter { relaxation.isUnstable[$0] || relaxation.splitSign[$0] != 0 } }
-        var alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }, betaGradient = alphaGradient
-        for iteration in 0..<(active.isEmpty ? 0 : max(iterations, 0)) {
-            let parameters = GraphBackwardPass.Parameters(
-                alpha: active.map { alpha[$0] }, beta: useBeta ? active.map { beta[$0] } : nil, lineSlopes: smooth.parameters(active.map { slopes[$0] }))
-            let block = rows.selecting(active)
-            let result = pass.run(
-                from: value, rows: block, constants: active.map { constants[$0] }, state: state, keepReluCoefficients: true, parameters: parameters)
-            for (k, row) in active.enumerated() where result.lower[k] > best.lower[row] {
-                best.lower[row] = result.lower[k]
-                best.corners[row] = result.corners[k]
-                best.inputCoefficients[row] = result.inputCoefficients[k]
-                bestParameters.alpha[row] = alpha[row]
-                if useBeta { bestParameters.beta?[row] = beta[row] }
-                for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
-            }
-            if iteration == iterations - 1 || options.isStopped { break }
-            var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
-            for (k, row) in active.enumerated() {
-                guard best.lower[row] <= stopAt else {
-                    // Done: no further step for this row.
-                    for layer in lines.indices { for j in movable[layer] { alphaGradient[row][layer][j] = 0; betaGradient[row][layer][j] = 0 } }
-                    continue
-                }
-                let relaxed = relaxedPreActivations(
-                    row: k, corner: result.corners[k], result: result, alpha: alpha[row], slopes: parameters.lineSlopes, state: state, upTo: value)
-                for (layer, relaxation) in lines.enumerated() {
-                    let coefficients = result.reluCoefficients[k][layer], z = relaxed.relu[layer]
-                    for j in movable[layer] {
-                        let input = z?[j] ?? 0
-                        alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * input : 0
-                        betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * input : 0
-                    }
-                }
-                slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
-            }
-            active = active.filter { best.lower[$0] <= stopAt }
-            if active.isEmpty { break }
-            adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
-            if useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
-            if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.slopeLearningRate, lowerLimit: 0, upperLimit: 1) }
-        }
-        return Outcome(result: best, parameters: bestParameters)
+        let problem = Problem(rows: rows, constants: constants, state: state, initial: initial, warmStart: warmStart)
+        return optimize([problem], from: value, iterations: iterations, stopWhenPositive: stopWhenPositive)[0]
     }
 
+    /// Several problems in lockstep: each step passes the rows all of them still optimize back
+    /// in one block (one product per linear operator for all), then each takes its own
+    /// gradient step. The same steps as optimizing each alone.
+    func optimize(_ problems: [Problem], from value: ValueID, iterations: Int? = nil, stopWhenPositive: Bool = true) -> [Outcome] {
+        let iterations = iterations ?? options.iterations
+        var runs = problems.map { OptimizationRun($0, optimizer: self, from: value, stopWhenPositive: stopWhenPositive) }
+        for iteration in 0..<max(iterations, 0) {
+            let live = runs.indices.filter { !runs[$0].active.isEmpty }
+            if live.isEmpty { break }
+            let requests = live.map { runs[$0].request() }
+            var segments: [Range<Int>] = [], values: [Double] = [], constants: [Double] = []
+            var merged = GraphBackwardPass.Parameters(alpha: [], beta: useBeta ? [] : nil)
+            for request in requests {
+                segments.append(values.count / request.block.width ..< values.count / request.block.width + request.block.rows)
+                values += request.block.values
+                constants += request.constants
+                merged.alpha += request.parameters.alpha
+                if useBeta { merged.beta! += request.parameters.beta ?? [] }
+                for (node, perRow) in request.parameters.lineSlopes { merged.lineSlopes[node, default: []] += perRow }
+            }
+            let block = RowBlock(rows: segments.last!.upperBound, width: requests[0].block.width, values: values)
+            let result = pass.run(
+                from: value, rows: block, constants: constants, states: live.map { runs[$0].state }, segments: segments, keepReluCoefficients: true,
+                parameters: merged)
+            let parts = segments.map { result.rows($0) }
+            for (k, index) in live.enumerated() { runs[index].keepBest(parts[k], parameters: requests[k].parameters) }
+            if iteration == iterations - 1 || options.isStopped { break }
+            // The gradient rows of every run, through their relaxed networks together.
+            let gradientRows = live.indices.map { runs[live[$0]].gradientRows() }
+            var queries: [RelaxedQuery] = []
+            for (k, index) in live.enumerated() {
+                for (position, _) in gradientRows[k] {
+                    queries.append(RelaxedQuery(
+                        state: runs[index].state, result: parts[k], row: position, alpha: runs[index].alpha[runs[index].active[position]],
+                        slopes: requests[k].parameters.lineSlopes))
+                }
+            }
+            var relaxed = relaxedPreActivations(queries, upTo: value)[...]
+            for (k, index) in live.enumerated() {
+                let mine = relaxed.prefix(gradientRows[k].count)
+                relaxed = relaxed.dropFirst(gradientRows[k].count)
+                runs[index].step(parts[k], rows: gradientRows[k], relaxed: Array(mine))
+            }
+        }
+        return runs.map(\.outcome)
+    }
+
+    var useBeta: Bool { options.method == .betaCrown }
+
     /// Stands in for a layer the pass does not reach: no unstable neuron, no split.
-    private static func unreached(width: Int) -> ReluRelaxation {
+    static func unreached(width: Int) -> ReluRelaxation {
         var lower = [Double](repeating: 0, count: width), upper = lower
         return ReluRelaxation(lower: &lower, upper: &upper, phases: Array(repeating: .free, count: width))!
     }
 
     /// A warm start's values of one row and layer (flat over all ReLUs) where `keep` holds,
     /// nil when the warm start does not fit.
-    private func warmValues(_ warm: [[Double]]?, row: Int, layer: Int, keep: [Bool]) -> [Double]? {
+    func warmValues(_ warm: [[Double]]?, row: Int, layer: Int, keep: [Bool]) -> [Double]? {
         let layout = network.layout
         guard let warm, row < warm.count, warm[row].count == layout.reluCount else { return nil }
         let offset = layout.reluWidths[..<layer].reduce(0, +)
         return keep.indices.map { keep[$0] ? warm[row][offset + $0] : 0 }
     }
 
-    /// The inputs of each ReLU layer (nil for layers the row's pass did not reach) and of each
-    /// S-shaped node, in the network relaxed as the row's pass relaxed it, at `corner`.
-    private func relaxedPreActivations(
-        row: Int, corner: [Double], result: GraphBackwardPass.Result, alpha: [[Double]], slopes: [Int: [(lower: [Double], upper: [Double])]],
-        state: GraphState, upTo value: ValueID
-    ) -> (relu: [[Double]?], smooth: [Int: [Double]]) {
-        var values: [[Double]] = [corner]
-        var relaxed = [[Double]?](repeating: nil, count: network.layout.reluLayerCount)
-        var smooth: [Int: [Double]] = [:]
+    /// One row whose relaxed network ``relaxedPreActivations(_:upTo:)`` evaluates: row `row`
+    /// of `result`, a pass over `state` with the row's `alpha` and the pass's `slopes`.
+    struct RelaxedQuery {
+        var state: GraphState
+        var result: GraphBackwardPass.Result
+        var row: Int
+        var alpha: [[Double]]
+        var slopes: [Int: [(lower: [Double], upper: [Double])]]
+    }
+
+    /// Per query: the inputs of each ReLU layer (nil for layers the row's pass did not reach)
+    /// and of each S-shaped node, in the network relaxed as the row's pass relaxed it, at the
+    /// row's minimizing corner. The queries go through the graph together, so a linear node
+    /// evaluates all of them in one product.
+    func relaxedPreActivations(_ queries: [RelaxedQuery], upTo value: ValueID) -> [(relu: [[Double]?], smooth: [Int: [Double]])] {
+        var values: [[[Double]]] = queries.map { [$0.result.corners[$0.row]] }
+        var relaxed = queries.map { _ in [[Double]?](repeating: nil, count: network.layout.reluLayerCount) }
+        var smooth = queries.map { _ in [Int: [Double]]() }
         let last = network.producer(value) ?? -1
         for index in 0..<(last + 1) {
             let node = network.network.nodes[index]
-            let inputs = node.inputs.map { values[$0.valueIndex] }
-            guard let block = result.relaxedRows[index] else {
-                values.append(node.layer.evaluate(inputs))
-                continue
+            var outputs = [[Double]](repeating: [], count: queries.count)
+            var exact: [Int] = []
+            for (q, query) in queries.enumerated() {
+                let inputs = node.inputs.map { values[q][$0.valueIndex] }
+                guard let block = query.result.relaxedRows[index] else {
+                    exact.append(q)
+                    continue
+                }
+                let row = query.row, state = query.state
+                let coefficients = Array(block.values[(row * block.width)..<((row + 1) * block.width)])
+                if let layer = network.reluLayerOfNode[index], let lines = (state.relaxations[index] as? ReLUOperator.Lines)?.lines {
+                    relaxed[q][layer] = inputs[0]
+                    outputs[q] = inputs[0].indices.map { j in
+                        let z = inputs[0][j]
+                        if coefficients[j] >= 0 { return (lines.isUnstable[j] ? query.alpha[layer][j] : lines.lowerSlope[j]) * z }
+                        return lines.upperSlope[j] * z + lines.upperIntercept[j]
+                    }
+                } else if let lines = state.relaxations[index] as? MaxPoolOperator.Lines {
+                    outputs[q] = coefficients.indices.map { o in
+                        coefficients[o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
+                    }
+                } else if let lines = state.relaxations[index] as? SShapedOperator.Lines {
+                    smooth[q][index] = inputs[0]
+                    let slopes = query.slopes[index]
+                    outputs[q] = inputs[0].indices.map { j in
+                        let positive = coefficients[j] >= 0
+                        return lines.line(j, positive: positive, fraction: slopes.map { positive ? $0[row].lower[j] : $0[row].upper[j] })(inputs[0][j])
+                    }
+                } else {
+                    exact.append(q)
+                }
             }
-            let coefficients = Array(block.values[(row * block.width)..<((row + 1) * block.width)])
-            if let layer = network.reluLayerOfNode[index], let lines = (state.relaxations[index] as? ReLUOperator.Lines)?.lines {
-                relaxed[layer] = inputs[0]
-                values.append(inputs[0].indices.map { j in
-                    let z = inputs[0][j]
-                    if coefficients[j] >= 0 { return (lines.isUnstable[j] ? alpha[layer][j] : lines.lowerSlope[j]) * z }
-                    return lines.upperSlope[j] * z + lines.upperIntercept[j]
-                })
-            } else if let lines = state.relaxations[index] as? MaxPoolOperator.Lines {
-                values.append(coefficients.indices.map { o in
-                    coefficients[o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
-                })
-            } else if let lines = state.relaxations[index] as? SShapedOperator.Lines {
-                smooth[index] = inputs[0]
-                values.append(inputs[0].indices.map { j in
-                    let positive = coefficients[j] >= 0
-                    return lines.line(j, positive: positive, fraction: slopes[index].map { positive ? $0[row].lower[j] : $0[row].upper[j] })(inputs[0][j])
-                })
-            } else {
-                values.append(node.layer.evaluate(inputs))
+            if !exact.isEmpty {
+                let evaluated = node.layer.evaluate(batch: exact.map { q in node.inputs.map { values[q][$0.valueIndex] } })
+                for (q, output) in zip(exact, evaluated) { outputs[q] = output }
+            }
+            for q in queries.indices { values[q].append(outputs[q]) }
+        }
+        return zip(relaxed, smooth).map { ($0, $1) }
+    }
+}
+
+/// One problem's α, β and line slopes while ``GraphRelaxationOptimizer`` optimizes them:
+/// projected gradient ascent (Adam), keeping the best bound and parameters of each row.
+private struct OptimizationRun {
+    let optimizer: GraphRelaxationOptimizer
+    let problem: GraphRelaxationOptimizer.Problem
+    let value: ValueID
+    let lines: [ReluRelaxation]
+    let smooth: SmoothSlopes
+    /// Only unstable or split neurons have a gradient: the others' entries stay 0, so the
+    /// gradients are allocated once and only those entries are written.
+    let movable: [[Int]]
+    /// Rows still optimized: with `stopWhenPositive`, a row whose bound is positive refutes
+    /// its disjunct (or stabilizes its ReLU) already, so it stops and the iterations cost only
+    /// the others. An S-shaped node's lines depend on its bounds' values, not their signs:
+    /// its rows run every iteration.
+    let stopAt: Double
+    var alpha: [[[Double]]]
+    var beta: [[[Double]]]
+    var slopes: [[[Double]]]
+    var best: GraphBackwardPass.Result
+    var bestParameters: GraphBackwardPass.Parameters
+    var active: [Int]
+    var adamAlpha: AdamState, adamBeta: AdamState, adamSlopes: AdamState
+    var alphaGradient: [[[Double]]], betaGradient: [[[Double]]]
+
+    var state: GraphState { problem.state }
+    var outcome: GraphRelaxationOptimizer.Outcome { .init(result: best, parameters: bestParameters) }
+
+    init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool) {
+        self.optimizer = optimizer
+        self.problem = problem
+        self.value = value
+        let network = optimizer.network, layout = network.layout, rows = problem.rows.rows, warmStart = problem.warmStart
+        let lines = network.reluNodes.enumerated().map { layer, node in
+            (problem.state.relaxations[node] as? ReLUOperator.Lines)?.lines ?? GraphRelaxationOptimizer.unreached(width: layout.reluWidth(layer))
+        }
+        self.lines = lines
+        alpha = (0..<rows).map { row in
+            lines.enumerated().map { layer, relaxation in
+                optimizer.warmValues(warmStart?.alpha, row: row, layer: layer, keep: relaxation.isUnstable) ?? relaxation.lowerSlope
             }
         }
-        return (relaxed, smooth)
+        beta = (0..<rows).map { row in
+            lines.enumerated().map { layer, relaxation in
+                optimizer.warmValues(warmStart?.beta, row: row, layer: layer, keep: relaxation.splitSign.map { $0 != 0 })
+                    ?? Array(repeating: 0, count: layout.reluWidth(layer))
+            }
+        }
+        smooth = SmoothSlopes(network: network, state: problem.state, upTo: value, rows: rows)
+        slopes = smooth.initial
+        best = problem.initial
+        bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: optimizer.useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
+        adamAlpha = AdamState(shape: alpha)
+        adamBeta = AdamState(shape: beta)
+        adamSlopes = AdamState(shape: slopes)
+        stopAt = stopWhenPositive ? 0.0 : .infinity
+        let stop = stopAt, initial = problem.initial
+        active = (0..<rows).filter { initial.lower[$0] <= stop }
+        movable = lines.map { relaxation in relaxation.isUnstable.indices.filter { relaxation.isUnstable[$0] || relaxation.splitSign[$0] != 0 } }
+        alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }
+        betaGradient = alphaGradient
+    }
+
+    /// The active rows and their current parameters, for the next pass.
+    func request() -> (block: RowBlock, constants: [Double], parameters: GraphBackwardPass.Parameters) {
+        let parameters = GraphBackwardPass.Parameters(
+            alpha: active.map { alpha[$0] }, beta: optimizer.useBeta ? active.map { beta[$0] } : nil,
+            lineSlopes: smooth.parameters(active.map { slopes[$0] }))
+        return (problem.rows.selecting(active), active.map { problem.constants[$0] }, parameters)
+    }
+
+    /// Takes the pass's `result` for the active rows (with the `parameters` it used): keeps
+    /// each row's best bound and the parameters that gave it.
+    mutating func keepBest(_ result: GraphBackwardPass.Result, parameters: GraphBackwardPass.Parameters) {
+        for (k, row) in active.enumerated() where result.lower[k] > best.lower[row] {
+            best.lower[row] = result.lower[k]
+            best.corners[row] = result.corners[k]
+            best.inputCoefficients[row] = result.inputCoefficients[k]
+            bestParameters.alpha[row] = alpha[row]
+            if optimizer.useBeta { bestParameters.beta?[row] = beta[row] }
+            for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
+        }
+    }
+
+    /// The active rows that take a gradient step (position among the active rows, row):
+    /// those whose bound has not reached `stopAt`. The others' gradients are cleared.
+    mutating func gradientRows() -> [(position: Int, row: Int)] {
+        var rows: [(position: Int, row: Int)] = []
+        for (k, row) in active.enumerated() {
+            guard best.lower[row] <= stopAt else {
+                // Done: no further step for this row.
+                for layer in lines.indices { for j in movable[layer] { alphaGradient[row][layer][j] = 0; betaGradient[row][layer][j] = 0 } }
+                continue
+            }
+            rows.append((k, row))
+        }
+        return rows
+    }
+
+    /// One gradient step for `rows` (from ``gradientRows()``), with their relaxed networks'
+    /// inputs `relaxed` at their minimizing corners.
+    mutating func step(_ result: GraphBackwardPass.Result, rows: [(position: Int, row: Int)], relaxed: [(relu: [[Double]?], smooth: [Int: [Double]])]) {
+        var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
+        for ((k, row), relaxed) in zip(rows, relaxed) {
+            for (layer, relaxation) in lines.enumerated() {
+                let coefficients = result.reluCoefficients[k][layer], z = relaxed.relu[layer]
+                for j in movable[layer] {
+                    let input = z?[j] ?? 0
+                    alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * input : 0
+                    betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * input : 0
+                }
+            }
+            slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
+        }
+        active = active.filter { best.lower[$0] <= stopAt }
+        if active.isEmpty { return }
+        let options = optimizer.options
+        adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
+        if optimizer.useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
+        if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.slopeLearningRate, lowerLimit: 0, upperLimit: 1) }
     }
 }
 

@@ -59,6 +59,17 @@ struct GraphBackwardPass {
     func run(
         from value: ValueID, rows: RowBlock, constants initial: [Double], state: GraphState, keepReluCoefficients: Bool, parameters: Parameters? = nil
     ) -> Result {
+        run(from: value, rows: rows, constants: initial, states: [state], segments: [0..<rows.rows], keepReluCoefficients: keepReluCoefficients, parameters: parameters)
+    }
+
+    /// The same for the rows of several subproblems in one block: rows `segments[i]` over the
+    /// subproblem of `states[i]`. Each operator takes the whole block at once (one product
+    /// per linear operator, see ``BoundOperator/backward(_:segments:)``); bounds, relaxations
+    /// and allowances stay each subproblem's own.
+    func run(
+        from value: ValueID, rows: RowBlock, constants initial: [Double], states: [GraphState], segments: [Range<Int>], keepReluCoefficients: Bool,
+        parameters: Parameters? = nil
+    ) -> Result {
         let count = rows.rows
         var constants = initial
         var constantMagnitude = initial.map(\.magnitude)
@@ -74,17 +85,21 @@ struct GraphBackwardPass {
         if let top = network.producer(value) {
             for node in stride(from: top, through: 0, by: -1) {
                 guard let block = pending.removeValue(forKey: node + 1) else { continue }
-                var context = state.context(node, in: network)
-                if keepReluCoefficients && state.relaxations[node] != nil { relaxedRows[node] = block }
-                if let layer = network.reluLayerOfNode[node] {
-                    if keepReluCoefficients {
-                        for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
-                    }
-                    context.alpha = parameters?.alpha.map { $0[layer] }
-                    context.beta = parameters?.beta?.map { $0[layer] }
+                let reluLayer = network.reluLayerOfNode[node]
+                if keepReluCoefficients && states[0].relaxations[node] != nil { relaxedRows[node] = block }
+                if let layer = reluLayer, keepReluCoefficients {
+                    for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
                 }
-                context.lineSlopes = parameters?.lineSlopes[node]
-                let step = network.operators[node].backward(block, context: context)
+                let pieces = zip(states, segments).map { state, range in
+                    var context = state.context(node, in: network)
+                    if let layer = reluLayer {
+                        context.alpha = parameters?.alpha[range].map { $0[layer] }
+                        context.beta = parameters?.beta?[range].map { $0[layer] }
+                    }
+                    context.lineSlopes = parameters?.lineSlopes[node].map { Array($0[range]) }
+                    return RowSegment(rows: range, context: context)
+                }
+                let step = network.operators[node].backward(block, segments: pieces)
                 steps += 1
                 for r in 0..<count {
                     constants[r] += step.constants[r]
@@ -98,15 +113,17 @@ struct GraphBackwardPass {
                         continue
                     }
                     // Two branches meet: their sum is rounded once per entry, times |v| <= m.
-                    let magnitude = state.bounds[input.valueIndex]!.magnitude
-                    for r in 0..<count {
-                        var error = 0.0
-                        for j in 0..<existing.width {
-                            let sum = existing.values[r * existing.width + j] + part.values[r * existing.width + j]
-                            existing.values[r * existing.width + j] = sum
-                            error += sum.magnitude * magnitude[j]
+                    for (state, range) in zip(states, segments) {
+                        let magnitude = state.bounds[input.valueIndex]!.magnitude
+                        for r in range {
+                            var error = 0.0
+                            for j in 0..<existing.width {
+                                let sum = existing.values[r * existing.width + j] + part.values[r * existing.width + j]
+                                existing.values[r * existing.width + j] = sum
+                                error += sum.magnitude * magnitude[j]
+                            }
+                            errors[r] += 2 * unit * error
                         }
-                        errors[r] += 2 * unit * error
                     }
                     pending[input.valueIndex] = existing
                 }
@@ -114,17 +131,29 @@ struct GraphBackwardPass {
         }
         let inputs = network.network.inputCount
         let input = pending[0] ?? RowBlock(rows: count, width: inputs)
-        let box = state.bounds[0]!
         let constantGamma = Rounding.double.gamma(steps + 2), concreteGamma = Rounding.double.gamma(inputs + 2)
         var result = Result(lower: [], corners: [], reluCoefficients: kept, relaxedRows: relaxedRows, inputCoefficients: [])
-        for r in 0..<count {
-            let (sum, magnitude, corner) = BackwardPass.minimizingCorner(input.values[(r * inputs)..<((r + 1) * inputs)], lower: box.lower, upper: box.upper)
-            let total = constants[r] + sum
-            let error = errors[r] + concreteGamma * (magnitude + constants[r].magnitude) + constantGamma * constantMagnitude[r]
-            result.lower.append(Rounding.double.lowered(total, by: error))
-            result.corners.append(corner)
-            result.inputCoefficients.append(Array(input.values[(r * inputs)..<((r + 1) * inputs)]))
+        for (state, range) in zip(states, segments) {
+            let box = state.bounds[0]!
+            for r in range {
+                let (sum, magnitude, corner) = BackwardPass.minimizingCorner(input.values[(r * inputs)..<((r + 1) * inputs)], lower: box.lower, upper: box.upper)
+                let total = constants[r] + sum
+                let error = errors[r] + concreteGamma * (magnitude + constants[r].magnitude) + constantGamma * constantMagnitude[r]
+                result.lower.append(Rounding.double.lowered(total, by: error))
+                result.corners.append(corner)
+                result.inputCoefficients.append(Array(input.values[(r * inputs)..<((r + 1) * inputs)]))
+            }
         }
         return result
+    }
+}
+
+extension GraphBackwardPass.Result {
+    /// The rows `range` of a batched pass, renumbered from 0.
+    func rows(_ range: Range<Int>) -> GraphBackwardPass.Result {
+        GraphBackwardPass.Result(
+            lower: Array(lower[range]), corners: Array(corners[range]),
+            reluCoefficients: reluCoefficients.isEmpty ? [] : Array(reluCoefficients[range]),
+            relaxedRows: relaxedRows.mapValues { $0.selecting(Array(range)) }, inputCoefficients: Array(inputCoefficients[range]))
     }
 }

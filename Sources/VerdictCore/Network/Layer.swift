@@ -22,9 +22,13 @@ public protocol Layer: Sendable, CustomStringConvertible {
     func evaluate(_ inputs: [[Double]]) -> [Double]
     /// Exact evaluation in `Float`, what an ONNX runtime computes.
     func evaluate(_ inputs: [[Float]]) -> [Float]
+    /// ``evaluate(_:)-([[Double]])`` of several samples (each the layer's inputs): layers with
+    /// weights multiply them once for all samples. The default evaluates each in turn.
+    func evaluate(batch: [[[Double]]]) -> [[Double]]
 }
 
 extension Layer {
+    public func evaluate(batch: [[[Double]]]) -> [[Double]] { batch.map { evaluate($0) } }
     public var parameterCount: Int { 0 }
     public var activationCount: Int { 0 }
     public var isPiecewiseLinear: Bool { true }

@@ -60,24 +60,32 @@ struct AffineOperator: BoundOperator {
     /// of its coefficients are nonzero, otherwise a scaled row of `W` per nonzero coefficient
     /// (unit rows, rows of a few neurons).
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        backward(rows, segments: [RowSegment(rows: 0..<rows.rows, context: context)])
+    }
+
+    /// The same for several subproblems' rows: one product for all, each row's allowance
+    /// from its own subproblem's magnitudes.
+    func backward(_ rows: RowBlock, segments: [RowSegment]) -> BackwardStep {
         let n = affine.inputCount, outputs = affine.outputCount
         var step = BackwardStep(inputs: [RowBlock(rows: rows.rows, width: n)], rows: rows.rows)
         let productGamma = Rounding.double.gamma(outputs + 2), biasGamma = Rounding.double.gamma(outputs + 1)
-        let magnitudes = context.weightedMagnitude!
         var nonzero = 0
-        for r in 0..<rows.rows {
-            var constant = 0.0, constantMagnitude = 0.0, product = 0.0
-            for o in 0..<outputs {
-                let a = rows.values[r * outputs + o]
-                if a == 0 { continue }
-                nonzero += 1
-                constant += a * affine.bias[o]
-                constantMagnitude += (a * affine.bias[o]).magnitude
-                product += a.magnitude * magnitudes[o]
+        for segment in segments {
+            let magnitudes = segment.context.weightedMagnitude!
+            for r in segment.rows {
+                var constant = 0.0, constantMagnitude = 0.0, product = 0.0
+                for o in 0..<outputs {
+                    let a = rows.values[r * outputs + o]
+                    if a == 0 { continue }
+                    nonzero += 1
+                    constant += a * affine.bias[o]
+                    constantMagnitude += (a * affine.bias[o]).magnitude
+                    product += a.magnitude * magnitudes[o]
+                }
+                step.constants[r] = constant
+                step.constantMagnitude[r] = constantMagnitude
+                step.errors[r] = productGamma * product + biasGamma * constantMagnitude
             }
-            step.constants[r] = constant
-            step.constantMagnitude[r] = constantMagnitude
-            step.errors[r] = productGamma * product + biasGamma * constantMagnitude
         }
         affine.weights.values.withUnsafeBufferPointer { w in
             rows.values.withUnsafeBufferPointer { a in

@@ -42,27 +42,44 @@ struct ConvOperator: BoundOperator {
     }
 
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        backward(rows, segments: [RowSegment(rows: 0..<rows.rows, context: context)])
+    }
+
+    /// Rows through `Wᵀ` in one batched transposed convolution for every segment; each row
+    /// gains `c · b` and the rounding allowance of its own subproblem's magnitudes.
+    func backward(_ rows: RowBlock, segments: [RowSegment]) -> BackwardStep {
         let inputs = conv.inputCount, outputs = conv.outputCount, plane = conv.geometry.outputPlane
         var step = BackwardStep(inputs: [RowBlock(rows: rows.rows, width: inputs)], rows: rows.rows)
-        let productGamma = Rounding.double.gamma(conv.fanOut + 2), biasGamma = Rounding.double.gamma(outputs + 1)
-        let magnitudes = context.weightedMagnitude!
+        // The constant sums each channel's plane, multiplies by the bias and sums the channels.
+        let productGamma = Rounding.double.gamma(conv.fanOut + 2), biasGamma = Rounding.double.gamma(plane + conv.outputChannels + 2)
         rows.values.withUnsafeBufferPointer { a in
-            step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
-                for r in 0..<rows.rows {
-                    let row = a.baseAddress! + r * outputs
-                    var constant = 0.0, constantMagnitude = 0.0, product = 0.0
-                    for o in 0..<outputs where row[o] != 0 {
-                        let term = row[o] * conv.bias[o / plane]
-                        constant += term
-                        constantMagnitude += term.magnitude
-                        product += row[o].magnitude * magnitudes[o]
+            for segment in segments {
+                segment.context.weightedMagnitude!.withUnsafeBufferPointer { m in
+                    for r in segment.rows {
+                        let row = a.baseAddress! + r * outputs
+                        var constant = 0.0, constantMagnitude = 0.0, product = 0.0
+                        for co in 0..<conv.outputChannels {
+                            let bias = conv.bias[co], base = co * plane
+                            var sum = 0.0, magnitude = 0.0
+                            for p in 0..<plane {
+                                let c = row[base + p]
+                                sum += c
+                                magnitude += c.magnitude
+                                product += c.magnitude * m[base + p]
+                            }
+                            // Σ_p c_p·b computed as (Σ_p c_p)·b: the same real number, rounded
+                            // within γ(plane + channels + 2)·Σ|c_p·b| in all.
+                            constant += sum * bias
+                            constantMagnitude += magnitude * bias.magnitude
+                        }
+                        step.constants[r] = constant
+                        step.constantMagnitude[r] = constantMagnitude
+                        step.errors[r] = productGamma * product + biasGamma * constantMagnitude
                     }
-                    guard product > 0 || constantMagnitude > 0 else { continue }
-                    conv.applyTransposed(row, into: out.baseAddress! + r * inputs)
-                    step.constants[r] = constant
-                    step.constantMagnitude[r] = constantMagnitude
-                    step.errors[r] = productGamma * product + biasGamma * constantMagnitude
                 }
+            }
+            step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+                conv.applyTransposed(rows: a.baseAddress!, count: rows.rows, into: out.baseAddress!)
             }
         }
         return step

@@ -34,23 +34,40 @@ struct ReLUOperator: BoundOperator {
     }
 
     func backward(_ rows: RowBlock, context: OperatorContext) -> BackwardStep {
+        backward(rows, segments: [RowSegment(rows: 0..<rows.rows, context: context)])
+    }
+
+    /// Each segment's rows through its own subproblem's lines (α and β where given).
+    func backward(_ rows: RowBlock, segments: [RowSegment]) -> BackwardStep {
+        var step = BackwardStep(inputs: [], rows: rows.rows)
+        var values = rows.values
+        values.withUnsafeMutableBufferPointer { out in
+            for segment in segments { passBack(segment, out, width: rows.width, into: &step) }
+        }
+        step.inputs = [RowBlock(rows: rows.rows, width: rows.width, values: values)]
+        return step
+    }
+
+    /// One segment's rows of `out` (a copy of the rows) replaced by what passes through the
+    /// lines; their intercepts become the step's constants.
+    private func passBack(_ segment: RowSegment, _ out: UnsafeMutableBufferPointer<Double>, width: Int, into step: inout BackwardStep) {
+        let context = segment.context
         let relaxation = (context.relaxation as! Lines).lines
-        let width = rows.width, unit = Rounding.double.unitRoundoff
+        let unit = Rounding.double.unitRoundoff
         let interceptGamma = Rounding.double.gamma(width + 1)
-        var step = BackwardStep(inputs: [rows], rows: rows.rows)
         // The lines' arrays as buffers: on conv nets this loop runs over every ReLU of every
         // row, and array accesses (checked, re-read through the struct) cost twice the time.
-        step.inputs[0]!.values.withUnsafeMutableBufferPointer { out in
+        do {
             relaxation.lowerSlope.withUnsafeBufferPointer { lowerSlope in
             relaxation.upperSlope.withUnsafeBufferPointer { upperSlope in
             relaxation.upperIntercept.withUnsafeBufferPointer { upperIntercept in
             relaxation.isUnstable.withUnsafeBufferPointer { isUnstable in
             relaxation.splitSign.withUnsafeBufferPointer { splitSign in
             relaxation.preActivationMagnitude.withUnsafeBufferPointer { magnitude in
-                for r in 0..<rows.rows {
+                for r in segment.rows {
                     var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
                     let row = out.baseAddress! + r * width
-                    let alpha = context.alpha?[r], beta = context.beta?[r]
+                    let alpha = context.alpha?[r - segment.rows.lowerBound], beta = context.beta?[r - segment.rows.lowerBound]
                     for j in 0..<width {
                         let a = row[j]
                         var b = 0.0
@@ -84,7 +101,6 @@ struct ReLUOperator: BoundOperator {
             }
             }
         }
-        return step
     }
 
     func pullback(_ upstream: [Double], inputs: [[Double]]) -> [[Double]] {

@@ -39,6 +39,25 @@ public struct AffineLayer: Layer {
         return output
     }
 
+    /// Several samples at once: `W · [x₁ … xₙ]`, one matrix product.
+    public func evaluate(batch: [[[Double]]]) -> [[Double]] {
+        guard batch.count > 1 else { return batch.map { evaluate($0) } }
+        let n = inputCount, outputs = outputCount, samples = batch.count
+        var columns = [Double](repeating: 0, count: n * samples)
+        for (s, sample) in batch.enumerated() { for i in 0..<n { columns[i * samples + s] = sample[0][i] } }
+        var product = [Double](repeating: 0, count: outputs * samples)
+        weights.values.withUnsafeBufferPointer { w in
+            columns.withUnsafeBufferPointer { x in
+                product.withUnsafeMutableBufferPointer { out in
+                    MatrixProduct.multiply(
+                        m: outputs, n: samples, k: n, w.baseAddress!, rowStride: n, x.baseAddress!, rowStride: samples,
+                        into: out.baseAddress!, rowStride: samples, accumulate: false)
+                }
+            }
+        }
+        return (0..<samples).map { s in (0..<outputs).map { o in product[o * samples + s] + bias[o] } }
+    }
+
     public func evaluate(_ inputs: [[Float]]) -> [Float] {
         let input = inputs[0]
         let columns = inputCount

@@ -59,6 +59,54 @@ public struct ConvLayer: Layer {
     public func evaluate(_ inputs: [[Double]]) -> [Double] { apply(inputs[0], weights: weights, bias: bias) }
     public func evaluate(_ inputs: [[Float]]) -> [Float] { apply(inputs[0], weights: floatWeights, bias: floatBias) }
 
+    /// Several samples' convolutions: their im2col matrices side by side, one matrix product
+    /// per group for all of them (at most about 2^20 entries of scratch at a time).
+    public func evaluate(batch: [[[Double]]]) -> [[Double]] {
+        guard batch.count > 1 else { return batch.map { evaluate($0) } }
+        let g = geometry, outPlane = g.outputPlane, depth = inputChannelsPerGroup * g.taps
+        let perChunk = max(1, (1 << 20) / max(depth * outPlane, 1))
+        var outputs: [[Double]] = []
+        outputs.reserveCapacity(batch.count)
+        for start in stride(from: 0, to: batch.count, by: perChunk) {
+            outputs += convolve(batch[start..<min(start + perChunk, batch.count)].map { $0[0] })
+        }
+        return outputs
+    }
+
+    /// The convolutions of `samples` with this layer's weights and bias.
+    private func convolve(_ samples: [[Double]]) -> [[Double]] {
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        let depth = inputChannelsPerGroup * taps, width = samples.count * outPlane
+        // Channel-major: output channel `co` of sample `s` at `co * width + s * outPlane`.
+        let product = UnsafeMutablePointer<Double>.allocate(capacity: outputChannels * width)
+        let columns = UnsafeMutablePointer<Double>.allocate(capacity: depth * width)
+        defer { product.deallocate(); columns.deallocate() }
+        weights.withUnsafeBufferPointer { w in
+            for group in 0..<groups {
+                for (s, sample) in samples.enumerated() {
+                    sample.withUnsafeBufferPointer { x in
+                        for local in 0..<inputChannelsPerGroup {
+                            let plane = x.baseAddress! + (group * inputChannelsPerGroup + local) * inPlane
+                            for tap in 0..<taps { g.gather(tap: tap, input: plane, into: columns + (local * taps + tap) * width + s * outPlane) }
+                        }
+                    }
+                }
+                let first = group * outputChannelsPerGroup
+                MatrixProduct.multiply(
+                    m: outputChannelsPerGroup, n: width, k: depth, w.baseAddress! + first * depth, rowStride: depth,
+                    columns, rowStride: width, into: product + first * width, rowStride: width, accumulate: false)
+            }
+        }
+        return samples.indices.map { s in
+            var output = [Double](repeating: 0, count: outputCount)
+            for co in 0..<outputChannels {
+                let source = product + co * width + s * outPlane, bias = self.bias[co]
+                for p in 0..<outPlane { output[co * outPlane + p] = source[p] + bias }
+            }
+            return output
+        }
+    }
+
     /// The convolution of `input` with other weights of this layer's shape (for example
     /// `|W|`, for rounding allowances); `bias` nil adds none. For each input channel and
     /// kernel tap, the inputs the tap reads are gathered into one contiguous plane (a row of
@@ -176,41 +224,98 @@ public struct ConvLayer: Layer {
     }
 
     /// `Wᵀ c`: how a linear function `c · y` of the outputs reads the inputs (a transposed
-    /// convolution), added into `result`. Per group, one matrix product gives each input
-    /// channel and kernel tap the sum of the output channels' coefficient planes, which is
-    /// then scattered to the inputs the tap reads. Rows passed back from a few neurons are
-    /// zero outside a small window, so only the output rows between the first and the last
-    /// nonzero coefficient take part, and groups whose coefficients are all zero cost nothing.
+    /// convolution), added into `result`. See ``applyTransposed(rows:count:into:)``.
     public func applyTransposed(_ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>) {
-        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
-        var activeGroups = [Bool](repeating: false, count: groups)
+        applyTransposed(rows: coefficients, count: 1, into: result)
+    }
+
+    /// `Wᵀ cᵣ` for `count` rows of coefficients (`outputCount` apart), added into `count` rows
+    /// of `result` (`inputCount` apart). Per group, one matrix product over all the rows gives
+    /// each input channel and kernel tap the sum of the output channels' coefficient planes,
+    /// which is then scattered to the inputs the tap reads. Rows passed back from a few
+    /// neurons are zero outside a small window, so each row brings only its output rows
+    /// between the first and the last nonzero coefficient, and a row whose coefficients in a
+    /// group are all zero brings none. Batching the rows matters on small planes: one row of a
+    /// `128x2x2` layer is a product 4 columns wide, which BLAS spends on packing the weights.
+    public func applyTransposed(rows coefficients: UnsafePointer<Double>, count: Int, into result: UnsafeMutablePointer<Double>) {
+        let g = geometry, outPlane = g.outputPlane, depth = inputChannelsPerGroup * g.taps
+        // Columns of the products: at most this many entries of scratch at a time.
+        let columnLimit = max(outPlane, (1 << 20) / max(depth, 1))
+        var windows: [TransposeWindow] = []
+        for group in 0..<groups {
+            windows.removeAll(keepingCapacity: true)
+            var columns = 0
+            for r in 0..<count {
+                guard let window = transposeWindow(coefficients + r * outputCount, group: group) else { continue }
+                if columns + window.width > columnLimit && !windows.isEmpty {
+                    transposedProduct(group: group, windows: windows, columns: columns, coefficients, into: result)
+                    windows.removeAll(keepingCapacity: true)
+                    columns = 0
+                }
+                windows.append(TransposeWindow(row: r, rows: window.rows, start: window.start, width: window.width, offset: columns))
+                columns += window.width
+            }
+            if !windows.isEmpty { transposedProduct(group: group, windows: windows, columns: columns, coefficients, into: result) }
+        }
+    }
+
+    /// Where one row's coefficients of one group are nonzero: whole output rows of the plane,
+    /// and their place among the columns of a batched product.
+    private struct TransposeWindow {
+        var row: Int
+        var rows: Range<Int>
+        var start: Int
+        var width: Int
+        var offset: Int
+    }
+
+    /// The output rows of `group`'s planes holding row `c`'s nonzero coefficients, nil if none.
+    private func transposeWindow(_ c: UnsafePointer<Double>, group: Int) -> (rows: Range<Int>, start: Int, width: Int)? {
+        let g = geometry, outPlane = g.outputPlane
         var first = outPlane, last = -1
-        for co in 0..<outputChannels {
-            let c = coefficients + co * outPlane
-            guard let low = (0..<outPlane).first(where: { c[$0] != 0 }) else { continue }
-            let high = (low..<outPlane).last(where: { c[$0] != 0 })!
+        for co in (group * outputChannelsPerGroup)..<((group + 1) * outputChannelsPerGroup) {
+            let plane = c + co * outPlane
+            var low = 0
+            while low < outPlane && plane[low] == 0 { low += 1 }
+            if low == outPlane { continue }
+            var high = outPlane - 1
+            while plane[high] == 0 { high -= 1 }
             first = min(first, low)
             last = max(last, high)
-            activeGroups[co / outputChannelsPerGroup] = true
         }
-        if last < 0 { return }
+        if last < 0 { return nil }
         let rows = (first / g.outputWidth)..<(last / g.outputWidth + 1)
-        let start = rows.lowerBound * g.outputWidth, width = rows.upperBound * g.outputWidth - start
-        let depth = inputChannelsPerGroup * taps
-        let columns = UnsafeMutablePointer<Double>.allocate(capacity: depth * width)
-        defer { columns.deallocate() }
+        let start = rows.lowerBound * g.outputWidth
+        return (rows, start, rows.upperBound * g.outputWidth - start)
+    }
+
+    /// One group's product for the rows `windows`: their windows packed side by side
+    /// (`columns` wide), multiplied by the group's weights read transposed, scattered back.
+    private func transposedProduct(
+        group: Int, windows: [TransposeWindow], columns: Int, _ coefficients: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>
+    ) {
+        let g = geometry, outPlane = g.outputPlane, inPlane = g.inputPlane, taps = g.taps
+        let depth = inputChannelsPerGroup * taps, channels = outputChannelsPerGroup, firstOut = group * channels
+        let packed = UnsafeMutablePointer<Double>.allocate(capacity: channels * columns)
+        let products = UnsafeMutablePointer<Double>.allocate(capacity: depth * columns)
+        defer { packed.deallocate(); products.deallocate() }
+        for window in windows {
+            let row = coefficients + window.row * outputCount + firstOut * outPlane + window.start
+            for co in 0..<channels { (packed + co * columns + window.offset).update(from: row + co * outPlane, count: window.width) }
+        }
         weights.withUnsafeBufferPointer { w in
-            for group in 0..<groups where activeGroups[group] {
-                let firstOut = group * outputChannelsPerGroup
-                MatrixProduct.multiply(
-                    m: depth, n: width, k: outputChannelsPerGroup, w.baseAddress! + firstOut * depth, rowStride: depth, transposeA: true,
-                    coefficients + firstOut * outPlane + start, rowStride: outPlane, into: columns, rowStride: width, accumulate: false)
-                for local in 0..<inputChannelsPerGroup {
-                    let plane = result + (group * inputChannelsPerGroup + local) * inPlane
-                    for tap in 0..<taps {
-                        // `scatterAdd` reads entries `start..<start + width` of a whole plane.
-                        g.scatterAdd(tap: tap, column: columns + (local * taps + tap) * width - start, outputRows: rows, into: plane)
-                    }
+            MatrixProduct.multiply(
+                m: depth, n: columns, k: channels, w.baseAddress! + firstOut * depth, rowStride: depth, transposeA: true,
+                packed, rowStride: columns, into: products, rowStride: columns, accumulate: false)
+        }
+        for window in windows {
+            let target = result + window.row * inputCount
+            for local in 0..<inputChannelsPerGroup {
+                let plane = target + (group * inputChannelsPerGroup + local) * inPlane
+                for tap in 0..<taps {
+                    // `scatterAdd` reads entries `start..<start + width` of a whole plane.
+                    let column = products + (local * taps + tap) * columns + window.offset - window.start
+                    g.scatterAdd(tap: tap, column: column, outputRows: window.rows, into: plane)
                 }
             }
         }
