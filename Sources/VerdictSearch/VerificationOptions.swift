@@ -64,6 +64,21 @@ public enum ChildIntermediateBounds: String, CaseIterable, Sendable {
     /// only the property's rows, whose β multipliers enforce every split, as α,β-CROWN does
     /// by default: many more children per second, each a little looser.
     case reuse
+    /// `reuse` on networks the graph engine bounds (convolutions, residual joins), where a
+    /// recomputed layer passes hundreds of rows back through every convolution: on
+    /// sri_resnet_a `idx_3667` reuse bounds twice the children per second and proves it in
+    /// 286 s (recompute: timed out at 300 s). `recompute` on chains of dense layers, where
+    /// reuse lost two MNIST-FC proofs.
+    case auto
+
+    /// Whether children keep every layer, on the graph engine (`graph`) or a chain engine.
+    public func reusesEveryLayer(graph: Bool) -> Bool {
+        switch self {
+        case .recompute: return false
+        case .reuse: return true
+        case .auto: return graph
+        }
+    }
 }
 
 /// Every knob of a verification run, with its default and why, in one place: `verdict verify`
@@ -161,7 +176,7 @@ public struct VerificationOptions: Sendable {
     /// α,β-CROWN's `enable_opt_interm_bounds`); 0 keeps CROWN's slopes there.
     public var childIntermediateIterations = 0
     /// What ReLU-split children do with their parent's intermediate bounds.
-    public var childIntermediateBounds: ChildIntermediateBounds = .recompute
+    public var childIntermediateBounds: ChildIntermediateBounds = .auto
     public var maxPoolHandling: MaxPoolHandling = .relax
     /// Beyond this many open subproblems the run stops with `unknown` (bounded memory).
     public var maxSubproblems = 500_000

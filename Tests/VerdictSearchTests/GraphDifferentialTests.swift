@@ -50,6 +50,8 @@ final class GraphDifferentialTests: XCTestCase {
             options.batchSize = [1, 4, 16][index % 3]
             options.z3LeafUnstable = [0, 3][(index / 4) % 2]
             options.seed = UInt64(index)
+            // Children keep every layer of their parent (the default on graphs) or recompute.
+            options.childIntermediateBounds = (index / 6) % 2 == 0 ? .auto : .recompute
             // Every other ReLU-splitting search restarts from a refined root at its first step
             // (the refinement's trees on the graph engine's truncations); with no splits the
             // refined root is seldom proved, so the search must go on from it.
@@ -71,7 +73,7 @@ final class GraphDifferentialTests: XCTestCase {
             let engine = GraphBoundEngine(graph: try GraphBoundNetwork(verifier.searchNetwork))
             let result = verifier.verify(engine: engine)
             let layers = network.nodes.map(\.layer.operatorName).joined(separator: " ")
-            let setting = "problem \(index) (\(layers)): split \(options.splitMode), \(options.branching), K=\(options.z3LeafUnstable), max pool \(options.maxPoolHandling), restart \(options.refineWhenStuck)"
+            let setting = "problem \(index) (\(layers)): split \(options.splitMode), \(options.branching), K=\(options.z3LeafUnstable), max pool \(options.maxPoolHandling), restart \(options.refineWhenStuck), children \(options.childIntermediateBounds)"
             XCTAssertEqual(result.answer, oracle.answer, "\(setting): \(result.reason) vs Z3: \(oracle.reason)")
             answers[result.answer, default: 0] += 1
             if result.statistics.refinementRestartSeconds != nil { restarts += 1 }

@@ -69,7 +69,7 @@ final class BranchAndBound: ChildBounder {
         // Noise inputs get an infinite root width: never split (``InputBranching``).
         var rootWidths = item.box.widths
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths)
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: engine is GraphBoundEngine)
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(

@@ -29,8 +29,10 @@ protocol SplitPolicy {
 }
 
 enum SplitPolicies {
-    /// The policy `options` ask for, for a case whose root box has `rootWidths`.
-    static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double]) -> any SplitPolicy {
+    /// The policy `options` ask for, for a case whose root box has `rootWidths`, bounded by
+    /// the graph engine (`graph`) or a chain engine.
+    static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double], graph: Bool) -> any SplitPolicy {
+        let reusing = options.childIntermediateBounds.reusesEveryLayer(graph: graph)
         switch (mode, options.branching, options.inputBranching) {
         case (.input, _, .improvement):
             return ImprovementSplitPolicy(rootWidths: rootWidths, options: options)
@@ -38,10 +40,10 @@ enum SplitPolicies {
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
             return FSBSplitPolicy(
-                candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce, reusingEveryLayer: options.childIntermediateBounds == .reuse)
+                candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce, reusingEveryLayer: reusing)
         case (_, let heuristic, _):
             return ReluSplitPolicy(
-                heuristic: heuristic, reusingEveryLayer: options.childIntermediateBounds == .reuse,
+                heuristic: heuristic, reusingEveryLayer: reusing,
                 generator: SeededGenerator(seed: options.seed &+ 0x5EED))
         }
     }
