@@ -5,12 +5,13 @@ import VerdictCore
 /// allowances of each operator's rule: the engine for networks that are not chains of dense
 /// layers (convolutions, pooling, residual connections).
 ///
-/// One subproblem at a time, node by node in topological order: interval bounds for every
-/// value; for each ReLU layer, the pre-activation bounds of its unstable free neurons
+/// Each subproblem's forward pass (one per core), node by node in topological order: interval
+/// bounds for every value; for each ReLU layer, the pre-activation bounds of its unstable free neurons
 /// tightened by a CROWN pass from that value (rows in parallel chunks), then its relaxation;
 /// for each S-shaped node (Sigmoid, Tanh), the same for every neuron of its input, limited by
 /// the subproblem's splits of those neurons; at the end CROWN passes for the objective rows
-/// (`c` and `-c`). A child takes its parent's
+/// (`c` and `-c`), passed back for a group of subproblems at once (one group per core), so
+/// that each convolution or dense layer multiplies all their rows in one product. A child takes its parent's
 /// pre-activation bounds below its split's layer as they are and intersects the rest with
 /// them. `alpha-crown` and `beta-crown` optimize α (and β) for the objective rows
 /// (``GraphRelaxationOptimizer``), warm-started from the parent; so do the rows of every

@@ -172,7 +172,6 @@ struct GraphRelaxationOptimizer {
 private struct OptimizationRun {
     let optimizer: GraphRelaxationOptimizer
     let problem: GraphRelaxationOptimizer.Problem
-    let value: ValueID
     let lines: [ReluRelaxation]
     let smooth: SmoothSlopes
     /// Only unstable or split neurons have a gradient: the others' entries stay 0, so the
@@ -198,7 +197,6 @@ private struct OptimizationRun {
     init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool) {
         self.optimizer = optimizer
         self.problem = problem
-        self.value = value
         let network = optimizer.network, layout = network.layout, rows = problem.rows.rows, warmStart = problem.warmStart
         let lines = network.reluNodes.enumerated().map { layer, node in
             (problem.state.relaxations[node] as? ReLUOperator.Lines)?.lines ?? GraphRelaxationOptimizer.unreached(width: layout.reluWidth(layer))
