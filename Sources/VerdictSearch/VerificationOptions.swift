@@ -155,8 +155,8 @@ public struct VerificationOptions: Sendable {
     /// budget: at 300 s, 0.1 (30 s) left `idx_4424` and `idx_2441` timed out, 0.02 (6 s)
     /// proved them in 106 and 170 s.
     public var refineWhenStuck = 0.02
-    /// The restart waits while the search, at the rate it has closed its trees so far, would
-    /// finish within this share of the time left (0: never waits). Easy cases no longer pay
+    /// The restart waits while the search, at the rate it closed its trees over the last half
+    /// of its time (``ClosingRate``), would finish within this share of the time left (0: never waits). Easy cases no longer pay
     /// for a refinement they do not need (``BranchAndBound``'s `isClosingIn`).
     public var refineUnlessFinishing = 0.1
     /// The restart is skipped on networks with more ReLUs than this: every tree bounds the

@@ -337,23 +337,18 @@ public struct GraphBoundEngine: BoundEngine {
         var block: RowBlock { RowBlock(rows: objectives.rowCount, width: objectives.outputCount, values: objectives.coefficients) }
     }
 
-    /// The rows of several items passed back from the output in one batched pass, and each
-    /// item's part of the result.
+    /// The rows of several items (negated: their upper bounds) passed back from the output in
+    /// one pass, with each item's parameters where given; each item's part of the result.
     private func batchedPass(
-        _ items: [ObjectiveItem], negated: Bool = false, keepReluCoefficients: Bool, parameters: GraphBackwardPass.Parameters? = nil
+        _ items: [ObjectiveItem], negated: Bool = false, keepReluCoefficients: Bool, parameters: [GraphBackwardPass.Parameters]? = nil
     ) -> [GraphBackwardPass.Result] {
-        guard let width = items.first?.objectives.outputCount else { return [] }
-        var values: [Double] = [], constants: [Double] = [], segments: [Range<Int>] = []
-        for item in items {
-            let start = constants.count
-            values += negated ? item.objectives.coefficients.map { -$0 } : item.objectives.coefficients
-            constants += negated ? item.objectives.constants.map { -$0 } : item.objectives.constants
-            segments.append(start..<constants.count)
+        let parts = items.indices.map { k in
+            let item = items[k], sign = negated ? -1.0 : 1.0
+            return GraphBackwardPass.Part(
+                rows: RowBlock(rows: item.objectives.rowCount, width: item.objectives.outputCount, values: item.objectives.coefficients.map { sign * $0 }),
+                constants: item.objectives.constants.map { sign * $0 }, state: item.state, parameters: parameters?[k])
         }
-        let result = GraphBackwardPass(network: graph).run(
-            from: graph.outputValue, rows: RowBlock(rows: constants.count, width: width, values: values), constants: constants,
-            states: items.map(\.state), segments: segments, keepReluCoefficients: keepReluCoefficients, parameters: parameters)
-        return segments.map { result.rows($0) }
+        return GraphBackwardPass(network: graph).run(from: graph.outputValue, parts: parts, keepReluCoefficients: keepReluCoefficients)
     }
 
     /// CROWN bounds of the objective rows (lower from `c`, upper from `-c`), intersected with
@@ -393,12 +388,7 @@ public struct GraphBoundEngine: BoundEngine {
             // Branching trials: one pass at the parent's α and β.
             let warm = subset.indices.compactMap { k in trialParameters(subset[k]).map { (k, $0) } }
             if !warm.isEmpty {
-                var merged = GraphBackwardPass.Parameters(alpha: [], beta: warm.allSatisfy { $0.1.beta != nil } ? [] : nil)
-                for (_, parameters) in warm {
-                    merged.alpha += parameters.alpha
-                    merged.beta? += parameters.beta!
-                }
-                let trials = batchedPass(warm.map { subset[$0.0] }, keepReluCoefficients: false, parameters: merged)
+                let trials = batchedPass(warm.map { subset[$0.0] }, keepReluCoefficients: false, parameters: warm.map(\.1))
                 for ((k, _), trial) in zip(warm, trials) {
                     for row in 0..<trial.lower.count where trial.lower[row] > best[k].lower[row] { best[k].lower[row] = trial.lower[row] }
                 }

@@ -50,21 +50,10 @@ struct GraphRelaxationOptimizer {
             let live = runs.indices.filter { !runs[$0].active.isEmpty }
             if live.isEmpty { break }
             let requests = live.map { runs[$0].request() }
-            var segments: [Range<Int>] = [], values: [Double] = [], constants: [Double] = []
-            var merged = GraphBackwardPass.Parameters(alpha: [], beta: useBeta ? [] : nil)
-            for request in requests {
-                segments.append(values.count / request.block.width ..< values.count / request.block.width + request.block.rows)
-                values += request.block.values
-                constants += request.constants
-                merged.alpha += request.parameters.alpha
-                if useBeta { merged.beta! += request.parameters.beta ?? [] }
-                for (node, perRow) in request.parameters.lineSlopes { merged.lineSlopes[node, default: []] += perRow }
-            }
-            let block = RowBlock(rows: segments.last!.upperBound, width: requests[0].block.width, values: values)
-            let result = pass.run(
-                from: value, rows: block, constants: constants, states: live.map { runs[$0].state }, segments: segments, keepReluCoefficients: true,
-                parameters: merged)
-            let parts = segments.map { result.rows($0) }
+            let parts = pass.run(
+                from: value, parts: zip(live, requests).map { index, request in
+                    GraphBackwardPass.Part(rows: request.block, constants: request.constants, state: runs[index].state, parameters: request.parameters)
+                }, keepReluCoefficients: true)
             for (k, index) in live.enumerated() { runs[index].keepBest(parts[k], parameters: requests[k].parameters) }
             if iteration == iterations - 1 || options.isStopped { break }
             // The gradient rows of every run, through their relaxed networks together.

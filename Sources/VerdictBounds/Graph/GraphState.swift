@@ -148,6 +148,45 @@ struct GraphBackwardPass {
     }
 }
 
+extension GraphBackwardPass {
+    /// One subproblem's part of a batched pass: its rows, their constants, its state, and the
+    /// α/β and line slopes of its rows (nil: CROWN's).
+    struct Part {
+        var rows: RowBlock
+        var constants: [Double]
+        var state: GraphState
+        var parameters: Parameters? = nil
+    }
+
+    /// Each part's rows lower-bounded over its own subproblem, all in one pass: the rows
+    /// stacked, the parameters joined (every part must give them, or none), the result split.
+    func run(from value: ValueID, parts: [Part], keepReluCoefficients: Bool) -> [Result] {
+        guard let width = parts.first?.rows.width else { return [] }
+        var values: [Double] = [], constants: [Double] = [], segments: [Range<Int>] = []
+        for part in parts {
+            segments.append(constants.count..<(constants.count + part.rows.rows))
+            values += part.rows.values
+            constants += part.constants
+        }
+        let given = parts.compactMap(\.parameters)
+        let parameters = given.count == parts.count ? Parameters(joining: given) : nil
+        let result = run(
+            from: value, rows: RowBlock(rows: constants.count, width: width, values: values), constants: constants, states: parts.map(\.state),
+            segments: segments, keepReluCoefficients: keepReluCoefficients, parameters: parameters)
+        return segments.map { result.rows($0) }
+    }
+}
+
+extension GraphBackwardPass.Parameters {
+    /// Several parts' per-row parameters, in order; β only when every part has it.
+    init(joining parts: [GraphBackwardPass.Parameters]) {
+        self.init(alpha: parts.flatMap(\.alpha), beta: parts.allSatisfy { $0.beta != nil } ? parts.flatMap { $0.beta! } : nil)
+        for part in parts {
+            for (node, perRow) in part.lineSlopes { lineSlopes[node, default: []] += perRow }
+        }
+    }
+}
+
 extension GraphBackwardPass.Result {
     /// The rows `range` of a batched pass, renumbered from 0.
     func rows(_ range: Range<Int>) -> GraphBackwardPass.Result {
