@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // System libraries: Z3 (libz3-dev) and the OpenCL ICD loader (ocl-icd-opencl-dev).
@@ -67,7 +68,13 @@ let package = Package(
         .target(name: "VerdictVNNLIB", dependencies: ["VerdictCore"]),
         .target(name: "VerdictBounds", dependencies: ["VerdictCore"]),
         .target(name: "VerdictZ3", dependencies: ["CZ3", "VerdictBounds", "VerdictCore"]),
-        .target(name: "VerdictSearch", dependencies: ["VerdictBounds", "VerdictCore", "VerdictZ3"]),
+        .target(
+            name: "VerdictSearch",
+            dependencies: [
+                "VerdictBounds", "VerdictCore", "VerdictZ3",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "VerdictOpenCL",
             dependencies: ["COpenCL", "VerdictBounds", "VerdictCore"],

@@ -26,7 +26,7 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
     var fsbCandidates = defaults.fsbCandidates
 
-    @Option(help: "With --branching fsb: score a candidate by its worse trial child (min) or its better one (max).")
+    @Option(help: "With --branching fsb: score a candidate by its worse trial child (min) or its better one (max); auto: max where children keep their parent's intermediate bounds (--child-intermediate), min where they recompute them.")
     var fsbReduce = defaults.fsbReduce
 
     @Option(help: "How the input dimension to bisect is chosen: improvement (bound both halves of each candidate dimension), coefficients or gradient.")

@@ -31,4 +31,41 @@ final class SubproblemQueueTests: XCTestCase {
         XCTAssertEqual(queue.openVolume, 0)
         XCTAssertEqual(SubproblemQueue.volume(depth: 60), 0x1p-60)
     }
+
+    /// Equal bounds pop in the order they came (the heap's key breaks ties by arrival), and
+    /// the weakest-bound order survives the rebuild that drops entries the other order popped.
+    func testTiesPopInArrivalOrderAndOrderSurvivesCompaction() {
+        var queue = SubproblemQueue()
+        for depth in 0..<3 { queue.push(node(depth: depth, bound: -1)) }
+        XCTAssertEqual([queue.pop(), queue.pop(), queue.pop()].map { $0?.depth }, [0, 1, 2])
+
+        var generator = SeededGenerator(seed: 7)
+        var expected: [Double] = []
+        for index in 0..<3_000 {
+            let bound = Double(Int.random(in: -500..<0, using: &generator))
+            queue.push(node(depth: index % 50, bound: bound))
+            expected.append(bound)
+            // Pops through the other order leave stale entries behind until a rebuild.
+            if index % 3 == 0, let popped = queue.pop(.closestPoint) {
+                expected.remove(at: expected.firstIndex(of: popped.priority)!)
+            }
+        }
+        var popped: [Double] = []
+        while let item = queue.pop() { popped.append(item.priority) }
+        XCTAssertEqual(popped, expected.sorted())
+    }
+}
+
+/// `--fsb-reduce auto` means `max` where children keep every intermediate layer, `min` where
+/// they recompute them; the explicit choices stay as they are.
+final class FSBReductionTests: XCTestCase {
+    func testAutoFollowsTheChildrenIntermediateBounds() {
+        XCTAssertEqual(FSBReduction.auto.resolved(reusingEveryLayer: true), .max)
+        XCTAssertEqual(FSBReduction.auto.resolved(reusingEveryLayer: false), .min)
+        for reduction in [FSBReduction.min, .max] {
+            XCTAssertEqual(reduction.resolved(reusingEveryLayer: true), reduction)
+            XCTAssertEqual(reduction.resolved(reusingEveryLayer: false), reduction)
+        }
+        XCTAssertEqual(VerificationOptions.defaults.fsbReduce, .auto)
+    }
 }

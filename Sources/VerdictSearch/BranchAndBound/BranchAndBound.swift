@@ -102,7 +102,7 @@ final class BranchAndBound: ChildBounder {
                     reportProgress(since: searchStart)
                 }
                 if let report = collectLeaves() { return .sat(report) }
-                leaves.dispatchBacklog()
+                for node in leaves.dispatchBacklog() { queue.push(node) }
                 searchStatistics.peakQueue = max(searchStatistics.peakQueue, openCount)
                 if queue.isEmpty {
                     if leaves.isIdle { break }

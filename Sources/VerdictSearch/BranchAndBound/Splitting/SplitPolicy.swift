@@ -40,7 +40,8 @@ enum SplitPolicies {
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
             return FSBSplitPolicy(
-                candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce, reusingEveryLayer: reusing)
+                candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce.resolved(reusingEveryLayer: reusing),
+                reusingEveryLayer: reusing)
         case (_, let heuristic, _):
             return ReluSplitPolicy(
                 heuristic: heuristic, reusingEveryLayer: reusing,
