@@ -37,8 +37,9 @@ public enum FSBReduction: String, CaseIterable, Sendable {
     /// engine's default, ``ChildIntermediateBounds/auto``), `min` where they recompute them
     /// (dense chains). On oval21 `max` halved the trees: `cifar_deep_kw img4168` 2,165 → 1,375
     /// subproblems, `cifar_base_kw img876` 8,207 → 4,231 (README, oval21). On MNIST-FC, whose
-    /// children recompute, `max` also needed fewer subproblems but no less time (its
-    /// refinement restarts dominate): 66 of 71 at a 60 s cap against `min`'s 68.
+    /// children recompute, `max` needed fewer subproblems for the same 66 of 71 at a 60 s cap
+    /// (575 s against 623 s); `min` stays there until the proofs that need 200-300 s
+    /// (`256x4 prop_8_0.05`) are measured with `max`.
     case auto
 
     /// The reduction `auto` stands for, for children that keep every layer (`reusing`) or not.
