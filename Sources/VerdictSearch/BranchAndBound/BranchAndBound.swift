@@ -289,7 +289,7 @@ final class BranchAndBound: ChildBounder {
     /// half a second take back those that can be split (``LeafScheduler/reclaim()``).
     private func waitForLeaves() {
         let now = ContinuousClock.now
-        if leaves.backlog.isEmpty, let idle = idleSince, now - idle > .milliseconds(500) {
+        if leaves.waitingCount == 0, let idle = idleSince, now - idle > .milliseconds(500) {
             let reclaimed = leaves.reclaim()
             if !reclaimed.isEmpty {
                 reclaimed.forEach { queue.push($0) }
@@ -301,7 +301,7 @@ final class BranchAndBound: ChildBounder {
         leaves.wait()
     }
 
-    private var openCount: Int { queue.count + leaves.backlog.count }
+    private var openCount: Int { queue.count + leaves.waitingCount }
     /// The process's resident bytes at the last limit check.
     private var lastResident = 0
 
@@ -314,7 +314,7 @@ final class BranchAndBound: ChildBounder {
         if openCount > options.maxSubproblems {
             return "more than \(options.maxSubproblems) open subproblems (--max-subproblems)"
         }
-        if queue.bytes + leaves.backlog.bytes > options.memoryLimitBytes {
+        if queue.bytes + leaves.waitingBytes > options.memoryLimitBytes {
             return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
         // The next batch may grow the process by as much as the last one did: stop before.

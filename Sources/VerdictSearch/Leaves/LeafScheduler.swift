@@ -18,8 +18,11 @@ struct LeafScheduler {
     let confirmation: WitnessConfirmation
     let caseIndex: Int
 
-    /// Leaves that must go to Z3 (split past `--z3-leaf-depth`, or unsplittable), waiting for room.
-    private(set) var backlog = SubproblemQueue()
+    /// Leaves that must go to Z3 (unsplittable), waiting for room.
+    private var backlog = SubproblemQueue()
+    /// Leaves split past `--z3-leaf-depth`, waiting for room (``DeepLeafGate`` may send them
+    /// back to splitting).
+    private var deepBacklog = SubproblemQueue()
     /// Leaves sent and not yet answered, by job id; `abandoned` ones were taken back for
     /// splitting (their answers then matter only as a confirmed witness).
     private var inFlight: [Int: OpenSubproblem] = [:]
@@ -32,12 +35,8 @@ struct LeafScheduler {
     /// bounds half the machine for its whole time limit (reach_prob_density `robot_3`: Z3 busy
     /// 126 s of 150 on 10 leaves, none decided).
     private var unstableLimit: Int
-    /// A ReLU-split leaf past `--z3-leaf-depth` goes to Z3 only with fewer than half the
-    /// unstable ReLUs of every leaf Z3 gave up on. On a convolutional network Z3 decides no deep
-    /// leaf with hundreds of unstable ReLUs, and each one held a core for its whole time
-    /// limit: oval21 `cifar_wide_kw img3458` sent 20, Z3 was busy 224 s of 300, and the
-    /// bounds' rate fell from 105 to 78 subproblems a second.
-    private var depthLeafLimit = Int.max
+    /// Which leaves past `--z3-leaf-depth` still go to Z3.
+    private var deepLeaves: DeepLeafGate
     private(set) var statistics = SearchStatistics()
 
     init(pool: Z3LeafPool?, options: VerificationOptions, mode: SplitMode, exact: Network, confirmation: WitnessConfirmation, caseIndex: Int) {
@@ -48,14 +47,19 @@ struct LeafScheduler {
         self.confirmation = confirmation
         self.caseIndex = caseIndex
         unstableLimit = options.z3LeafUnstable
+        deepLeaves = DeepLeafGate(mode: mode)
     }
 
     /// The weakest bound among leaves waiting in the backlog.
-    mutating func weakestBacklogBound() -> Double? { backlog.weakestBound() }
+    mutating func weakestBacklogBound() -> Double? { [backlog.weakestBound(), deepBacklog.weakestBound()].compactMap { $0 }.min() }
+
+    /// Leaves waiting for room, and the bytes they hold.
+    var waitingCount: Int { backlog.count + deepBacklog.count }
+    var waitingBytes: Int { backlog.bytes + deepBacklog.bytes }
 
     /// The share of their trees the leaves not yet decided stand for (as ``SubproblemQueue/openVolume``).
     var openVolume: Double {
-        inFlight.reduce(backlog.openVolume) { abandoned.contains($1.key) ? $0 : $0 + SubproblemQueue.volume(depth: $1.value.depth) }
+        inFlight.reduce(backlog.openVolume + deepBacklog.openVolume) { abandoned.contains($1.key) ? $0 : $0 + SubproblemQueue.volume(depth: $1.value.depth) }
     }
 
     /// Whether a subproblem with `unstable` unstable ReLUs may go to Z3 at all.
@@ -67,18 +71,17 @@ struct LeafScheduler {
     var hasRoom: Bool { (pool?.outstanding ?? .max) < 2 * max(options.z3Workers, 1) }
 
     /// Nothing of this case waits for Z3 (answers to abandoned leaves are not waited for).
-    var isIdle: Bool { backlog.isEmpty && inFlight.count <= abandoned.count }
+    var isIdle: Bool { waitingCount == 0 && inFlight.count <= abandoned.count }
 
     /// Files a bounded subproblem that was not refuted: returns false when it stays with
-    /// branching. Split deep enough (and with under half the unstable ReLUs of any leaf Z3
-    /// gave up on), it waits for Z3 rather than being split further; with few
-    /// unstable ReLUs, Z3 takes it if it keeps up (which bounds the work pending in Z3 and its
-    /// memory), otherwise splitting goes on.
+    /// branching. Split deep enough (and admitted by ``DeepLeafGate``), it waits for Z3 rather
+    /// than being split further; with few unstable ReLUs, Z3 takes it if it keeps up (which
+    /// bounds the work pending in Z3 and its memory), otherwise splitting goes on.
     mutating func take(_ node: OpenSubproblem) -> Bool {
         let unstable = node.bounds.layerBounds.unstableCount
         guard allows(node, unstable: unstable) else { return false }
-        if node.depth > options.z3LeafDepth && !isHopelessDepthLeaf(node, unstable: unstable) {
-            backlog.push(node)
+        if node.depth > options.z3LeafDepth && deepLeaves.admits(unstable: unstable) {
+            deepBacklog.push(node)
             return true
         }
         if unstable <= unstableLimit && hasRoom {
@@ -101,20 +104,14 @@ struct LeafScheduler {
     }
 
     /// Sends backlog leaves while Z3 has room; returns those that went there by depth and that
-    /// Z3 has since shown it cannot decide (``depthLeafLimit``), for splitting.
+    /// ``DeepLeafGate`` no longer admits, for splitting.
     mutating func dispatchBacklog() -> [OpenSubproblem] {
+        while hasRoom, let node = backlog.pop() { send(node) }
         var split: [OpenSubproblem] = []
-        while hasRoom, let node = backlog.pop() {
-            if isHopelessDepthLeaf(node, unstable: node.bounds.layerBounds.unstableCount) { split.append(node) } else { send(node) }
+        while hasRoom, let node = deepBacklog.pop() {
+            if deepLeaves.admits(unstable: node.bounds.layerBounds.unstableCount) { send(node) } else { split.append(node) }
         }
         return split
-    }
-
-    /// A ReLU-split leaf (which stays splittable while it has unstable ReLUs) with at least
-    /// half the unstable ReLUs of a leaf Z3 gave up on. Input splitting keeps its deep leaves
-    /// for Z3: their boxes are small.
-    private func isHopelessDepthLeaf(_ node: OpenSubproblem, unstable: Int) -> Bool {
-        mode == .relu && unstable > 0 && unstable >= depthLeafLimit
     }
 
     private mutating func send(_ node: OpenSubproblem) {
@@ -150,7 +147,7 @@ struct LeafScheduler {
                 if options.deadline.isPast { continue }
                 let unstable = node.bounds.layerBounds.unstableCount
                 unstableLimit = min(unstableLimit, unstable) / 2
-                depthLeafLimit = min(depthLeafLimit, unstable / 2)
+                deepLeaves.gaveUp(unstable: unstable)
                 if mode == .relu && unstable == 0 {
                     unresolved = "Z3 could not decide a leaf with every ReLU fixed (\(reason))"
                 } else {
