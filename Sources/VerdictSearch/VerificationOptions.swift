@@ -38,8 +38,8 @@ public enum FSBReduction: String, CaseIterable, Sendable {
     /// (dense chains). On oval21 `max` halved the trees: `cifar_deep_kw img4168` 2,165 → 1,375
     /// subproblems, `cifar_base_kw img876` 8,207 → 4,231 (README, oval21). On MNIST-FC, whose
     /// children recompute, `max` needed fewer subproblems for the same 66 of 71 at a 60 s cap
-    /// (575 s against 623 s); `min` stays there until the proofs that need 200-300 s
-    /// (`256x4 prop_8_0.05`) are measured with `max`.
+    /// (575 s against 623 s), but `256x4 prop_8_0.05`, which `min` has proved in 224-294 s,
+    /// timed out at 300 s with `max` (106,991 subproblems), so chains keep `min`.
     case auto
 
     /// The reduction `auto` stands for, for children that keep every layer (`reusing`) or not.
