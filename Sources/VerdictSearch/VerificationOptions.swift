@@ -172,8 +172,9 @@ public struct VerificationOptions: Sendable {
     /// proved them in 106 and 170 s.
     public var refineWhenStuck = 0.02
     /// The restart waits while the search, at the rate it closed its trees over the last half
-    /// of its time (``ClosingRate``), would finish within this share of the time left (0: never waits). Easy cases no longer pay
-    /// for a refinement they do not need (``BranchAndBound``'s `isClosingIn`).
+    /// of its time (``ClosingRate``), would finish within this share of the time left (0: never
+    /// waits). Easy cases no longer pay for a refinement they do not need (``BranchAndBound``'s
+    /// `isClosingIn`).
     public var refineUnlessFinishing = 0.1
     /// The restart is skipped on networks with more ReLUs than this: every tree bounds the
     /// network up to its layer, and on convolutional networks that costs too much. On oval21's

@@ -6,17 +6,17 @@ import VerdictCore
 /// layers (convolutions, pooling, residual connections).
 ///
 /// Each subproblem's forward pass (one per core), node by node in topological order: interval
-/// bounds for every value; for each ReLU layer, the pre-activation bounds of its unstable free neurons
-/// tightened by a CROWN pass from that value (rows in parallel chunks), then its relaxation;
-/// for each S-shaped node (Sigmoid, Tanh), the same for every neuron of its input, limited by
-/// the subproblem's splits of those neurons; at the end CROWN passes for the objective rows
-/// (`c` and `-c`), passed back for a group of subproblems at once (one group per core), so
-/// that each convolution or dense layer multiplies all their rows in one product. A child takes its parent's
-/// pre-activation bounds below its split's layer as they are and intersects the rest with
-/// them. `alpha-crown` and `beta-crown` optimize α (and β) for the objective rows
-/// (``GraphRelaxationOptimizer``), warm-started from the parent; so do the rows of every
-/// intermediate layer where ``BoundOptions/intermediateIterations`` asks (the root of a
-/// search), otherwise they keep CROWN's slopes.
+/// bounds for every value; for each ReLU layer, the pre-activation bounds of its unstable free
+/// neurons tightened by a CROWN pass from that value (rows in parallel chunks), then its
+/// relaxation; for each S-shaped node (Sigmoid, Tanh), the same for every neuron of its input,
+/// limited by the subproblem's splits of those neurons; at the end CROWN passes for the
+/// objective rows (`c` and `-c`), passed back for a group of subproblems at once (one group
+/// per core), so that each convolution or dense layer multiplies all their rows in one
+/// product. A child takes its parent's pre-activation bounds below its split's layer as they
+/// are and intersects the rest with them. `alpha-crown` and `beta-crown` optimize α (and β)
+/// for the objective rows (``GraphRelaxationOptimizer``), warm-started from the parent; so do
+/// the rows of every intermediate layer where ``BoundOptions/intermediateIterations`` asks
+/// (the root of a search), otherwise they keep CROWN's slopes.
 public struct GraphBoundEngine: BoundEngine {
     public let graph: GraphBoundNetwork
     public let name: String
@@ -113,8 +113,8 @@ public struct GraphBoundEngine: BoundEngine {
     /// tighter ones its own pass would find: that costs a trial's score little (CROWN's rows
     /// decide it) but could cost a real child its proof, so real children are bounded alone.
     /// On sri_resnet_a `idx_3667` (`--child-intermediate reuse`) 60 s bound 2,235 subproblems
-    /// instead of about 1,500. Graphs with S-shaped nodes (whose input bounds are recomputed per child) bound
-    /// each task alone.
+    /// instead of about 1,500. Graphs with S-shaped nodes (whose input bounds are recomputed
+    /// per child) bound each task alone.
     private func families(_ tasks: [BoundTask], options: BoundOptions) -> [Range<Int>] {
         func shares(_ subproblem: Subproblem) -> Bool {
             guard let bounds = subproblem.parentBounds else { return false }

@@ -22,6 +22,11 @@ struct SubproblemQueue {
         let id: Int
 
         static func < (a: Entry, b: Entry) -> Bool { (a.key, a.id) < (b.key, b.id) }
+
+        /// The entries of subproblem `id` in the two orders (no point: last by closeness).
+        static func pair(id: Int, priority: Double, margin: Double) -> (bound: Entry, point: Entry) {
+            (Entry(key: priority, id: id), Entry(key: margin.isNaN ? .infinity : margin, id: id))
+        }
     }
 
     private var stored: [Int: CompactSubproblem] = [:]
@@ -46,8 +51,9 @@ struct SubproblemQueue {
         stored[id] = compact
         bytes += compact.approximateBytes
         openVolume += Self.volume(depth: item.depth)
-        byBound.insert(Entry(key: item.priority, id: id))
-        byPoint.insert(Entry(key: item.concreteMargin.isNaN ? .infinity : item.concreteMargin, id: id))
+        let entries = Entry.pair(id: id, priority: item.priority, margin: item.concreteMargin)
+        byBound.insert(entries.bound)
+        byPoint.insert(entries.point)
     }
 
     mutating func pop(_ order: Order = .weakestBound) -> OpenSubproblem? {
@@ -78,7 +84,8 @@ struct SubproblemQueue {
     /// Rebuilds both heaps once stale entries outnumber live ones, so memory follows `count`.
     private mutating func compactIfStale() {
         guard byBound.count + byPoint.count > 4 * stored.count + 1024 else { return }
-        byBound = Heap(stored.map { Entry(key: $0.value.priority, id: $0.key) })
-        byPoint = Heap(stored.map { Entry(key: $0.value.concreteMargin.isNaN ? .infinity : $0.value.concreteMargin, id: $0.key) })
+        let entries = stored.map { Entry.pair(id: $0.key, priority: $0.value.priority, margin: $0.value.concreteMargin) }
+        byBound = Heap(entries.map(\.bound))
+        byPoint = Heap(entries.map(\.point))
     }
 }

@@ -9,13 +9,14 @@ import VerdictCore
 struct FSBSplitPolicy: SplitPolicy {
     /// BaBSR-best candidates tried per node.
     let candidates: Int
+    /// `min` or `max` (`auto` resolved by how children treat intermediate bounds).
     let reduction: FSBReduction
     let reusingEveryLayer: Bool
     private var generator = SeededGenerator(seed: 0)
 
     init(candidates: Int, reduction: FSBReduction = .min, reusingEveryLayer: Bool) {
         self.candidates = candidates
-        self.reduction = reduction
+        self.reduction = reduction.resolved(reusingEveryLayer: reusingEveryLayer)
         self.reusingEveryLayer = reusingEveryLayer
     }
 
