@@ -244,6 +244,45 @@ final class GraphBoundSoundnessTests: XCTestCase {
         XCTAssertGreaterThan(sharedEqual, shared / 2)
     }
 
+    /// Without objective upper bounds (what branch and bound asks for) both engines return
+    /// the same lower bounds, relaxation and witness candidate, and upper bounds that are only
+    /// looser: the graph engine's interval ones, the chain engine's +infinity.
+    func testLowerBoundsDoNotDependOnObjectiveUpperBounds() throws {
+        var generator = SeededGenerator(seed: 43)
+        var compared = 0, looser = 0
+        for index in 0..<16 {
+            let graphScenario = try scenario(&generator)
+            let chainNetwork = try RandomNetworks.multilayerPerceptron(widths: [3, 8, 8, 2], generator: &generator)
+            let chainBox = InputBox(lower: [-0.5, -0.2, 0], upper: [0.1, 0.4, 0.3])
+            let chainObjectives = Objectives(
+                region: OutputRegion(disjuncts: [[LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: 0))]]),
+                outputCount: 2)
+            let cases: [(any BoundEngine, InputBox, Objectives)] = [
+                (GraphBoundEngine(graph: graphScenario.graph), graphScenario.box, graphScenario.objectives),
+                (CPUBoundEngine(network: try BoundNetwork(chainNetwork)), chainBox, chainObjectives),
+            ]
+            for (engine, box, objectives) in cases {
+                let task = BoundTask(subproblem: Subproblem(box: box, layout: engine.layout), objectives: objectives)
+                let method: BoundMethod = index % 2 == 0 ? .crown : .betaCrown
+                var without = BoundOptions(method: method, iterations: 5)
+                without.objectiveUpperBounds = false
+                let full = try engine.bound([task], options: BoundOptions(method: method, iterations: 5))[0]
+                let lean = try engine.bound([task], options: without)[0]
+                XCTAssertEqual(lean.lower, full.lower, "\(engine.name) \(index)")
+                XCTAssertEqual(lean.witnessCandidate, full.witnessCandidate, "\(engine.name) \(index)")
+                XCTAssertEqual(lean.relaxation?.alpha, full.relaxation?.alpha, "\(engine.name) \(index)")
+                XCTAssertEqual(lean.refutedDisjuncts, full.refutedDisjuncts, "\(engine.name) \(index)")
+                for row in full.upper.indices {
+                    XCTAssertGreaterThanOrEqual(lean.upper[row], full.upper[row], "\(engine.name) \(index) row \(row)")
+                    if lean.upper[row] > full.upper[row] { looser += 1 }
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 30)
+        XCTAssertGreaterThan(looser, 0, "upper bounds were computed anyway")
+    }
+
     /// On a dense chain the graph engine computes CROWN as the chain engine does.
     func testGraphEngineAgreesWithTheChainEngineOnDenseNetworks() throws {
         var generator = SeededGenerator(seed: 5)

@@ -332,7 +332,7 @@ public struct BatchedBoundEngine: BoundEngine {
         // Coefficients kept for branching heuristics (see SubproblemBounds.branchingCoefficients).
         var lowerResult = try pass.run(from: last, rows: lowerRows, states: states, keepCoefficients: true)
         let crownCoefficients = lowerResult.activationCoefficients, crownInputCoefficients = lowerResult.inputCoefficients
-        let upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
+        let upperResult = options.objectiveUpperBounds ? try pass.run(from: last, rows: upperRows, states: states, needCorners: false) : nil
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
         var forms: [(lower: [Double], coefficients: [Double])] = crownInputCoefficients.map { [(lowerResult.lower, $0)] } ?? []
@@ -362,7 +362,7 @@ public struct BatchedBoundEngine: BoundEngine {
             guard !state.isInfeasible else { return infeasibleResult(objectives, state: state) }
             let range = firstRow[index]..<(firstRow[index] + objectives.rowCount)
             let lower = Array(lowerResult.lower[range])
-            let upper = upperResult.lower[range].map { -$0 }
+            let upper = upperResult.map { $0.lower[range].map { -$0 } } ?? Array(repeating: .infinity, count: range.count)
             // The witness candidate: the minimizing corner of the row closest to being satisfied.
             let weakest = range.min { lowerResult.lower[$0] < lowerResult.lower[$1] }
             let conjunctionLower = objectives.conjunctionLower(rowForms(forms, rows: range, box: state.box), lower: lower)

@@ -271,8 +271,8 @@ private struct OptimizationRun {
         active = active.filter { best.lower[$0] <= stopAt }
         if active.isEmpty { return }
         let options = optimizer.options
-        adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1)
-        if optimizer.useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity) }
+        adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1, only: movable)
+        if optimizer.useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity, only: movable) }
         if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.slopeLearningRate, lowerLimit: 0, upperLimit: 1) }
     }
 }

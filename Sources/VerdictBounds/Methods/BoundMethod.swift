@@ -43,6 +43,10 @@ public struct BoundOptions: Sendable {
     /// children of several candidates per split), at a fraction of a full bound's cost. The
     /// lower bounds are as sound as any other.
     public var objectiveLowerBoundsOnly = false
+    /// Whether the objective rows get linear upper bounds (one more backward pass per
+    /// subproblem) or keep interval ones (the graph engine) or +infinity (chains): `verdict
+    /// bounds` shows them, while branch and bound reads only lower bounds and turns them off.
+    public var objectiveUpperBounds = true
     /// Use several cores.
     public var parallel: Bool
     /// Polled between layers and between α/β steps so a search can honour its deadline: once

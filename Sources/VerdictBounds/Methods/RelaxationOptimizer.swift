@@ -197,22 +197,56 @@ struct AdamState {
         second = first
     }
 
-    /// One ascent step, then projection onto `[lowerLimit, upperLimit]`.
-    mutating func ascend(_ parameters: inout [[[Double]]], gradient: [[[Double]]], learningRate: Double, lowerLimit: Double, upperLimit: Double) {
+    /// One ascent step, then projection onto `[lowerLimit, upperLimit]`. With `only`, each
+    /// layer's step visits just those neurons: the same result when every other entry has a
+    /// zero gradient and a zero moment (which the full loop skips too), without a pass over
+    /// every ReLU of a large network per row and step.
+    mutating func ascend(
+        _ parameters: inout [[[Double]]], gradient: [[[Double]]], learningRate: Double, lowerLimit: Double, upperLimit: Double, only: [[Int]]? = nil
+    ) {
         decay1Power *= decay1
         decay2Power *= decay2
-        let correction1 = 1 - decay1Power, correction2 = 1 - decay2Power
+        let step = Step(
+            learningRate: learningRate, lowerLimit: lowerLimit, upperLimit: upperLimit, decay1: decay1, decay2: decay2,
+            correction1: 1 - decay1Power, correction2: 1 - decay2Power, epsilon: epsilon)
         for row in parameters.indices {
             for layer in parameters[row].indices {
-                for j in parameters[row][layer].indices {
-                    let g = gradient[row][layer][j]
-                    if g == 0 && first[row][layer][j] == 0 { continue }
-                    first[row][layer][j] = decay1 * first[row][layer][j] + (1 - decay1) * g
-                    second[row][layer][j] = decay2 * second[row][layer][j] + (1 - decay2) * g * g
-                    let update = learningRate * (first[row][layer][j] / correction1) / ((second[row][layer][j] / correction2).squareRoot() + epsilon)
-                    parameters[row][layer][j] = min(max(parameters[row][layer][j] + update, lowerLimit), upperLimit)
+                // Read first: taking a mutable buffer would copy a layer shared with a kept best.
+                let g = gradient[row][layer], m = first[row][layer]
+                let moves = only.map { $0[layer].contains { g[$0] != 0 || m[$0] != 0 } } ?? g.indices.contains { g[$0] != 0 || m[$0] != 0 }
+                guard moves else { continue }
+                parameters[row][layer].withUnsafeMutableBufferPointer { p in
+                    first[row][layer].withUnsafeMutableBufferPointer { m in
+                        second[row][layer].withUnsafeMutableBufferPointer { v in
+                            gradient[row][layer].withUnsafeBufferPointer { g in
+                                if let indices = only?[layer] {
+                                    for j in indices { step.apply(j, p, m, v, g) }
+                                } else {
+                                    for j in 0..<p.count { step.apply(j, p, m, v, g) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// One entry's Adam update and projection.
+    private struct Step {
+        let learningRate, lowerLimit, upperLimit, decay1, decay2, correction1, correction2, epsilon: Double
+
+        @inline(__always)
+        func apply(
+            _ j: Int, _ p: UnsafeMutableBufferPointer<Double>, _ m: UnsafeMutableBufferPointer<Double>, _ v: UnsafeMutableBufferPointer<Double>,
+            _ g: UnsafeBufferPointer<Double>
+        ) {
+            let gradient = g[j]
+            if gradient == 0 && m[j] == 0 { return }
+            m[j] = decay1 * m[j] + (1 - decay1) * gradient
+            v[j] = decay2 * v[j] + (1 - decay2) * gradient * gradient
+            let update = learningRate * (m[j] / correction1) / ((v[j] / correction2).squareRoot() + epsilon)
+            p[j] = min(max(p[j] + update, lowerLimit), upperLimit)
         }
     }
 }

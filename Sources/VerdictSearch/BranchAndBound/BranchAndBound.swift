@@ -335,9 +335,12 @@ final class BranchAndBound: ChildBounder {
 
     private func boundOptions() -> BoundOptions {
         let deadline = options.deadline
-        return BoundOptions(
+        var bounds = BoundOptions(
             method: options.resolvedMethod(inputCount: layout.inputCount), iterations: options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded),
             shouldStop: { deadline.isPast })
+        // The search reads only the rows' lower bounds.
+        bounds.objectiveUpperBounds = false
+        return bounds
     }
 
     func bound(_ children: [Child]) throws -> [SubproblemBounds] {
