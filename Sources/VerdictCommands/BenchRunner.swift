@@ -82,14 +82,19 @@ struct BenchRunner {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["gzip", "-dc", path]
         let partial = target.appendingPathExtension(UUID().uuidString)
-        FileManager.default.createFile(atPath: partial.path, contents: nil)
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
+            throw CommandFailure("\(path): cannot create \(partial.path) to unpack it into")
+        }
         let output = try FileHandle(forWritingTo: partial)
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         try output.close()
-        guard process.terminationStatus == 0 else { throw CommandFailure("\(path): gzip -dc failed (status \(process.terminationStatus))") }
+        guard process.terminationStatus == 0 else {
+            try? FileManager.default.removeItem(at: partial)
+            throw CommandFailure("\(path): gzip -dc failed (status \(process.terminationStatus))")
+        }
         // Another job may have unpacked the same file meanwhile: either copy will do.
         if (try? FileManager.default.moveItem(at: partial, to: target)) == nil { try? FileManager.default.removeItem(at: partial) }
         return target.path
