@@ -212,8 +212,12 @@ struct AdamState {
         for row in parameters.indices {
             for layer in parameters[row].indices {
                 // Read first: taking a mutable buffer would copy a layer shared with a kept best.
-                let g = gradient[row][layer], m = first[row][layer]
-                let moves = only.map { $0[layer].contains { g[$0] != 0 || m[$0] != 0 } } ?? g.indices.contains { g[$0] != 0 || m[$0] != 0 }
+                // (Through buffers: a local copy of the moments would make their write copy them.)
+                let moves = gradient[row][layer].withUnsafeBufferPointer { g in
+                    first[row][layer].withUnsafeBufferPointer { m in
+                        only.map { $0[layer].contains { g[$0] != 0 || m[$0] != 0 } } ?? g.indices.contains { g[$0] != 0 || m[$0] != 0 }
+                    }
+                }
                 guard moves else { continue }
                 parameters[row][layer].withUnsafeMutableBufferPointer { p in
                     first[row][layer].withUnsafeMutableBufferPointer { m in
