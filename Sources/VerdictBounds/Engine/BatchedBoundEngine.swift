@@ -311,9 +311,8 @@ public struct BatchedBoundEngine: BoundEngine {
 
     private func linearObjectives(_ tasks: [BoundTask], states: [SubproblemState], options: BoundOptions, pass: BackwardPass) throws -> [SubproblemBounds] {
         let last = network.reluLayerCount
-        // Rows c (for lower bounds) and -c (for upper bounds) of every feasible subproblem.
+        // Rows c (for lower bounds) of every feasible subproblem; -c gives the upper bounds.
         var lowerRows = RowSet(owner: [], coefficients: [], constants: [])
-        var upperRows = RowSet(owner: [], coefficients: [], constants: [])
         var firstRow: [Int] = []
         for (index, task) in tasks.enumerated() {
             firstRow.append(lowerRows.count)
@@ -324,15 +323,16 @@ public struct BatchedBoundEngine: BoundEngine {
                 lowerRows.owner.append(index)
                 lowerRows.coefficients += coefficients
                 lowerRows.constants.append(objectives.constants[row])
-                upperRows.owner.append(index)
-                upperRows.coefficients += coefficients.map { -$0 }
-                upperRows.constants.append(-objectives.constants[row])
             }
         }
         // Coefficients kept for branching heuristics (see SubproblemBounds.branchingCoefficients).
         var lowerResult = try pass.run(from: last, rows: lowerRows, states: states, keepCoefficients: true)
         let crownCoefficients = lowerResult.activationCoefficients, crownInputCoefficients = lowerResult.inputCoefficients
-        let upperResult = options.objectiveUpperBounds ? try pass.run(from: last, rows: upperRows, states: states, needCorners: false) : nil
+        var upperResult: BackwardResult?
+        if options.linearUpperBounds {
+            let upperRows = RowSet(owner: lowerRows.owner, coefficients: lowerRows.coefficients.map { -$0 }, constants: lowerRows.constants.map { -$0 })
+            upperResult = try pass.run(from: last, rows: upperRows, states: states, needCorners: false)
+        }
         var relaxations: [OptimizedRelaxation?] = Array(repeating: nil, count: tasks.count)
         // Linear forms over the inputs whose nonnegative combinations may refute conjunctions.
         var forms: [(lower: [Double], coefficients: [Double])] = crownInputCoefficients.map { [(lowerResult.lower, $0)] } ?? []

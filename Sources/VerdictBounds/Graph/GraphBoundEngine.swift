@@ -394,7 +394,7 @@ public struct GraphBoundEngine: BoundEngine {
                 }
             }
         }
-        let upper = options.objectiveLowerBoundsOnly || !options.objectiveUpperBounds ? nil : batchedPass(subset, negated: true, keepReluCoefficients: false)
+        let upper = options.linearUpperBounds ? batchedPass(subset, negated: true, keepReluCoefficients: false) : nil
         for (k, index) in bounded.enumerated() {
             finish(&results[index], item: subset[k], crown: crown[k], best: best[k], forms: forms[k], upper: upper?[k])
         }

@@ -47,6 +47,8 @@ public struct BoundOptions: Sendable {
     /// subproblem) or keep interval ones (the graph engine) or +infinity (chains): `verdict
     /// bounds` shows them, while branch and bound reads only lower bounds and turns them off.
     public var objectiveUpperBounds = true
+    /// Whether an engine passes the rows `-c` back: asked for, and not a branching trial.
+    var linearUpperBounds: Bool { objectiveUpperBounds && !objectiveLowerBoundsOnly }
     /// Use several cores.
     public var parallel: Bool
     /// Polled between layers and between α/β steps so a search can honour its deadline: once
