@@ -164,14 +164,24 @@ struct BackwardPass {
     /// `min over the box of c·x`, computed at the minimizing corner (the box's center where a
     /// coefficient is zero): the sum, `Σ|c_j·x_j|` for its rounding allowance, and the corner.
     static func minimizingCorner(_ coefficients: ArraySlice<Double>, lower: [Double], upper: [Double]) -> (sum: Double, magnitude: Double, corner: [Double]) {
-        var corner = [Double](repeating: 0, count: lower.count)
+        precondition(coefficients.count == lower.count && upper.count == lower.count, "coefficients and box of different widths")
         var sum = 0.0, magnitude = 0.0
-        for (j, coefficient) in zip(lower.indices, coefficients) {
-            let value = coefficient >= 0 ? lower[j] : upper[j]
-            corner[j] = coefficient == 0 ? lower[j] / 2 + upper[j] / 2 : value
-            let term = coefficient * value
-            sum += term
-            magnitude += term.magnitude
+        // Buffers: this runs over every input of every row of every pass.
+        let corner = [Double](unsafeUninitializedCapacity: lower.count) { corner, count in
+            coefficients.withUnsafeBufferPointer { c in
+            lower.withUnsafeBufferPointer { lower in
+            upper.withUnsafeBufferPointer { upper in
+                for j in 0..<lower.count {
+                    let coefficient = c[j], value = coefficient >= 0 ? lower[j] : upper[j]
+                    corner[j] = coefficient == 0 ? lower[j] / 2 + upper[j] / 2 : value
+                    let term = coefficient * value
+                    sum += term
+                    magnitude += term.magnitude
+                }
+            }
+            }
+            }
+            count = lower.count
         }
         return (sum, magnitude, corner)
     }

@@ -456,7 +456,7 @@ public struct GraphBoundEngine: BoundEngine {
             forms.map { RowForms(lower: $0.lower, coefficients: $0.inputCoefficients, box: box) }, lower: result.lower)
         let refuted = objectives.refuted(byLowerBounds: result.lower, conjunctionLower: result.conjunctionLower)
         if let row = objectives.weakestRow(lower: result.lower, refuted: refuted) {
-            result.branchingCoefficients = crown.reluCoefficients[row]
+            result.branchingCoefficients = crown.reluCoefficients(row: row, network: graph)
             result.inputCoefficients = crown.inputCoefficients[row]
             result.smoothBranch = smoothBranch(row: row, crown: crown, state: item.state)
         }
@@ -468,10 +468,10 @@ public struct GraphBoundEngine: BoundEngine {
     /// middle; intervals narrower than 1e-6 are left alone.
     private func smoothBranch(row: Int, crown: GraphBackwardPass.Result, state: GraphState) -> SmoothBranch? {
         var best: SmoothBranch?
-        for (node, block) in crown.relaxedRows {
-            guard let lines = state.relaxations[node] as? SShapedOperator.Lines else { continue }
-            for j in 0..<block.width {
-                let a = block.values[row * block.width + j], l = lines.inputBounds.lower[j], u = lines.inputBounds.upper[j]
+        for node in crown.relaxedRows.keys {
+            guard let lines = state.relaxations[node] as? SShapedOperator.Lines, let kept = crown.relaxedRow(node, row) else { continue }
+            for j in 0..<kept.width {
+                let a = kept.values[kept.start + j], l = lines.inputBounds.lower[j], u = lines.inputBounds.upper[j]
                 guard a != 0, u - l > 1e-6, l.isFinite, u.isFinite else { continue }
                 let middle = l / 2 + u / 2, value = lines.function.value(middle)
                 let gap = a > 0 ? value - lines.lower[j](middle) : lines.upper[j](middle) - value

@@ -93,6 +93,35 @@ struct GraphRelaxationOptimizer {
         return keep.indices.map { keep[$0] ? warm[row][offset + $0] : 0 }
     }
 
+    /// A ReLU layer's outputs in a row's relaxed network: each neuron through the line the
+    /// row's pass used, the lower one (α where unstable) where the coefficient reaching it
+    /// (`coefficients[start + j]`) is nonnegative, else the upper one.
+    static func throughLines(_ z: [Double], _ lines: ReluRelaxation, alpha: [Double], coefficients: [Double], start: Int) -> [Double] {
+        let width = z.count
+        precondition(alpha.count == width && coefficients.count >= start + width, "relaxed rows of the wrong width")
+        return [Double](unsafeUninitializedCapacity: width) { output, count in
+            z.withUnsafeBufferPointer { z in
+            alpha.withUnsafeBufferPointer { alpha in
+            coefficients.withUnsafeBufferPointer { coefficients in
+            lines.isUnstable.withUnsafeBufferPointer { isUnstable in
+            lines.lowerSlope.withUnsafeBufferPointer { lowerSlope in
+            lines.upperSlope.withUnsafeBufferPointer { upperSlope in
+            lines.upperIntercept.withUnsafeBufferPointer { upperIntercept in
+                for j in 0..<width {
+                    output[j] = coefficients[start + j] >= 0
+                        ? (isUnstable[j] ? alpha[j] : lowerSlope[j]) * z[j] : upperSlope[j] * z[j] + upperIntercept[j]
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            count = width
+        }
+    }
+
     /// One row whose relaxed network ``relaxedPreActivations(_:upTo:)`` evaluates: row `row`
     /// of `result`, a pass over `state` with the row's `alpha` and the pass's `slopes`.
     struct RelaxedQuery {
@@ -118,28 +147,23 @@ struct GraphRelaxationOptimizer {
             var exact: [Int] = []
             for (q, query) in queries.enumerated() {
                 let inputs = node.inputs.map { values[q][$0.valueIndex] }
-                guard let block = query.result.relaxedRows[index] else {
+                guard let (coefficients, start, width) = query.result.relaxedRow(index, query.row) else {
                     exact.append(q)
                     continue
                 }
                 let row = query.row, state = query.state
-                let coefficients = Array(block.values[(row * block.width)..<((row + 1) * block.width)])
                 if let layer = network.reluLayerOfNode[index], let lines = (state.relaxations[index] as? ReLUOperator.Lines)?.lines {
                     relaxed[q][layer] = inputs[0]
-                    outputs[q] = inputs[0].indices.map { j in
-                        let z = inputs[0][j]
-                        if coefficients[j] >= 0 { return (lines.isUnstable[j] ? query.alpha[layer][j] : lines.lowerSlope[j]) * z }
-                        return lines.upperSlope[j] * z + lines.upperIntercept[j]
-                    }
+                    outputs[q] = Self.throughLines(inputs[0], lines, alpha: query.alpha[layer], coefficients: coefficients, start: start)
                 } else if let lines = state.relaxations[index] as? MaxPoolOperator.Lines {
-                    outputs[q] = coefficients.indices.map { o in
-                        coefficients[o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
+                    outputs[q] = (0..<width).map { o in
+                        coefficients[start + o] > 0 || lines.decided[o] ? inputs[0][lines.lowerInput[o]] : lines.upperBound[o]
                     }
                 } else if let lines = state.relaxations[index] as? SShapedOperator.Lines {
                     smooth[q][index] = inputs[0]
                     let slopes = query.slopes[index]
                     outputs[q] = inputs[0].indices.map { j in
-                        let positive = coefficients[j] >= 0
+                        let positive = coefficients[start + j] >= 0
                         return lines.line(j, positive: positive, fraction: slopes.map { positive ? $0[row].lower[j] : $0[row].upper[j] })(inputs[0][j])
                     }
                 } else {
@@ -253,18 +277,42 @@ private struct OptimizationRun {
         return rows
     }
 
+    /// Row `row`'s α and β gradients in ReLU layer `layer` at its movable neurons, from the
+    /// coefficients reaching the layer (`coefficients[start + j]`; empty: 0) and the relaxed
+    /// inputs (empty: 0). Over buffers: this runs for every row of every α/β step.
+    private mutating func writeGradients(row: Int, layer: Int, coefficients: [Double], start: Int, inputs: [Double]) {
+        let relaxation = lines[layer], width = relaxation.isUnstable.count
+        precondition((coefficients.isEmpty || coefficients.count >= start + width) && (inputs.isEmpty || inputs.count == width), "gradient rows of the wrong width")
+        movable[layer].withUnsafeBufferPointer { movable in
+        relaxation.isUnstable.withUnsafeBufferPointer { isUnstable in
+        relaxation.splitSign.withUnsafeBufferPointer { splitSign in
+        coefficients.withUnsafeBufferPointer { coefficients in
+        inputs.withUnsafeBufferPointer { inputs in
+        alphaGradient[row][layer].withUnsafeMutableBufferPointer { alphaGradient in
+        betaGradient[row][layer].withUnsafeMutableBufferPointer { betaGradient in
+            for j in movable {
+                let input = inputs.isEmpty ? 0 : inputs[j], coefficient = coefficients.isEmpty ? 0 : coefficients[start + j]
+                alphaGradient[j] = isUnstable[j] && coefficient >= 0 ? coefficient * input : 0
+                betaGradient[j] = splitSign[j] != 0 ? -splitSign[j] * input : 0
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+
     /// One gradient step for `rows` (from ``gradientRows()``), with their relaxed networks'
     /// inputs `relaxed` at their minimizing corners.
     mutating func step(_ result: GraphBackwardPass.Result, rows: [(position: Int, row: Int)], relaxed: [(relu: [[Double]?], smooth: [Int: [Double]])]) {
         var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
         for ((k, row), relaxed) in zip(rows, relaxed) {
-            for (layer, relaxation) in lines.enumerated() {
-                let coefficients = result.reluCoefficients[k][layer], z = relaxed.relu[layer]
-                for j in movable[layer] {
-                    let input = z?[j] ?? 0
-                    alphaGradient[row][layer][j] = relaxation.isUnstable[j] && coefficients[j] >= 0 ? coefficients[j] * input : 0
-                    betaGradient[row][layer][j] = relaxation.splitSign[j] != 0 ? -relaxation.splitSign[j] * input : 0
-                }
+            for layer in lines.indices {
+                // A layer the pass did not reach has coefficients 0 and no relaxed input.
+                let kept = result.relaxedRow(optimizer.network.reluNodes[layer], k)
+                writeGradients(row: row, layer: layer, coefficients: kept?.values ?? [], start: kept?.start ?? 0, inputs: relaxed.relu[layer] ?? [])
             }
             slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
         }
@@ -315,10 +363,10 @@ private struct SmoothSlopes {
     func gradient(row: Int, slopes: [[Double]], result: GraphBackwardPass.Result, inputs: [Int: [Double]]) -> [[Double]] {
         var gradient = slopes.map { Array(repeating: 0.0, count: $0.count) }
         for (slot, node) in nodes.enumerated() {
-            guard let block = result.relaxedRows[node], let z = inputs[node] else { continue }
+            guard let kept = result.relaxedRow(node, row), let z = inputs[node] else { continue }
             let relaxation = lines[slot], steepest = relaxation.function.steepestSlope
             for j in z.indices where relaxation.isOptimizable(j) {
-                let a = block.values[row * block.width + j]
+                let a = kept.values[kept.start + j]
                 guard a != 0 else { continue }
                 let side = a > 0 ? 0 : 1
                 let k = slopes[2 * slot + side][j] * steepest

@@ -47,10 +47,11 @@ struct GraphBackwardPass {
         var lower: [Double]
         /// Per row, the box corner minimizing its linear bound.
         var corners: [[Double]]
-        /// Per row and ReLU layer, the coefficients over the layer's activations (when kept).
-        var reluCoefficients: [[[Double]]]
-        /// The rows reaching each piecewise-linear node's output (when kept), by node.
+        /// The rows reaching each piecewise-linear node's output (when kept), by node: the
+        /// whole pass's blocks, shared by the results ``rows(_:)`` splits off, whose row `r` is
+        /// the block's row `r + relaxedRowOffset`. Read them through ``relaxedRow(_:_:)``.
         var relaxedRows: [Int: RowBlock] = [:]
+        var relaxedRowOffset = 0
         /// Per row, the coefficients over the inputs.
         var inputCoefficients: [[Double]]
     }
@@ -75,21 +76,13 @@ struct GraphBackwardPass {
         var constantMagnitude = initial.map(\.magnitude)
         var errors = [Double](repeating: 0, count: count)
         var steps = 1
-        var kept = [[[Double]]](repeating: [], count: count)
-        if keepReluCoefficients {
-            kept = (0..<count).map { _ in network.layout.reluWidths.map { [Double](repeating: 0, count: $0) } }
-        }
         var relaxedRows: [Int: RowBlock] = [:]
         var pending: [Int: RowBlock] = [value.valueIndex: rows]
-        let unit = Rounding.double.unitRoundoff
         if let top = network.producer(value) {
             for node in stride(from: top, through: 0, by: -1) {
                 guard let block = pending.removeValue(forKey: node + 1) else { continue }
                 let reluLayer = network.reluLayerOfNode[node]
                 if keepReluCoefficients && states[0].relaxations[node] != nil { relaxedRows[node] = block }
-                if let layer = reluLayer, keepReluCoefficients {
-                    for r in 0..<count { kept[r][layer] = Array(block.values[(r * block.width)..<((r + 1) * block.width)]) }
-                }
                 let pieces = zip(states, segments).map { state, range in
                     var context = state.context(node, in: network)
                     if let layer = reluLayer {
@@ -108,23 +101,12 @@ struct GraphBackwardPass {
                 }
                 for (input, part) in zip(network.network.nodes[node].inputs, step.inputs) {
                     guard let part else { continue }
-                    guard var existing = pending[input.valueIndex] else {
+                    // Taken out of the dictionary, so that adding into it does not copy it.
+                    guard var existing = pending.removeValue(forKey: input.valueIndex) else {
                         pending[input.valueIndex] = part
                         continue
                     }
-                    // Two branches meet: their sum is rounded once per entry, times |v| <= m.
-                    for (state, range) in zip(states, segments) {
-                        let magnitude = state.bounds[input.valueIndex]!.magnitude
-                        for r in range {
-                            var error = 0.0
-                            for j in 0..<existing.width {
-                                let sum = existing.values[r * existing.width + j] + part.values[r * existing.width + j]
-                                existing.values[r * existing.width + j] = sum
-                                error += sum.magnitude * magnitude[j]
-                            }
-                            errors[r] += 2 * unit * error
-                        }
-                    }
+                    addBranch(part, into: &existing, states: states, segments: segments, value: input.valueIndex, errors: &errors)
                     pending[input.valueIndex] = existing
                 }
             }
@@ -132,7 +114,7 @@ struct GraphBackwardPass {
         let inputs = network.network.inputCount
         let input = pending[0] ?? RowBlock(rows: count, width: inputs)
         let constantGamma = Rounding.double.gamma(steps + 2), concreteGamma = Rounding.double.gamma(inputs + 2)
-        var result = Result(lower: [], corners: [], reluCoefficients: kept, relaxedRows: relaxedRows, inputCoefficients: [])
+        var result = Result(lower: [], corners: [], relaxedRows: relaxedRows, inputCoefficients: [])
         for (state, range) in zip(states, segments) {
             let box = state.bounds[0]!
             for r in range {
@@ -149,6 +131,30 @@ struct GraphBackwardPass {
 }
 
 extension GraphBackwardPass {
+    /// Two branches meet at value `value` (a residual join): `part` added into `existing`,
+    /// each sum rounded once per entry, times `|v| <= m` into the row's error.
+    func addBranch(_ part: RowBlock, into existing: inout RowBlock, states: [GraphState], segments: [Range<Int>], value: Int, errors: inout [Double]) {
+        precondition(part.rows == existing.rows && part.width == existing.width, "branches of different shapes")
+        let width = existing.width, unit = Rounding.double.unitRoundoff
+        part.values.withUnsafeBufferPointer { part in
+        existing.values.withUnsafeMutableBufferPointer { existing in
+            for (state, range) in zip(states, segments) {
+                state.bounds[value]!.magnitude.withUnsafeBufferPointer { magnitude in
+                    for r in range {
+                        var error = 0.0
+                        for j in 0..<width {
+                            let sum = existing[r * width + j] + part[r * width + j]
+                            existing[r * width + j] = sum
+                            error += sum.magnitude * magnitude[j]
+                        }
+                        errors[r] += 2 * unit * error
+                    }
+                }
+            }
+        }
+        }
+    }
+
     /// One subproblem's part of a batched pass: its rows, their constants, its state, and the
     /// α/β and line slopes of its rows (nil: CROWN's).
     struct Part {
@@ -188,11 +194,26 @@ extension GraphBackwardPass.Parameters {
 }
 
 extension GraphBackwardPass.Result {
-    /// The rows `range` of a batched pass, renumbered from 0.
+    /// The rows `range` of a batched pass, renumbered from 0 (the relaxed rows stay shared).
     func rows(_ range: Range<Int>) -> GraphBackwardPass.Result {
         GraphBackwardPass.Result(
-            lower: Array(lower[range]), corners: Array(corners[range]),
-            reluCoefficients: reluCoefficients.isEmpty ? [] : Array(reluCoefficients[range]),
-            relaxedRows: relaxedRows.mapValues { $0.selecting(Array(range)) }, inputCoefficients: Array(inputCoefficients[range]))
+            lower: Array(lower[range]), corners: Array(corners[range]), relaxedRows: relaxedRows, relaxedRowOffset: relaxedRowOffset + range.lowerBound,
+            inputCoefficients: Array(inputCoefficients[range]))
+    }
+
+    /// Where row `row`'s coefficients at node `node`'s output lie: `values[start + j]` for
+    /// `j < width`; nil when the pass did not reach the node or did not keep its rows.
+    func relaxedRow(_ node: Int, _ row: Int) -> (values: [Double], start: Int, width: Int)? {
+        guard let block = relaxedRows[node] else { return nil }
+        return (block.values, (row + relaxedRowOffset) * block.width, block.width)
+    }
+
+    /// Row `row`'s coefficients over each ReLU layer's activations (zeros where the pass did
+    /// not reach the layer): what BaBSR and FSB score neurons by.
+    func reluCoefficients(row: Int, network: GraphBoundNetwork) -> [[Double]] {
+        network.reluNodes.enumerated().map { layer, node in
+            guard let kept = relaxedRow(node, row) else { return [Double](repeating: 0, count: network.layout.reluWidth(layer)) }
+            return Array(kept.values[kept.start..<(kept.start + kept.width)])
+        }
     }
 }

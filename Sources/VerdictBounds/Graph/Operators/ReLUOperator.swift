@@ -67,28 +67,36 @@ struct ReLUOperator: BoundOperator {
                 for r in segment.rows {
                     var intercept = 0.0, interceptMagnitude = 0.0, error = 0.0
                     let row = out.baseAddress! + r * width
-                    let alpha = context.alpha?[r - segment.rows.lowerBound], beta = context.beta?[r - segment.rows.lowerBound]
-                    for j in 0..<width {
-                        let a = row[j]
-                        var b = 0.0
-                        if a > 0 {
-                            b = a * (isUnstable[j] ? alpha?[j] ?? lowerSlope[j] : lowerSlope[j])
-                        } else if a < 0 {
-                            b = a * upperSlope[j]
-                            let term = a * upperIntercept[j]
-                            intercept += term
-                            interceptMagnitude += term.magnitude
+                    // α replaces the lower slope of unstable neurons only; without α every
+                    // neuron keeps its own.
+                    let alpha = context.alpha?[r - segment.rows.lowerBound] ?? relaxation.lowerSlope
+                    let beta = context.beta?[r - segment.rows.lowerBound]
+                    precondition(alpha.count == width && (beta?.count ?? width) == width, "α or β of the wrong width")
+                    alpha.withUnsafeBufferPointer { alpha in
+                    (beta ?? []).withUnsafeBufferPointer { beta in
+                        for j in 0..<width {
+                            let a = row[j]
+                            var b = 0.0
+                            if a > 0 {
+                                b = a * (isUnstable[j] ? alpha[j] : lowerSlope[j])
+                            } else if a < 0 {
+                                b = a * upperSlope[j]
+                                let term = a * upperIntercept[j]
+                                intercept += term
+                                interceptMagnitude += term.magnitude
+                            }
+                            // β-CROWN: the split constraint sign·z >= 0 times β >= 0, subtracted.
+                            var betaTerm = 0.0
+                            if !beta.isEmpty, splitSign[j] != 0, beta[j] != 0 {
+                                betaTerm = beta[j] * splitSign[j]
+                                b -= betaTerm
+                            }
+                            if b == 0 && a == 0 { continue }
+                            // The product's and the subtraction's rounding, times |z| <= m.
+                            error += 2 * unit * (b.magnitude + betaTerm.magnitude) * magnitude[j]
+                            row[j] = b
                         }
-                        // β-CROWN: the split constraint sign·z >= 0 times β >= 0, subtracted.
-                        var betaTerm = 0.0
-                        if let beta, splitSign[j] != 0, beta[j] != 0 {
-                            betaTerm = beta[j] * splitSign[j]
-                            b -= betaTerm
-                        }
-                        if b == 0 && a == 0 { continue }
-                        // The product's and the subtraction's rounding, times |z| <= m.
-                        error += 2 * unit * (b.magnitude + betaTerm.magnitude) * magnitude[j]
-                        row[j] = b
+                    }
                     }
                     step.constants[r] = intercept
                     step.constantMagnitude[r] = interceptMagnitude
