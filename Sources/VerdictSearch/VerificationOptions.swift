@@ -130,9 +130,11 @@ public struct VerificationOptions: Sendable {
     public var method: BoundMethod?
     /// α/β steps per bound computation; nil picks 20 for ReLU splitting (β must enforce the
     /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10, and proved one
-    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10) and 3 for
-    /// input splitting (children start from the parent's α: 3 steps gave nearly the same trees
-    /// as 10 on ACAS Xu and reach_prob_density, in less time; README, input splitting).
+    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10), except 10
+    /// for the children on the graph engine (oval21 and sri_resnet_a: 3-9 % more subproblems
+    /// in 8-9 % less time; README, "How `verify` works"), and 3 for input splitting (children
+    /// start from the parent's α: 3 steps gave nearly the same trees as 10 on ACAS Xu and
+    /// reach_prob_density, in less time; README, input splitting).
     public var iterations: Int?
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds. nil
@@ -275,14 +277,16 @@ public struct VerificationOptions: Sendable {
     /// α/β steps per bound when `iterations` is nil: ReLU-split children need β's steps;
     /// input-split children start from their parent's α, so 3 steps do (README, "Input splitting").
     public static let reluSplitIterations = 20
+    public static let graphChildIterations = 10
     public static let inputSplitIterations = 3
 
     public static let inputSplitWarmupIterations = 10
 
-    /// The α/β steps for a bound taken after `bounded` subproblems (see ``inputSplitWarmup``).
-    public func resolvedIterations(inputCount: Int, bounded: Int = .max) -> Int {
+    /// The α/β steps for a bound taken after `bounded` subproblems (see ``inputSplitWarmup``),
+    /// of a ReLU-split child on the graph engine (`graphChild`) or any other subproblem.
+    public func resolvedIterations(inputCount: Int, bounded: Int = .max, graphChild: Bool = false) -> Int {
         if let iterations { return iterations }
-        if resolvedSplitMode(inputCount: inputCount) == .relu { return Self.reluSplitIterations }
+        if resolvedSplitMode(inputCount: inputCount) == .relu { return graphChild ? Self.graphChildIterations : Self.reluSplitIterations }
         return isWarmingUp(bounded: bounded) ? Self.inputSplitWarmupIterations : Self.inputSplitIterations
     }
 

@@ -333,11 +333,11 @@ final class BranchAndBound: ChildBounder {
 
     // MARK: Bounding
 
-    private func boundOptions() -> BoundOptions {
+    /// The bound settings of the root (`root`: its α/β warm-start every child) or of children.
+    private func boundOptions(root: Bool = false) -> BoundOptions {
         let deadline = options.deadline
-        var bounds = BoundOptions(
-            method: options.resolvedMethod(inputCount: layout.inputCount), iterations: options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded),
-            shouldStop: { deadline.isPast })
+        let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded, graphChild: !root && engine is GraphBoundEngine)
+        var bounds = BoundOptions(method: options.resolvedMethod(inputCount: layout.inputCount), iterations: iterations, shouldStop: { deadline.isPast })
         // The search reads only the rows' lower bounds.
         bounds.objectiveUpperBounds = false
         return bounds
@@ -351,7 +351,7 @@ final class BranchAndBound: ChildBounder {
         let start = ContinuousClock.now
         defer { searchStatistics.boundSeconds += seconds(since: start) }
         searchStatistics.subproblems += children.count
-        var settings = boundOptions()
+        var settings = boundOptions(root: optimizingIntermediateLayers)
         if optimizingIntermediateLayers {
             settings.intermediateIterations = rootIntermediateIterations
             let budget = options.deadline.share(options.rootIntermediateTimeShare)
