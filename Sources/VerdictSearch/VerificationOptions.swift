@@ -132,7 +132,7 @@ public struct VerificationOptions: Sendable {
     /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10, and proved one
     /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10), except 10
     /// for the children on the graph engine (oval21 and sri_resnet_a: 3-9 % more subproblems
-    /// in 8-9 % less time; README, "How `verify` works"), and 3 for input splitting (children
+    /// in 14-19 % less time; README, "How `verify` works"), and 3 for input splitting (children
     /// start from the parent's α: 3 steps gave nearly the same trees as 10 on ACAS Xu and
     /// reach_prob_density, in less time; README, input splitting).
     public var iterations: Int?
@@ -277,6 +277,8 @@ public struct VerificationOptions: Sendable {
     /// α/β steps per bound when `iterations` is nil: ReLU-split children need β's steps;
     /// input-split children start from their parent's α, so 3 steps do (README, "Input splitting").
     public static let reluSplitIterations = 20
+    /// A ReLU-split child on the graph engine: its parent's α and β warm-start it, and on
+    /// convolutional networks a pass costs more than the 10 further steps gain.
     public static let graphChildIterations = 10
     public static let inputSplitIterations = 3
 

@@ -33,6 +33,8 @@ final class BranchAndBound: ChildBounder {
     /// Whether the network has Sigmoid or Tanh: their splits are not ReLU phases, and the
     /// refinement's trees split ReLUs only.
     private let isSmooth: Bool
+    /// Whether the graph engine bounds (convolutional, residual networks) rather than a chain engine.
+    private let onGraphEngine: Bool
     private let localAttack: GradientAttack
     /// The attack deferred until the root bound fails to prove the case (see
     /// ``VerificationOptions/quickAttackShare``).
@@ -65,11 +67,12 @@ final class BranchAndBound: ChildBounder {
         item = confirmation.checker.property.cases[caseIndex]
         mode = options.resolvedSplitMode(inputCount: engine.layout.inputCount)
         isSmooth = !exact.smoothOperatorNames.isEmpty
+        onGraphEngine = engine is GraphBoundEngine
         rootIntermediateIterations = options.resolvedRootIntermediateIterations(smooth: isSmooth)
         // Noise inputs get an infinite root width: never split (``InputBranching``).
         var rootWidths = item.box.widths
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: engine is GraphBoundEngine)
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine)
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(
@@ -336,7 +339,7 @@ final class BranchAndBound: ChildBounder {
     /// The bound settings of the root (`root`: its α/β warm-start every child) or of children.
     private func boundOptions(root: Bool = false) -> BoundOptions {
         let deadline = options.deadline
-        let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded, graphChild: !root && engine is GraphBoundEngine)
+        let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded, graphChild: !root && onGraphEngine)
         var bounds = BoundOptions(method: options.resolvedMethod(inputCount: layout.inputCount), iterations: iterations, shouldStop: { deadline.isPast })
         // The search reads only the rows' lower bounds.
         bounds.objectiveUpperBounds = false
