@@ -52,6 +52,7 @@ public struct Verifier {
                 rootAttack: restOfAttack(caseIndex))
             let outcome = search.run()
             statistics.merge(search.statistics)
+            BackgroundRelease.release(consume search)
             switch outcome {
             case .sat(let report):
                 return VerificationResult(answer: .sat, witness: report, reason: "counterexample found by branch and bound (box \(caseIndex))", statistics: statistics)
