@@ -23,8 +23,8 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "How the ReLU to split is chosen: babsr, fsb, intercept, widest or random.")
     var branching = defaults.branching
 
-    @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split.")
-    var fsbCandidates = defaults.fsbCandidates
+    @Option(help: "With --branching fsb: the best BaBSR candidates whose children are tried before each split (default: \(VerificationOptions.chainFSBCandidates) on dense networks, \(VerificationOptions.graphFSBCandidates) on networks the graph engine bounds).")
+    var fsbCandidates: Int?
 
     @Option(help: "With --branching fsb: score a candidate by its worse trial child (min) or its better one (max); auto: max where children keep their parent's intermediate bounds (--child-intermediate), min where they recompute them.")
     var fsbReduce = defaults.fsbReduce
@@ -133,7 +133,7 @@ struct SearchFlags: ParsableArguments {
         // before doing anything useful, and a clear error beats a crash.
         try require(batch, in: 1...1 << 20, "--batch")
         try require(inputSplitLimit, in: 0...1 << 20, "--input-split-limit")
-        try require(fsbCandidates, in: 1...100_000, "--fsb-candidates")
+        if let fsbCandidates { try require(fsbCandidates, in: 1...100_000, "--fsb-candidates") }
         try require(inputBranchingCandidates, in: 0...1 << 20, "--input-branching-candidates")
         try require(inputSplitWarmup, in: 0...Int.max, "--input-split-warmup")
         try require(refineLayers, in: 0...100_000, "--refine-layers")

@@ -36,4 +36,14 @@ final class VerificationOptionsTests: XCTestCase {
         options.inputSplitWarmup = 0
         XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 3, "0 turns the warm-up off")
     }
+
+    /// FSB tries fewer candidates on the graph engine, where a trial costs more; `--fsb-candidates` overrides both.
+    func testFSBCandidatesFollowTheEngine() {
+        var options = VerificationOptions()
+        XCTAssertEqual(options.resolvedFSBCandidates(graph: false), 5)
+        XCTAssertEqual(options.resolvedFSBCandidates(graph: true), 3)
+        options.fsbCandidates = 8
+        XCTAssertEqual(options.resolvedFSBCandidates(graph: false), 8)
+        XCTAssertEqual(options.resolvedFSBCandidates(graph: true), 8)
+    }
 }

@@ -39,7 +39,7 @@ enum SplitPolicies {
         case (.input, _, let heuristic):
             return InputSplitPolicy(heuristic: heuristic, gradient: gradient, rootWidths: rootWidths)
         case (_, .fsb, _):
-            return FSBSplitPolicy(candidates: max(options.fsbCandidates, 1), reduction: options.fsbReduce, reusingEveryLayer: reusing)
+            return FSBSplitPolicy(candidates: max(options.resolvedFSBCandidates(graph: graph), 1), reduction: options.fsbReduce, reusingEveryLayer: reusing)
         case (_, let heuristic, _):
             return ReluSplitPolicy(
                 heuristic: heuristic, reusingEveryLayer: reusing,
