@@ -238,8 +238,8 @@ public struct VerificationOptions: Sendable {
     /// before a root bound that proves the instance in 15 s.
     public var quickAttackShare = 0.1
     /// FSB: how many BaBSR-best candidates are tried (and as many intercept-best ones, see
-    /// ``BranchingHeuristic/intercept``, those not already among them); nil: 5 on dense
-    /// chains, ``graphFSBCandidates`` on networks the graph engine bounds.
+    /// ``BranchingHeuristic/intercept``, those not already among them); nil:
+    /// ``chainFSBCandidates`` on dense chains, ``graphFSBCandidates`` on networks the graph engine bounds.
     public var fsbCandidates: Int?
     /// FSB: a candidate's score is its worse child's bound (`min`, breadth-first in spirit) or
     /// its better child's (`max`: splits that refute one side at once, as α,β-CROWN's MNIST-FC
@@ -286,8 +286,8 @@ public struct VerificationOptions: Sendable {
     /// FSB's candidates when `fsbCandidates` is nil, on dense chains.
     public static let chainFSBCandidates = 5
     /// On the graph engine a trial child costs a pass through every convolution: the 12
-    /// slowest oval21 proofs took 12 % less time with 3 than with 5 (15 % more subproblems),
-    /// sri_resnet_a `idx_3667` 9 % less (README, "How `verify` works").
+    /// slowest oval21 proofs took 9 % less time with 3 than with 5 (15 % more subproblems),
+    /// sri_resnet_a `idx_3667` 8 % less (README, "How `verify` works").
     public static let graphFSBCandidates = 3
 
     /// FSB's candidates on the graph engine (`graph`) or a dense chain.

@@ -52,7 +52,10 @@ public struct Verifier {
                 rootAttack: restOfAttack(caseIndex))
             let outcome = search.run()
             statistics.merge(search.statistics)
-            BackgroundRelease.release(consume search)
+            // The run's last search is freed in the background, so that its answer waits for
+            // nothing; one that another case follows is freed here, before that case checks
+            // the memory cap (a case stopped by the cap would otherwise stop the next one too).
+            if outcome.endsRun || caseIndex == property.cases.count - 1 { BackgroundRelease.release(consume search) }
             switch outcome {
             case .sat(let report):
                 return VerificationResult(answer: .sat, witness: report, reason: "counterexample found by branch and bound (box \(caseIndex))", statistics: statistics)
