@@ -57,6 +57,8 @@ extension OpenCLBoundKernels {
         let bestCorners: OpenCLBuffer
         let bestAlpha: OpenCLBuffer
         let bestBeta: OpenCLBuffer
+        /// Where each ReLU layer's α and β start in a row (``OpenCLBoundKernels/layerOffsets``), computed once.
+        let layerOffsets: [Int]
     }
 
     /// Adam's bias correction factors `1 - decayᵗ` for the first and second moments.
@@ -110,7 +112,8 @@ extension OpenCLBoundKernels {
             bestParts: try scratchBuffer(&state, "best-parts", rows * 5),
             bestCorners: try scratchBuffer(&state, "best-corners", rows * inputs),
             bestAlpha: bestAlpha,
-            bestBeta: request.useBeta ? try scratchBuffer(&state, "best-beta", rows * parameters) : bestAlpha)
+            bestBeta: request.useBeta ? try scratchBuffer(&state, "best-beta", rows * parameters) : bestAlpha,
+            layerOffsets: layerOffsets)
     }
 
     /// Enqueues one bound of every row at the current α and β: the constants reset, the
@@ -141,7 +144,7 @@ extension OpenCLBoundKernels {
     private func enqueueAdamStep(
         _ state: DeviceState, _ pass: PassBuffers, _ b: OptimizerBuffers, request: RelaxationOptimizationRequest, correction: AdamCorrection
     ) throws {
-        let rows = pass.rows, padding = state.layout.padding, offsets = layerOffsets, useBeta = request.useBeta
+        let rows = pass.rows, padding = state.layout.padding, useBeta = request.useBeta
         var input = b.corners, inputStride = b.cornerStride
         for layer in 0..<min(network.reluLayerCount, request.rows.stage) {
             let width = network.reluWidth(layer), paddedWidth = OpenCLBoundKernels.padded(width, padding)
@@ -157,7 +160,7 @@ extension OpenCLBoundKernels {
                 ]
                     + relaxation.prefix(5).map { .buffer($0) }
                     + [
-                        .buffer(b.kept[layer]), .int(network.reluCount), .int(offsets[layer]),
+                        .buffer(b.kept[layer]), .int(network.reluCount), .int(b.layerOffsets[layer]),
                         .buffer(b.alpha), .buffer(b.moments[0]), .buffer(b.moments[1]),
                         .int(useBeta ? 1 : 0), .buffer(b.beta ?? b.alpha),
                         .buffer(useBeta ? b.moments[2] : b.moments[0]), .buffer(useBeta ? b.moments[3] : b.moments[1]),
