@@ -7,7 +7,11 @@ instance whose known answer is `sat` is a soundness bug, and so is an instance t
 device proves and another does not (their bounds agree to 1e-9): both are listed and the
 script exits 1.
 
-    benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [ROOT/acasxu ROOT/mnistfc ...]
+    benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [--match TEXT] [ROOT/acasxu ROOT/mnistfc ...] [-- FLAGS]
+
+`--match` keeps the instances whose network or property path contains TEXT (eran's Sigmoid
+network: `--match SIGMOID`); FLAGS go to every `verdict bounds` call (for example
+`--intermediate-iterations 40`).
 
 The binary is `.build/release/verdict`, or `$VERDICT`.
 """
@@ -26,12 +30,18 @@ VERDICT = os.environ.get("VERDICT", os.path.join(HERE, "..", ".build", "release"
 
 def main():
     arguments = sys.argv[1:]
-    methods, devices = ["crown", "alpha-crown"], ["cpu"]
-    while arguments[:1] in (["--methods"], ["--devices"]):
+    flags = []
+    if "--" in arguments:
+        flags = arguments[arguments.index("--") + 1:]
+        arguments = arguments[:arguments.index("--")]
+    methods, devices, match = ["crown", "alpha-crown"], ["cpu"], ""
+    while arguments[:1] in (["--methods"], ["--devices"], ["--match"]):
         if arguments[0] == "--methods":
             methods = arguments[1].split(",")
-        else:
+        elif arguments[0] == "--devices":
             devices = arguments[1].split(",")
+        else:
+            match = arguments[1]
         arguments = arguments[2:]
     root = os.environ.get("VERDICT_BENCHMARKS", os.path.join(HERE, "..", "..", "shared", "benchmarks", "vnncomp2021"))
     folders = arguments or [os.path.join(root, "acasxu"), os.path.join(root, "mnistfc")]
@@ -40,7 +50,7 @@ def main():
     wrong, disagreements = [], []
     print(f"{'benchmark':<10} {'method':<12} {'device':<8} {'proved':>7} {'of':>4} {'unsat known':>12} {'seconds':>8}")
     for folder in folders:
-        items = list(instances(folder))
+        items = [item for item in instances(folder) if match in item[0] or match in item[1]]
         for method in methods:
             answers = {}
             for device in devices:
@@ -49,7 +59,7 @@ def main():
                 for network, prop, _, expected in items:
                     result = subprocess.run(
                         [VERDICT, "bounds", os.path.join(folder, prop), "--network", os.path.join(folder, network),
-                         "--method", method, "--device", device, "--json"],
+                         "--method", method, "--device", device, "--json"] + flags,
                         capture_output=True, text=True)
                     if result.returncode != 0:
                         print(f"error on {network} {prop}: {result.stderr.strip()}", file=sys.stderr)
@@ -60,7 +70,7 @@ def main():
                         proved += 1
                         if expected == "sat":
                             wrong.append((method, device, network, prop))
-                unsat = sum(1 for item in items if item[2] == "unsat")
+                unsat = sum(1 for item in items if item[3] == "unsat")
                 print(f"{os.path.basename(folder):<10} {method:<12} {device:<8} {proved:>7} {len(items):>4} {unsat:>12} {time.time() - start:>8.1f}")
             for (network, prop), by_device in answers.items():
                 if len(set(by_device.values())) > 1:
