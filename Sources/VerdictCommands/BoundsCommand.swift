@@ -43,8 +43,8 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "Adam step size for the slopes of Sigmoid and Tanh lines (fractions of the steepest slope).")
     var slopeLearningRate = BoundOptions().slopeLearningRate
 
-    @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there).")
-    var intermediateIterations = 0
+    @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there). Default: what verify's root takes, \(VerificationOptions.reluRootIntermediateIterations), or \(VerificationOptions.smoothRootIntermediateIterations) on networks with Sigmoid or Tanh.")
+    var intermediateIterations: Int?
 
     @Option(help: "Stop after this many seconds: α/β steps stop there with the bounds reached so far (sound), and a bound computation still propagating its layers ends with an error.")
     var timeout: Double?
@@ -58,7 +58,7 @@ struct BoundsCommand: ParsableCommand {
 
     func validate() throws {
         try require(iterations, in: 0...maximumIterations, "--iterations")
-        try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations")
+        if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         guard slopeLearningRate > 0, slopeLearningRate.isFinite else { throw ValidationError("--slope-learning-rate must be positive") }
@@ -75,7 +75,11 @@ struct BoundsCommand: ParsableCommand {
         }
         let deadline = Deadline(seconds: timeout, from: start)
         var options = BoundOptions(method: method, iterations: iterations, learningRate: learningRate, shouldStop: { deadline.isPast })
+        // α-CROWN as users know it (auto_LiRPA, α,β-CROWN) optimizes every layer's bounds: on
+        // eran's Sigmoid network 29 of 36 instances are proved that way, 10 with the
+        // objective's α alone (README, Measured).
         options.intermediateIterations = intermediateIterations
+            ?? VerificationOptions().resolvedRootIntermediateIterations(smooth: !model.smoothOperatorNames.isEmpty)
         options.slopeLearningRate = slopeLearningRate
         options.intermediateShouldStop = { deadline.isPast }
         let boundStart = ContinuousClock.now

@@ -119,6 +119,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--device"), bad.stderr)
     }
 
+    /// `bounds --method alpha-crown` optimizes every intermediate layer's α by default, as
+    /// `verify`'s root does: tighter than the objective's α alone on the example's wide box.
+    func testBoundsAlphaCrownOptimizesIntermediateLayersByDefault() throws {
+        let property = "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib"
+        func weakest(_ extra: [String]) throws -> (lower: Double, unstable: Int) {
+            let result = try run(["bounds", property, "--network", model, "--method", "alpha-crown", "--device", "cpu", "--json"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let objectives = try XCTUnwrap(object["objectives"] as? [[String: Any]])
+            let unstable = try XCTUnwrap(object["unstable_relus"] as? [Int])
+            return (objectives.map { $0["lower"] as! Double }.min()!, unstable.reduce(0, +))
+        }
+        let byDefault = try weakest([]), objectiveOnly = try weakest(["--intermediate-iterations", "0"])
+        XCTAssertGreaterThan(byDefault.lower, objectiveOnly.lower + 1e-3, "intermediate α tightens the weakest row")
+        XCTAssertLessThanOrEqual(byDefault.unstable, objectiveOnly.unstable)
+    }
+
     func testDevicesRuns() throws {
         let result = try run(["devices"])
         XCTAssertEqual(result.status, 0, result.stderr)
