@@ -5,7 +5,7 @@ Runs `verdict bounds --json` (release build) on every instance of the given benc
 and prints, per method and device, how many are proved and how long it took. A proved
 instance whose known answer is `sat` is a soundness bug, and so is an instance that one
 device proves and another does not (their bounds agree to 1e-9): both are listed and the
-script exits 1.
+script exits 1, as it does when a `verdict bounds` call fails (a bad flag after `--`).
 
     benchmarks/bounds-proved.py [--methods crown,alpha-crown] [--devices cpu,opencl] [--match TEXT] [ROOT/acasxu ROOT/mnistfc ...] [-- FLAGS]
 
@@ -36,6 +36,8 @@ def main():
         arguments = arguments[:arguments.index("--")]
     methods, devices, match = ["crown", "alpha-crown"], ["cpu"], ""
     while arguments[:1] in (["--methods"], ["--devices"], ["--match"]):
+        if len(arguments) < 2:
+            sys.exit(f"{arguments[0]} needs a value")
         if arguments[0] == "--methods":
             methods = arguments[1].split(",")
         elif arguments[0] == "--devices":
@@ -47,7 +49,7 @@ def main():
     folders = arguments or [os.path.join(root, "acasxu"), os.path.join(root, "mnistfc")]
     if not os.path.exists(VERDICT):
         subprocess.run(["swift", "build", "-c", "release", "--product", "verdict"], cwd=os.path.join(HERE, ".."), check=True)
-    wrong, disagreements = [], []
+    wrong, disagreements, errors = [], [], 0
     print(f"{'benchmark':<10} {'method':<12} {'device':<8} {'proved':>7} {'of':>4} {'unsat known':>12} {'seconds':>8}")
     for folder in folders:
         items = [item for item in instances(folder) if match in item[0] or match in item[1]]
@@ -63,6 +65,7 @@ def main():
                         capture_output=True, text=True)
                     if result.returncode != 0:
                         print(f"error on {network} {prop}: {result.stderr.strip()}", file=sys.stderr)
+                        errors += 1
                         continue
                     answer = json.loads(result.stdout)["proved"]
                     answers.setdefault((network, prop), {})[device] = answer
@@ -79,7 +82,9 @@ def main():
         print(f"SOUNDNESS BUG: {method} on {device} proved {network} {prop}, whose known answer is sat")
     for method, network, prop, by_device in disagreements:
         print(f"DEVICES DISAGREE: {method} {network} {prop}: {by_device}")
-    sys.exit(1 if wrong or disagreements else 0)
+    if errors:
+        print(f"{errors} verdict bounds calls failed (see above)")
+    sys.exit(1 if wrong or disagreements or errors else 0)
 
 
 if __name__ == "__main__":
