@@ -79,7 +79,7 @@ struct BoundsCommand: ParsableCommand {
         // eran's Sigmoid network 29 of 36 instances are proved that way, 10 with the
         // objective's α alone (README, Measured).
         options.intermediateIterations = intermediateIterations
-            ?? VerificationOptions().resolvedRootIntermediateIterations(smooth: !model.smoothOperatorNames.isEmpty)
+            ?? VerificationOptions.defaults.resolvedRootIntermediateIterations(smooth: !model.smoothOperatorNames.isEmpty)
         options.slopeLearningRate = slopeLearningRate
         options.intermediateShouldStop = { deadline.isPast }
         let boundStart = ContinuousClock.now

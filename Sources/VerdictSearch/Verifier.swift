@@ -55,20 +55,26 @@ public struct Verifier {
             // The run's last search is freed in the background, so that its answer waits for
             // nothing; one that another case follows is freed here, before that case checks
             // the memory cap (a case stopped by the cap would otherwise stop the next one too).
-            if outcome.endsRun || caseIndex == property.cases.count - 1 { BackgroundRelease.release(consume search) }
-            switch outcome {
-            case .sat(let report):
-                return VerificationResult(answer: .sat, witness: report, reason: "counterexample found by branch and bound (box \(caseIndex))", statistics: statistics)
-            case .timedOut:
-                return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached in box \(caseIndex)", statistics: statistics)
-            case .unknown(let reason):
-                unknownReason = unknownReason ?? "box \(caseIndex): \(reason)"
-            case .unsat:
-                continue
-            }
+            let answer = decidingAnswer(outcome, caseIndex: caseIndex, statistics: statistics)
+            if answer != nil || caseIndex == property.cases.count - 1 { BackgroundRelease.release(consume search) }
+            if let answer { return answer }
+            if case .unknown(let reason) = outcome { unknownReason = unknownReason ?? "box \(caseIndex): \(reason)" }
         }
         if let unknownReason { return VerificationResult(answer: .unknown, witness: nil, reason: unknownReason, statistics: statistics) }
         return VerificationResult(answer: .unsat, witness: nil, reason: "every subproblem refuted", statistics: statistics)
+    }
+
+    /// The run's answer when case `caseIndex`'s outcome decides it alone (a counterexample, or
+    /// the deadline); nil when the other cases must be searched too.
+    private func decidingAnswer(_ outcome: BranchAndBound.Outcome, caseIndex: Int, statistics: SearchStatistics) -> VerificationResult? {
+        switch outcome {
+        case .sat(let report):
+            return VerificationResult(answer: .sat, witness: report, reason: "counterexample found by branch and bound (box \(caseIndex))", statistics: statistics)
+        case .timedOut:
+            return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached in box \(caseIndex)", statistics: statistics)
+        case .unknown, .unsat:
+            return nil
+        }
     }
 
     /// The whole network as one exact Z3 query per case: the approach of the older research

@@ -150,7 +150,7 @@ final class CommandLineTests: XCTestCase {
         let text = help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
         let defaults = VerificationOptions.defaults
         let expected: [(String, String)] = [
-            ("--batch", "\(defaults.batchSize)"), 
+            ("--batch", "\(defaults.batchSize)"),
             ("--z3-leaf-unstable", "\(defaults.z3LeafUnstable)"), ("--z3-leaf-depth", "\(defaults.z3LeafDepth)"),
             ("--attack-samples", "\(defaults.attackSamples)"), ("--search-attack-steps", "\(defaults.searchAttackSteps)"),
             ("--max-memory", "\(Double(defaults.memoryLimitBytes) / Double(1 << 30))"), ("--split", defaults.splitMode.rawValue),

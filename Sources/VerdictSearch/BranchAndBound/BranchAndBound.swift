@@ -17,14 +17,6 @@ final class BranchAndBound: ChildBounder {
         case sat(WitnessChecker.Report)
         case unknown(String)
         case timedOut
-
-        /// Whether the run's answer is decided by this case alone (the other cases are not searched).
-        var endsRun: Bool {
-            switch self {
-            case .sat, .timedOut: true
-            case .unsat, .unknown: false
-            }
-        }
     }
 
     let engine: any BoundEngine
