@@ -46,6 +46,9 @@ struct BoundsCommand: ParsableCommand {
     @Option(help: "α steps for each intermediate layer's bounds (alpha-crown and beta-crown; 0 keeps CROWN's slopes there). Default: what verify's root takes, \(VerificationOptions.reluRootIntermediateIterations), or \(VerificationOptions.smoothRootIntermediateIterations) on networks with Sigmoid or Tanh.")
     var intermediateIterations: Int?
 
+    @Option(help: "Rounds of cutting planes (Anderson et al.'s ReLU cuts, found at the open rows' minimizing points) after α/β optimization; networks the graph engine bounds (convolutions, residual connections), alpha-crown and beta-crown. 0: none.")
+    var cutRounds = 0
+
     @Option(help: "Stop after this many seconds: α/β steps stop there with the bounds reached so far (sound), and a bound computation still propagating its layers ends with an error.")
     var timeout: Double?
 
@@ -58,6 +61,7 @@ struct BoundsCommand: ParsableCommand {
 
     func validate() throws {
         try require(iterations, in: 0...maximumIterations, "--iterations")
+        try require(cutRounds, in: 0...maximumIterations, "--cut-rounds")
         if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
         if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
@@ -81,6 +85,7 @@ struct BoundsCommand: ParsableCommand {
         options.intermediateIterations = intermediateIterations
             ?? VerificationOptions.defaults.resolvedRootIntermediateIterations(smooth: !model.smoothOperatorNames.isEmpty)
         options.slopeLearningRate = slopeLearningRate
+        options.cutRounds = cutRounds
         options.intermediateShouldStop = { deadline.isPast }
         let boundStart = ContinuousClock.now
         let results: [SubproblemBounds]

@@ -6,7 +6,7 @@ import VerdictOpenCL
 /// `--device` and `--precision`: where bounds are computed, shared by every command that
 /// bounds (one definition, so the choices and their help read the same everywhere).
 struct DeviceOptions: ParsableArguments {
-    @Option(help: "Where bounds are computed: auto (dense chains: a GPU, else any OpenCL device, else the CPU; other graphs: the CPU), cpu, opencl or opencl:INDEX.")
+    @Option(help: "Where bounds are computed: auto (dense chains: a GPU, else any OpenCL device, else the CPU; other graphs: the CPU), cpu, cpu-graph (the graph engine for every network, as --cut-rounds needs), opencl or opencl:INDEX.")
     var device: DeviceChoice = .auto
 
     @Option(help: "Arithmetic of OpenCL devices: auto (double where supported; verify: float when splitting ReLUs), float or double.")

@@ -74,6 +74,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "The share of the time left (with --timeout) that a refinement may spend, between 0 and 1.")
     var refineTimeShare = defaults.refineTimeShare
 
+    @Option(help: "ReLU splitting on networks with convolutions or residual connections: rounds of cutting planes (ReLU cuts found at the root's minimizing points) at each root, kept by every subproblem below it (0: none).")
+    var cutRounds = defaults.cutRounds
+
     @Option(help: "ReLU splitting with --timeout: a case still open after this share of its time refines every ReLU layer after the first and starts its search again from there (0: never).")
     var refineWhenStuck = defaults.refineWhenStuck
 
@@ -139,6 +142,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
+        try require(cutRounds, in: 0...1000, "--cut-rounds")
         try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
         try require(refineUnlessFinishing, in: 0...1, "--refine-unless-finishing")
         try require(refineReluLimit, in: 0...Int.max, "--refine-relu-limit")
@@ -183,6 +187,7 @@ struct SearchFlags: ParsableArguments {
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
+        options.cutRounds = cutRounds
         options.refineWhenStuck = refineWhenStuck
         options.refineUnlessFinishing = refineUnlessFinishing
         options.refineReluLimit = refineReluLimit

@@ -200,6 +200,7 @@ struct VerifyCommand: ParsableCommand {
         } else if !statistics.rootUnstableByLayer.isEmpty {
             logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
         }
+        if statistics.rootCuts > 0 { logger.debug("root: \(statistics.rootCuts) cuts") }
         return (result, session.engineName)
     }
 
@@ -242,7 +243,7 @@ struct VerifyCommand: ParsableCommand {
                 "phases": ["attack": statistics.attackSeconds, "bounds": statistics.boundSeconds, "z3": statistics.z3Seconds],
                 "subproblems": statistics.subproblems, "z3_leaves": statistics.z3Leaves, "peak_queue": statistics.peakQueue,
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
-                "root_unstable_by_layer": statistics.rootUnstableByLayer, "refinement_seconds": statistics.refinementSeconds,
+                "root_unstable_by_layer": statistics.rootUnstableByLayer, "root_cuts": statistics.rootCuts, "refinement_seconds": statistics.refinementSeconds,
                 "refinement_restart_seconds": statistics.refinementRestartSeconds.map { $0 as Any } ?? NSNull(),
             ])
         }

@@ -6,12 +6,16 @@ import VerdictBounds
 public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
     case auto
     case cpu
+    /// The graph engine on the CPU for every network, dense chains included: what cutting
+    /// planes (``BoundOptions/cutRounds``) need, which the chain engines do not take.
+    case cpuGraph
     case opencl(index: Int?)
 
     public init?(_ text: String) {
         switch text {
         case "auto": self = .auto
         case "cpu": self = .cpu
+        case "cpu-graph": self = .cpuGraph
         case "opencl": self = .opencl(index: nil)
         default:
             guard text.hasPrefix("opencl:"), let index = Int(text.dropFirst(7)), index >= 0 else { return nil }
@@ -23,6 +27,7 @@ public enum DeviceChoice: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .auto: return "auto"
         case .cpu: return "cpu"
+        case .cpuGraph: return "cpu-graph"
         case .opencl(let index): return index.map { "opencl:\($0)" } ?? "opencl"
         }
     }
@@ -37,9 +42,9 @@ public enum EngineSelection {
     /// its rows; oval21 `cifar_base_kw`), and they have not been measured on a GPU yet.
     /// Precision as for chains: `auto` is double where the device has it.
     public static func engine(for network: Network, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {
-        if let chain = try? BoundNetwork(network) { return try engine(for: chain, choice: choice, precision: precision) }
+        if choice != .cpuGraph, let chain = try? BoundNetwork(network) { return try engine(for: chain, choice: choice, precision: precision) }
         switch choice {
-        case .cpu, .auto:
+        case .cpu, .cpuGraph, .auto:
             return GraphBoundEngine(graph: try GraphBoundNetwork(network))
         case .opencl(let index):
             let (device, chosen) = try explicitDevice(index)
@@ -71,7 +76,7 @@ public enum EngineSelection {
     /// `auto` falls back to the CPU engine when no OpenCL device works.
     public static func engine(for network: BoundNetwork, choice: DeviceChoice, precision: DevicePrecision = .auto) throws -> any BoundEngine {
         switch choice {
-        case .cpu:
+        case .cpu, .cpuGraph:
             return CPUBoundEngine(network: network)
         case .opencl(let index):
             let (device, chosen) = try explicitDevice(index)

@@ -164,6 +164,14 @@ public struct VerificationOptions: Sendable {
     /// α,β-CROWN's `refine_neuron_time_percentage` for the same networks: the search after a
     /// good refinement is short.
     public var refineTimeShare = 0.8
+    /// ReLU splitting on networks the graph engine bounds: rounds of cutting planes at each
+    /// case's root (``BoundOptions/cutRounds``), whose cuts every subproblem of the case then
+    /// lifts into its rows; 0 for none. On oval21 at 300 s they took the count from 19 to 21
+    /// of its 28 labelled instances (`cifar_deep_kw img1052`: open after 720 s and 121,914
+    /// subproblems without them, proved in 16 s with 2,938), and every instance proved before
+    /// took less time; collins_rul_cnn, verivital and sri_resnet_a `idx_3667` were no slower
+    /// (README, "How `verify` works").
+    public var cutRounds = 8
     /// ReLU splitting with a time limit: a case still open after this share of the time it
     /// started with refines every ReLU layer after the first (as `refineLayers`) and starts its
     /// search again from the refined root; 0 turns it off. Deep networks need it: the root

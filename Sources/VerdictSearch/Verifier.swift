@@ -200,5 +200,6 @@ extension SearchStatistics {
         if !other.rootUnstableBeforeRefinement.isEmpty { rootUnstableBeforeRefinement = other.rootUnstableBeforeRefinement }
         if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
         restartsLeftOpen += other.restartsLeftOpen
+        rootCuts += other.rootCuts
     }
 }

@@ -136,6 +136,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertLessThanOrEqual(byDefault.unstable, objectiveOnly.unstable)
     }
 
+    /// `bounds --cut-rounds` on a dense chain through `--device cpu-graph` (the graph engine,
+    /// which cuts need): the weakest row rises, and a bad round count is refused.
+    func testBoundsCutRoundsTightenTheGraphEnginesBounds() throws {
+        let property = "benchmarks/examples/digits/properties/digit_0_eps_2.0.vnnlib"
+        func weakest(_ extra: [String]) throws -> Double {
+            let result = try run(["bounds", property, "--network", model, "--method", "alpha-crown", "--device", "cpu-graph", "--json"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let objectives = try XCTUnwrap(object["objectives"] as? [[String: Any]])
+            return objectives.map { $0["lower"] as! Double }.min()!
+        }
+        XCTAssertGreaterThan(try weakest(["--cut-rounds", "4"]), try weakest([]) + 1e-3, "cuts tighten the weakest row")
+        let bad = try run(["bounds", property, "--network", model, "--cut-rounds", "-2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--cut-rounds"), bad.stderr)
+    }
+
     func testDevicesRuns() throws {
         let result = try run(["devices"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -155,7 +172,7 @@ final class CommandLineTests: XCTestCase {
             ("--attack-samples", "\(defaults.attackSamples)"), ("--search-attack-steps", "\(defaults.searchAttackSteps)"),
             ("--max-memory", "\(Double(defaults.memoryLimitBytes) / Double(1 << 30))"), ("--split", defaults.splitMode.rawValue),
             ("--input-branching", defaults.inputBranching.rawValue), ("--input-branching-candidates", "\(defaults.inputBranchingCandidates)"),
-            ("--input-split-warmup", "\(defaults.inputSplitWarmup)"),
+            ("--input-split-warmup", "\(defaults.inputSplitWarmup)"), ("--cut-rounds", "\(defaults.cutRounds)"),
         ]
         for (flag, value) in expected {
             guard let range = text.range(of: "\(flag) <") else {
@@ -167,7 +184,7 @@ final class CommandLineTests: XCTestCase {
             let entry = after.prefix(upTo: after.range(of: "default: ").map { after.index($0.upperBound, offsetBy: value.count + 1, limitedBy: after.endIndex) ?? after.endIndex } ?? after.endIndex)
             XCTAssertTrue(entry.hasSuffix("default: \(value))"), "\(flag): \(entry)")
         }
-        for flags in [["--batch", "0"], ["--max-memory", "0"], ["--intermediate-time-share", "2"], ["--search-attack-steps", "-1"], ["--input-branching", "best"], ["--input-branching-candidates", "-1"]] {
+        for flags in [["--batch", "0"], ["--max-memory", "0"], ["--intermediate-time-share", "2"], ["--search-attack-steps", "-1"], ["--input-branching", "best"], ["--input-branching-candidates", "-1"], ["--cut-rounds", "-1"], ["--device", "gpu-graph"]] {
             let result = try run(["verify", "p.vnnlib", "--network", "n.onnx"] + flags)
             XCTAssertNotEqual(result.status, 0, "\(flags)")
             XCTAssertTrue(result.stderr.contains(flags[0]), "\(flags): \(result.stderr)")

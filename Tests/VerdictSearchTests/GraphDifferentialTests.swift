@@ -9,7 +9,10 @@ import XCTest
 /// scalings: the two must never disagree, and every `sat` witness must pass the checker.
 final class GraphDifferentialTests: XCTestCase {
     private func randomProblem(_ generator: inout SeededGenerator) throws -> (Network, Property) {
-        let network = try RandomGraphs.convolutional(generator: &generator, sides: 3...3, channels: 1...1)
+        try randomProperty(for: RandomGraphs.convolutional(generator: &generator, sides: 3...3, channels: 1...1), &generator)
+    }
+
+    private func randomProperty(for network: Network, _ generator: inout SeededGenerator, margin: ClosedRange<Double> = -0.1...0.6) throws -> (Network, Property) {
         let inputs = network.inputCount, outputs = network.outputCount
         let center = (0..<inputs).map { _ in Double(Float(Double.random(in: -1...1, using: &generator))) }
         let radius = Double(Float(Double.random(in: 0.02...0.15, using: &generator)))
@@ -23,7 +26,7 @@ final class GraphDifferentialTests: XCTestCase {
                 values.append(try network.evaluate(point)[k])
             }
             let spread = values.max()! - values.min()! + 1e-3
-            let threshold = Double(Float(values.max()! + Double.random(in: -0.1...0.6, using: &generator) * spread))
+            let threshold = Double(Float(values.max()! + Double.random(in: margin, using: &generator) * spread))
             disjuncts.append([LinearConstraint(terms: [.init(index: k, coefficient: -1)], bound: RealInterval(exactly: -threshold))])
         }
         return (network, Property(inputCount: inputs, outputCount: outputs, cases: [.init(box: box, unsafe: OutputRegion(disjuncts: disjuncts))]))
@@ -91,5 +94,46 @@ final class GraphDifferentialTests: XCTestCase {
         XCTAssertGreaterThan(answers[.unsat, default: 0], count / 6)
         // Measured: 2 unknown on an idle machine, 4 with two suites running beside the tests.
         XCTAssertLessThan(oracleUnknown, count / 8)
+    }
+    /// The same with cutting planes at each root (``VerificationOptions/cutRounds``) and
+    /// β-CROWN, whose children lift the root's cuts into their bounds.
+    func testBranchAndBoundWithCutsAgreesWithWholeNetworkZ3() throws {
+        var generator = SeededGenerator(seed: 20261204)
+        var answers: [Answer: Int] = [:]
+        var withCuts = 0
+        for index in 0..<30 {
+            // Dense layers (which the graph engine bounds too) and thresholds mostly above the
+            // sampled maximum: roots left open with unstable ReLUs fed by linear layers.
+            let widths = [Int.random(in: 2...4, using: &generator), 10, 10, 10, 3]
+            let (network, property) = try randomProperty(
+                for: RandomNetworks.multilayerPerceptron(widths: widths, generator: &generator), &generator, margin: -0.05...0.4)
+            var oracleOptions = VerificationOptions()
+            oracleOptions.deadline = Deadline(seconds: 30)
+            let oracle = try Verifier(network: network, property: property, options: oracleOptions).verifyWithZ3()
+            guard oracle.answer == .sat || oracle.answer == .unsat else { continue }
+            var options = VerificationOptions()
+            options.splitMode = .relu
+            options.method = .betaCrown
+            options.cutRounds = 4
+            options.batchSize = [1, 4, 16][index % 3]
+            options.z3LeafUnstable = [0, 3][(index / 3) % 2]
+            options.refineWhenStuck = 0
+            options.attackSamples = 0
+            options.attackRestarts = 0
+            options.seed = UInt64(index)
+            options.deadline = Deadline(seconds: 60)
+            let verifier = try Verifier(network: network, property: property, options: options)
+            let engine = GraphBoundEngine(graph: try GraphBoundNetwork(verifier.searchNetwork))
+            let result = verifier.verify(engine: engine)
+            XCTAssertEqual(result.answer, oracle.answer, "problem \(index): \(result.reason) vs Z3: \(oracle.reason)")
+            answers[result.answer, default: 0] += 1
+            if result.statistics.rootCuts > 0 { withCuts += 1 }
+            if let witness = result.witness {
+                XCTAssertTrue(try WitnessChecker(network: network, property: property).check(witness.input).isConfirmed, "problem \(index): witness not confirmed")
+            }
+        }
+        print("graph differential with cuts: \(answers[.sat, default: 0]) sat, \(answers[.unsat, default: 0]) unsat agreed; \(withCuts) searches with cuts")
+        XCTAssertGreaterThan(withCuts, 3, "cuts must be found for this test to say anything")
+        XCTAssertGreaterThan(answers[.unsat, default: 0], 5)
     }
 }

@@ -174,10 +174,17 @@ public struct Subproblem: Sendable {
 public struct OptimizedRelaxation: Sendable {
     public var alpha: [[Double]]
     public var beta: [[Double]]
+    /// The cuts the bound lifted into its rows (``BoundOptions/cutRounds``), which hold on the
+    /// subproblem and so on every descendant: a subproblem warm-started from this one bounds
+    /// with them too. Per row, each cut's multiplier; a cut without one starts at 0.
+    public var cuts: CutSet? = nil
+    public var cutMultipliers: [[Double]]? = nil
 
-    public init(alpha: [[Double]], beta: [[Double]]) {
+    public init(alpha: [[Double]], beta: [[Double]], cuts: CutSet? = nil, cutMultipliers: [[Double]]? = nil) {
         self.alpha = alpha
         self.beta = beta
+        self.cuts = cuts
+        self.cutMultipliers = cutMultipliers
     }
 }
 

@@ -16,7 +16,9 @@ import VerdictCore
 /// are and intersects the rest with them. `alpha-crown` and `beta-crown` optimize α (and β)
 /// for the objective rows (``GraphRelaxationOptimizer``), warm-started from the parent; so do
 /// the rows of every intermediate layer where ``BoundOptions/intermediateIterations`` asks
-/// (the root of a search), otherwise they keep CROWN's slopes.
+/// (the root of a search), otherwise they keep CROWN's slopes. ``BoundOptions/cutRounds`` adds
+/// cutting planes to the objective rows (`Cuts/`); a subproblem whose warm start carries cuts
+/// lifts them into its rows too.
 public struct GraphBoundEngine: BoundEngine {
     public let graph: GraphBoundNetwork
     public let name: String
@@ -182,6 +184,7 @@ public struct GraphBoundEngine: BoundEngine {
     private func forward(_ task: BoundTask, options: BoundOptions, parallelRows: Bool) throws -> Forward {
         let subproblem = task.subproblem, objectives = task.objectives
         var state = GraphState(network: graph, box: subproblem.box)
+        state.cuts = subproblem.warmStart?.cuts
         let pass = GraphBackwardPass(network: graph)
         for index in 0..<graph.nodeLimit {
             if options.isStopped { throw BoundEngineError.cancelled }
@@ -378,11 +381,13 @@ public struct GraphBoundEngine: BoundEngine {
             let problems = zip(subset, crown).map { item, crown in
                 GraphRelaxationOptimizer.Problem(rows: item.block, constants: item.objectives.constants, state: item.state, initial: crown, warmStart: item.warmStart)
             }
-            for (k, optimized) in optimizer.optimize(problems, from: graph.outputValue).enumerated() {
+            for (k, first) in optimizer.optimize(problems, from: graph.outputValue).enumerated() {
+                let optimized = options.cutRounds > 0 ? optimizer.optimizeWithCuts(problems[k], first: first, rounds: options.cutRounds) : first
                 best[k] = optimized.result
                 forms[k].append(optimized.result)
                 results[bounded[k]].relaxation = OptimizedRelaxation(
-                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [])
+                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [],
+                    cuts: optimized.cuts, cutMultipliers: optimized.cuts == nil ? nil : optimized.parameters.cutMultipliers)
             }
         } else if options.objectiveLowerBoundsOnly {
             // Branching trials: one pass at the parent's α and β.
@@ -435,9 +440,14 @@ public struct GraphBoundEngine: BoundEngine {
             var offset = 0
             return layout.reluWidths.map { width in defer { offset += width }; return Array(flat[offset..<(offset + width)]) }
         }
+        let cutCount = item.state.cuts?.count ?? 0
         return GraphBackwardPass.Parameters(
             alpha: warmStart.alpha.map(perLayer),
-            beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil)
+            beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil,
+            cutMultipliers: item.state.cuts == nil ? nil : (0..<count).map { row in
+                let mine = warmStart.cutMultipliers.flatMap { row < $0.count ? $0[row] : nil } ?? []
+                return Array(mine.prefix(cutCount)) + Array(repeating: 0, count: max(cutCount - mine.count, 0))
+            })
     }
 
     /// One item's lower bounds from its best pass, upper bounds from the negated pass, and

@@ -17,6 +17,8 @@ struct GraphRelaxationOptimizer {
     struct Outcome {
         var result: GraphBackwardPass.Result
         var parameters: GraphBackwardPass.Parameters
+        /// The cuts the parameters' multipliers belong to.
+        var cuts: CutSet?
     }
 
     /// One set of rows to optimize, over one subproblem.
@@ -66,7 +68,7 @@ struct GraphRelaxationOptimizer {
                         slopes: requests[k].parameters.lineSlopes))
                 }
             }
-            var relaxed = relaxedPreActivations(queries, upTo: value)[...]
+            var relaxed = relaxedPreActivations(queries, upTo: value, keepValues: runs.contains { $0.cuts != nil })[...]
             for (k, index) in live.enumerated() {
                 let mine = relaxed.prefix(gradientRows[k].count)
                 relaxed = relaxed.dropFirst(gradientRows[k].count)
@@ -136,7 +138,7 @@ struct GraphRelaxationOptimizer {
     /// and of each S-shaped node, in the network relaxed as the row's pass relaxed it, at the
     /// row's minimizing corner. The queries go through the graph together, so a linear node
     /// evaluates all of them in one product.
-    func relaxedPreActivations(_ queries: [RelaxedQuery], upTo value: ValueID) -> [(relu: [[Double]?], smooth: [Int: [Double]])] {
+    func relaxedPreActivations(_ queries: [RelaxedQuery], upTo value: ValueID, keepValues: Bool = false) -> [RelaxedValues] {
         var values: [[[Double]]] = queries.map { [$0.result.corners[$0.row]] }
         var relaxed = queries.map { _ in [[Double]?](repeating: nil, count: network.layout.reluLayerCount) }
         var smooth = queries.map { _ in [Int: [Double]]() }
@@ -176,7 +178,16 @@ struct GraphRelaxationOptimizer {
             }
             for q in queries.indices { values[q].append(outputs[q]) }
         }
-        return zip(relaxed, smooth).map { ($0, $1) }
+        return queries.indices.map { q in RelaxedValues(relu: relaxed[q], smooth: smooth[q], values: keepValues ? values[q] : []) }
+    }
+
+    /// One query's relaxed network at its corner: each ReLU layer's inputs (nil where the
+    /// pass did not reach it), each S-shaped node's inputs, and every value (index 0 the
+    /// input) where asked.
+    struct RelaxedValues {
+        var relu: [[Double]?]
+        var smooth: [Int: [Double]]
+        var values: [[Double]]
     }
 }
 
@@ -202,10 +213,14 @@ private struct OptimizationRun {
     var bestParameters: GraphBackwardPass.Parameters
     var active: [Int]
     var adamAlpha: AdamState, adamBeta: AdamState, adamSlopes: AdamState
+    /// The state's cuts, and per row (one slot) each one's multiplier `μ >= 0`.
+    let cuts: CutSet?
+    var multipliers: [[[Double]]]
+    var adamCuts: AdamState
     var alphaGradient: [[[Double]]], betaGradient: [[[Double]]]
 
     var state: GraphState { problem.state }
-    var outcome: GraphRelaxationOptimizer.Outcome { .init(result: best, parameters: bestParameters) }
+    var outcome: GraphRelaxationOptimizer.Outcome { .init(result: best, parameters: bestParameters, cuts: cuts) }
 
     init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool) {
         self.optimizer = optimizer
@@ -229,10 +244,23 @@ private struct OptimizationRun {
         smooth = SmoothSlopes(network: network, state: problem.state, upTo: value, rows: rows)
         slopes = smooth.initial
         best = problem.initial
-        bestParameters = GraphBackwardPass.Parameters(alpha: alpha, beta: optimizer.useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes))
+        // Cuts join the objective rows only: an intermediate layer's rows are many, and its
+        // bounds are inherited by every child anyway.
+        let cuts = value == network.outputValue ? problem.state.cuts : nil
+        self.cuts = cuts
+        let cutCount = cuts?.count ?? 0
+        let multipliers = (0..<rows).map { row in
+            let warm = warmStart?.cutMultipliers
+            return [warm.flatMap { row < $0.count ? $0[row] : nil }.map { $0 + Array(repeating: 0, count: max(cutCount - $0.count, 0)) } ?? Array(repeating: 0, count: cutCount)]
+        }
+        self.multipliers = multipliers
+        bestParameters = GraphBackwardPass.Parameters(
+            alpha: alpha, beta: optimizer.useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes),
+            cutMultipliers: cuts == nil ? nil : multipliers.map { $0[0] })
         adamAlpha = AdamState(shape: alpha)
         adamBeta = AdamState(shape: beta)
         adamSlopes = AdamState(shape: slopes)
+        adamCuts = AdamState(shape: multipliers)
         stopAt = stopWhenPositive ? 0.0 : .infinity
         let stop = stopAt, initial = problem.initial
         active = (0..<rows).filter { initial.lower[$0] <= stop }
@@ -245,7 +273,7 @@ private struct OptimizationRun {
     func request() -> (block: RowBlock, constants: [Double], parameters: GraphBackwardPass.Parameters) {
         let parameters = GraphBackwardPass.Parameters(
             alpha: active.map { alpha[$0] }, beta: optimizer.useBeta ? active.map { beta[$0] } : nil,
-            lineSlopes: smooth.parameters(active.map { slopes[$0] }))
+            lineSlopes: smooth.parameters(active.map { slopes[$0] }), cutMultipliers: cuts == nil ? nil : active.map { multipliers[$0][0] })
         return (problem.rows.selecting(active), active.map { problem.constants[$0] }, parameters)
     }
 
@@ -258,6 +286,7 @@ private struct OptimizationRun {
             best.inputCoefficients[row] = result.inputCoefficients[k]
             bestParameters.alpha[row] = alpha[row]
             if optimizer.useBeta { bestParameters.beta?[row] = beta[row] }
+            if cuts != nil { bestParameters.cutMultipliers?[row] = multipliers[row][0] }
             for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
         }
     }
@@ -306,9 +335,11 @@ private struct OptimizationRun {
 
     /// One gradient step for `rows` (from ``gradientRows()``), with their relaxed networks'
     /// inputs `relaxed` at their minimizing corners.
-    mutating func step(_ result: GraphBackwardPass.Result, rows: [(position: Int, row: Int)], relaxed: [(relu: [[Double]?], smooth: [Int: [Double]])]) {
+    mutating func step(_ result: GraphBackwardPass.Result, rows: [(position: Int, row: Int)], relaxed: [GraphRelaxationOptimizer.RelaxedValues]) {
         var slopeGradient = slopes.map { $0.map { $0.map { _ in 0.0 } } }
+        var cutGradient = multipliers.map { $0.map { $0.map { _ in 0.0 } } }
         for ((k, row), relaxed) in zip(rows, relaxed) {
+            if let cuts { cutGradient[row][0] = cutSlacks(cuts, multipliers: multipliers[row][0], values: relaxed.values) }
             for layer in lines.indices {
                 // A layer the pass did not reach has coefficients 0 and no relaxed input.
                 let kept = result.relaxedRow(optimizer.network.reluNodes[layer], k)
@@ -322,6 +353,41 @@ private struct OptimizationRun {
         adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1, only: movable)
         if optimizer.useBeta { adamBeta.ascend(&beta, gradient: betaGradient, learningRate: options.betaLearningRate, lowerLimit: 0, upperLimit: .infinity, only: movable) }
         if !smooth.nodes.isEmpty { adamSlopes.ascend(&slopes, gradient: slopeGradient, learningRate: options.slopeLearningRate, lowerLimit: 0, upperLimit: 1) }
+        if cuts != nil { adamCuts.ascend(&multipliers, gradient: cutGradient, learningRate: options.cutLearningRate, lowerLimit: 0, upperLimit: .infinity) }
+    }
+
+    /// The gradient of a row's bound in each cut's multiplier: the cut's slack at the row's
+    /// relaxed point, with each phase `z` where the pass's removal of it put it (see
+    /// ``CutTerms``): `y/u` where its coefficient `q` is positive, `1 - (y - ẑ)/|l|` where
+    /// negative; at `q = 0`, the end that raising this cut's multiplier moves `q` towards.
+    private func cutSlacks(_ cuts: CutSet, multipliers: [Double], values: [[Double]]) -> [Double] {
+        let network = optimizer.network
+        // Per ReLU layer with cuts: its bounds and each neuron's q (dense, by neuron).
+        var bounds: [Int: ValueBounds] = [:], q: [Int: [Double]] = [:]
+        for layer in cuts.byLayer.keys {
+            let relu = network.reluNodes[layer]
+            guard let lines = state.relaxations[relu] as? ReLUOperator.Lines, values.count > relu + 1 else { continue }
+            bounds[layer] = lines.bounds
+            q[layer] = Array(repeating: 0, count: lines.bounds.lower.count)
+        }
+        cuts.cuts.withUnsafeBufferPointer { cuts in
+            for c in cuts.indices where multipliers[c] != 0 { q[cuts[c].layer]?[cuts[c].neuron] -= multipliers[c] * cuts[c].zCoefficient }
+        }
+        var slacks = [Double](repeating: 0, count: cuts.count)
+        for (layer, indices) in cuts.byLayer {
+            guard let bounds = bounds[layer], let q = q[layer] else { continue }
+            let relu = network.reluNodes[layer]
+            let output = values[relu + 1], input = values[network.network.nodes[relu].inputs[0].valueIndex]
+            cuts.cuts.withUnsafeBufferPointer { cuts in
+                for c in indices {
+                    let j = cuts[c].neuron, l = bounds.lower[j], u = bounds.upper[j], y = output[j], term = q[j]
+                    let z: Double
+                    if l >= 0 { z = 1 } else if u <= 0 { z = 0 } else if term < 0 || (term == 0 && cuts[c].zCoefficient > 0) { z = 1 - (y - input[j]) / -l } else { z = y / u }
+                    slacks[c] = cuts[c].slack(y: y, source: values[cuts[c].source.valueIndex], z: z)
+                }
+            }
+        }
+        return slacks
     }
 }
 

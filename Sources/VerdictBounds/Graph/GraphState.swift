@@ -11,6 +11,8 @@ struct GraphState {
     var preActivations: [ValueBounds] = []
     /// Input bounds of each S-shaped node, by node.
     var smoothInputBounds: [Int: ValueBounds] = [:]
+    /// Cuts that hold on the subproblem, which passes with multipliers lift into their rows.
+    var cuts: CutSet?
 
     init(network: GraphBoundNetwork, box: InputBox) {
         bounds = Array(repeating: nil, count: network.network.nodes.count + 1)
@@ -41,6 +43,8 @@ struct GraphBackwardPass {
         var alpha: [[[Double]]]
         var beta: [[[Double]]]?
         var lineSlopes: [Int: [(lower: [Double], upper: [Double])]] = [:]
+        /// Per row, the multiplier `μ >= 0` of each of the state's cuts (``CutTerms``).
+        var cutMultipliers: [[Double]]? = nil
     }
 
     struct Result {
@@ -78,10 +82,15 @@ struct GraphBackwardPass {
         var steps = 1
         var relaxedRows: [Int: RowBlock] = [:]
         var pending: [Int: RowBlock] = [value.valueIndex: rows]
+        var cutTerms = CutTerms(rows: count)
+        if let top = network.producer(value), let multipliers = parameters?.cutMultipliers {
+            cutTerms.seed(multipliers, network: network, states: states, segments: segments, upTo: top, pending: &pending, errors: &errors)
+        }
         if let top = network.producer(value) {
             for node in stride(from: top, through: 0, by: -1) {
-                guard let block = pending.removeValue(forKey: node + 1) else { continue }
+                guard var block = pending.removeValue(forKey: node + 1) else { continue }
                 let reluLayer = network.reluLayerOfNode[node]
+                let phaseInput = cutTerms.removePhases(at: node, block: &block, states: states, segments: segments, errors: &errors)
                 if keepReluCoefficients && states[0].relaxations[node] != nil { relaxedRows[node] = block }
                 let pieces = zip(states, segments).map { state, range in
                     var context = state.context(node, in: network)
@@ -92,7 +101,10 @@ struct GraphBackwardPass {
                     context.lineSlopes = parameters?.lineSlopes[node].map { Array($0[range]) }
                     return RowSegment(rows: range, context: context)
                 }
-                let step = network.operators[node].backward(block, segments: pieces)
+                var step = network.operators[node].backward(block, segments: pieces)
+                if let phaseInput {
+                    CutTerms.add(phaseInput, into: &step, states: states, segments: segments, value: network.network.nodes[node].inputs[0].valueIndex, errors: &errors)
+                }
                 steps += 1
                 for r in 0..<count {
                     constants[r] += step.constants[r]
@@ -110,6 +122,16 @@ struct GraphBackwardPass {
                     pending[input.valueIndex] = existing
                 }
             }
+        }
+        if parameters?.cutMultipliers != nil {
+            // The cut constants, each row's sum of up to one term per cut and per neuron.
+            let terms = (states.compactMap { $0.cuts?.count }.max() ?? 0) + network.layout.reluCount + 2
+            for r in 0..<count where cutTerms.constantMagnitude[r] > 0 {
+                constants[r] += cutTerms.constants[r]
+                constantMagnitude[r] += cutTerms.constants[r].magnitude
+                errors[r] += Rounding.double.gamma(terms) * cutTerms.constantMagnitude[r]
+            }
+            steps += 1
         }
         let inputs = network.network.inputCount
         let input = pending[0] ?? RowBlock(rows: count, width: inputs)
@@ -187,6 +209,7 @@ extension GraphBackwardPass.Parameters {
     /// Several parts' per-row parameters, in order; β only when every part has it.
     init(joining parts: [GraphBackwardPass.Parameters]) {
         self.init(alpha: parts.flatMap(\.alpha), beta: parts.allSatisfy { $0.beta != nil } ? parts.flatMap { $0.beta! } : nil)
+        if parts.allSatisfy({ $0.cutMultipliers != nil }) { cutMultipliers = parts.flatMap { $0.cutMultipliers! } }
         for part in parts {
             for (node, perRow) in part.lineSlopes { lineSlopes[node, default: []] += perRow }
         }

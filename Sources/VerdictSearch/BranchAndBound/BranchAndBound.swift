@@ -146,6 +146,7 @@ final class BranchAndBound: ChildBounder {
             if let report = confirmedCandidate(candidates.evaluate([root], [result])[0]) { return report }
             if options.attackSteps > 0, let report = descend(from: result.witnessCandidate, within: item.box, region: item.unsafe) { return report }
             result = try bound([root], optimizingIntermediateLayers: true)[0]
+            searchStatistics.rootCuts += result.relaxation?.cuts?.count ?? 0
         }
         if mode == .relu && options.refineLayers > 0 && !result.isProved {
             // The root's candidate first: a counterexample needs no refinement.
@@ -357,6 +358,7 @@ final class BranchAndBound: ChildBounder {
         var settings = boundOptions(root: optimizingIntermediateLayers)
         if optimizingIntermediateLayers {
             settings.intermediateIterations = rootIntermediateIterations
+            settings.cutRounds = options.cutRounds
             let budget = options.deadline.share(options.rootIntermediateTimeShare)
             settings.intermediateShouldStop = { budget.isPast }
         } else {

@@ -15,6 +15,8 @@ struct CompactSubproblem {
     private let node: OpenSubproblem
     private let lower: [[Float]], upper: [[Float]]
     private let alpha: [[Float]]?, beta: [[Float]]?
+    /// The cuts (shared) and their multipliers (any `μ >= 0` is sound; rounding keeps the sign).
+    private let cuts: CutSet?, multipliers: [[Float]]?
     private let witness: [Float]
     private let branching: [[Float]]?
     private let input: [Float]?
@@ -29,6 +31,8 @@ struct CompactSubproblem {
         upper = bounds.layerBounds.upper.map { $0.map(Self.roundedUp) }
         alpha = bounds.relaxation.map { $0.alpha.map { $0.map(Float.init) } }
         beta = bounds.relaxation.map { $0.beta.map { $0.map(Float.init) } }
+        cuts = bounds.relaxation?.cuts
+        multipliers = bounds.relaxation?.cutMultipliers.map { $0.map { $0.map(Float.init) } }
         witness = bounds.witnessCandidate.map(Float.init)
         branching = bounds.branchingCoefficients.map { $0.map { $0.map(Float.init) } }
         input = bounds.inputCoefficients.map { $0.map(Float.init) }
@@ -38,7 +42,7 @@ struct CompactSubproblem {
         stripped.bounds.branchingCoefficients = nil
         stripped.bounds.inputCoefficients = nil
         self.node = stripped
-        let floats = [lower, upper, alpha ?? [], beta ?? [], branching ?? []].reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        let floats = [lower, upper, alpha ?? [], beta ?? [], multipliers ?? [], branching ?? []].reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
         approximateBytes = stripped.approximateBytes + 4 * (floats + witness.count + (input?.count ?? 0))
     }
 
@@ -47,7 +51,9 @@ struct CompactSubproblem {
         var node = self.node
         node.bounds.layerBounds = LayerBounds(lower: lower.map { $0.map(Double.init) }, upper: upper.map { $0.map(Double.init) })
         if let alpha, let beta {
-            node.bounds.relaxation = OptimizedRelaxation(alpha: alpha.map { $0.map(Double.init) }, beta: beta.map { $0.map(Double.init) })
+            node.bounds.relaxation = OptimizedRelaxation(
+                alpha: alpha.map { $0.map(Double.init) }, beta: beta.map { $0.map(Double.init) }, cuts: cuts,
+                cutMultipliers: multipliers.map { $0.map { $0.map(Double.init) } })
         }
         node.bounds.witnessCandidate = witness.map(Double.init)
         node.bounds.branchingCoefficients = branching.map { $0.map { $0.map(Double.init) } }

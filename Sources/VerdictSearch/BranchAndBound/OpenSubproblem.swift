@@ -66,8 +66,20 @@ struct OpenSubproblem: Sendable {
         if let warm = child.warmStart {
             let keptSet = Set(kept)
             let rows = (0..<objectives.rowCount).filter { keptSet.contains(objectives.disjunctOfRow[$0]) && $0 < warm.alpha.count }
-            child.warmStart = OptimizedRelaxation(alpha: rows.map { warm.alpha[$0] }, beta: rows.map { $0 < warm.beta.count ? warm.beta[$0] : [] })
+            let (cuts, multipliers) = Self.cutsInUse(warm.cuts, warm.cutMultipliers.map { multipliers in rows.map { $0 < multipliers.count ? multipliers[$0] : [] } })
+            child.warmStart = OptimizedRelaxation(
+                alpha: rows.map { warm.alpha[$0] }, beta: rows.map { $0 < warm.beta.count ? warm.beta[$0] : [] }, cuts: cuts, cutMultipliers: multipliers)
         }
         return (child, childRegion, childObjectives)
+    }
+
+    /// The cuts some kept row lifts (multiplier above 0), and the kept rows' multipliers of
+    /// them: a disjunct's tree need not carry the cuts only other disjuncts' rows used, which
+    /// every bound of it would pass over (fewer cuts are as sound).
+    static func cutsInUse(_ cuts: CutSet?, _ multipliers: [[Double]]?) -> (CutSet?, [[Double]]?) {
+        guard let cuts, let multipliers else { return (cuts, multipliers) }
+        let used = cuts.cuts.indices.filter { c in multipliers.contains { c < $0.count && $0[c] > 0 } }
+        guard used.count < cuts.count else { return (cuts, multipliers) }
+        return (CutSet(used.map { cuts.cuts[$0] }), multipliers.map { m in used.map { $0 < m.count ? m[$0] : 0 } })
     }
 }
