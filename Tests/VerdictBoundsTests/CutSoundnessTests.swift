@@ -27,11 +27,7 @@ final class CutSoundnessTests: XCTestCase {
     }
 
     private func samples(in box: InputBox, count: Int, _ generator: inout SeededGenerator) -> [[Double]] {
-        (0..<count).map { index in
-            (0..<box.dimension).map { j in
-                index % 5 == 0 ? (Bool.random(using: &generator) ? box.lower[j] : box.upper[j]) : Double.random(in: box.lower[j]...box.upper[j], using: &generator)
-            }
-        }
+        RandomGraphs.samples(in: box, count: count, generator: &generator)
     }
 
     private func reluNodes(_ network: Network) -> [Int] { network.nodes.indices.filter { network.nodes[$0].layer is ReLULayer } }

@@ -21,11 +21,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
     }
 
     private func samples(in box: InputBox, count: Int, _ generator: inout SeededGenerator) -> [[Double]] {
-        (0..<count).map { index in
-            (0..<box.dimension).map { j in
-                index % 5 == 0 ? (Bool.random(using: &generator) ? box.lower[j] : box.upper[j]) : Double.random(in: box.lower[j]...box.upper[j], using: &generator)
-            }
-        }
+        RandomGraphs.samples(in: box, count: count, generator: &generator)
     }
 
     /// The pre-activations of each ReLU layer (the ReLU nodes' inputs) at a point.

@@ -20,6 +20,16 @@ public enum RandomGraphs {
         return (box, region)
     }
 
+    /// `count` points of `box`: every fifth a random vertex (where a piecewise-linear
+    /// network's extremes often lie), the others uniform inside.
+    public static func samples(in box: InputBox, count: Int, generator: inout SeededGenerator) -> [[Double]] {
+        (0..<count).map { index in
+            (0..<box.dimension).map { j in
+                index % 5 == 0 ? (Bool.random(using: &generator) ? box.lower[j] : box.upper[j]) : Double.random(in: box.lower[j]...box.upper[j], using: &generator)
+            }
+        }
+    }
+
     public static func convolutional(generator g: inout SeededGenerator, sides: ClosedRange<Int> = 4...6, channels: ClosedRange<Int> = 1...2) throws -> Network {
         var builder = Builder(generator: g)
         let channels = Int.random(in: channels, using: &builder.generator)

@@ -90,7 +90,11 @@ struct CutTerms {
         let width = block.width, unit = Rounding.double.unitRoundoff
         var input = RowBlock(rows: block.rows, width: width)
         for (state, range) in zip(states, segments) {
-            guard let bounds = (state.relaxations[node] as? ReLUOperator.Lines)?.bounds else { continue }
+            guard let bounds = (state.relaxations[node] as? ReLUOperator.Lines)?.bounds else {
+                // No bounds to remove `z` with: `0 <= z <= 1` alone, `q·z >= min(q, 0)`.
+                for r in range { for j in 0..<width where q.values[r * width + j] < 0 { addConstant(q.values[r * width + j], row: r) } }
+                continue
+            }
             for r in range {
                 var error = 0.0
                 for j in 0..<width {

@@ -251,7 +251,8 @@ private struct OptimizationRun {
         let cutCount = cuts?.count ?? 0
         let multipliers = (0..<rows).map { row in
             let warm = warmStart?.cutMultipliers
-            return [warm.flatMap { row < $0.count ? $0[row] : nil }.map { $0 + Array(repeating: 0, count: max(cutCount - $0.count, 0)) } ?? Array(repeating: 0, count: cutCount)]
+            let given = warm.flatMap { row < $0.count ? $0[row] : nil } ?? []
+            return [Array(given.prefix(cutCount)) + Array(repeating: 0, count: max(cutCount - given.count, 0))]
         }
         self.multipliers = multipliers
         bestParameters = GraphBackwardPass.Parameters(

@@ -32,6 +32,8 @@ public struct RoundingAllowance: Sendable {
 
     /// `value - allowance`, rounded down: the sound lower bound.
     public func lowered(_ value: Double, by allowance: Double) -> Double {
+        // An allowance that overflowed (or is NaN) bounds nothing.
+        guard allowance.isFinite || value == -.infinity else { return -.infinity }
         guard value.isFinite else { return value.isNaN ? -.infinity : value }
         return value - (2 * allowance + underflowSlack) * (1 + 0x1p-40) - value.ulp
     }

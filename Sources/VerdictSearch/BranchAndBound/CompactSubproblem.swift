@@ -32,7 +32,9 @@ struct CompactSubproblem {
         alpha = bounds.relaxation.map { $0.alpha.map { $0.map(Float.init) } }
         beta = bounds.relaxation.map { $0.beta.map { $0.map(Float.init) } }
         cuts = bounds.relaxation?.cuts
-        multipliers = bounds.relaxation?.cutMultipliers.map { $0.map { $0.map(Float.init) } }
+        // Rounded down (toward 0 for these nonnegative values): a multiplier past Float's range
+        // would otherwise become infinite.
+        multipliers = bounds.relaxation?.cutMultipliers.map { $0.map { $0.map { Float($0).isFinite ? Self.roundedDown($0) : .greatestFiniteMagnitude } } }
         witness = bounds.witnessCandidate.map(Float.init)
         branching = bounds.branchingCoefficients.map { $0.map { $0.map(Float.init) } }
         input = bounds.inputCoefficients.map { $0.map(Float.init) }
