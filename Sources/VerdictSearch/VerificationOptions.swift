@@ -168,9 +168,9 @@ public struct VerificationOptions: Sendable {
     /// case's root (``BoundOptions/cutRounds``), whose cuts every subproblem of the case then
     /// lifts into its rows; 0 for none. On oval21 at 300 s they took the count from 19 to 21
     /// of its 28 labelled instances (`cifar_deep_kw img1052`: open after 720 s and 121,914
-    /// subproblems without them, proved in 16 s with 2,938), and every instance proved before
-    /// took less time; collins_rul_cnn, verivital and sri_resnet_a `idx_3667` were no slower
-    /// (README, "How `verify` works").
+    /// subproblems without them, proved in 16 s with 2,938), and the slower earlier proofs took
+    /// 2-22x less time (the quickest, under 1 s, stayed within 0.3 s); collins_rul_cnn,
+    /// verivital and sri_resnet_a `idx_3667` were no slower (README, "How `verify` works").
     public var cutRounds = 8
     /// ReLU splitting with a time limit: a case still open after this share of the time it
     /// started with refines every ReLU layer after the first (as `refineLayers`) and starts its
