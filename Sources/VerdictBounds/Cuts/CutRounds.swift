@@ -31,11 +31,8 @@ extension GraphRelaxationOptimizer {
             var next = problem
             next.state = state
             next.initial = best.result
-            next.warmStart = OptimizedRelaxation(
-                alpha: best.parameters.alpha.map { $0.flatMap { $0 } }, beta: best.parameters.beta?.map { $0.flatMap { $0 } } ?? [],
-                cutMultipliers: best.parameters.cutMultipliers)
-            best.keepBetter(optimize([next], from: output)[0], cutCount: state.cuts!.count)
-            best.cuts = state.cuts
+            next.warmStart = best.parameters.warmStart(cuts: best.cuts)
+            best.keepBetter(optimize([next], from: output)[0], cuts: state.cuts!)
         }
         return best
     }
@@ -44,12 +41,9 @@ extension GraphRelaxationOptimizer {
 extension GraphRelaxationOptimizer.Outcome {
     /// Each row of `other` whose bound beats this one's, with its parameters; multipliers of
     /// cuts a row's parameters did not know yet are 0.
-    mutating func keepBetter(_ other: GraphRelaxationOptimizer.Outcome, cutCount: Int) {
+    mutating func keepBetter(_ other: GraphRelaxationOptimizer.Outcome, cuts: CutSet) {
         let rows = result.lower.count
-        var multipliers = (0..<rows).map { row in
-            let mine = parameters.cutMultipliers?[row] ?? []
-            return mine + Array(repeating: 0.0, count: max(cutCount - mine.count, 0))
-        }
+        var multipliers = (0..<rows).map { cuts.multipliers(parameters.cutMultipliers, row: $0) }
         for row in 0..<rows where other.result.lower[row] > result.lower[row] {
             result.lower[row] = other.result.lower[row]
             result.corners[row] = other.result.corners[row]
@@ -60,10 +54,19 @@ extension GraphRelaxationOptimizer.Outcome {
             if let theirs = other.parameters.cutMultipliers { multipliers[row] = theirs[row] }
         }
         parameters.cutMultipliers = multipliers
+        self.cuts = cuts
     }
 }
 
 extension GraphBackwardPass.Parameters {
+    /// These parameters as a warm start (α and β flat over all ReLUs), with the cuts their
+    /// multipliers belong to (none without cuts).
+    func warmStart(cuts: CutSet?) -> OptimizedRelaxation {
+        OptimizedRelaxation(
+            alpha: alpha.map { $0.flatMap { $0 } }, beta: beta?.map { $0.flatMap { $0 } } ?? [], cuts: cuts,
+            cutMultipliers: cuts == nil ? nil : cutMultipliers)
+    }
+
     /// The parameters of rows `rows`, in that order.
     func selecting(_ rows: [Int]) -> GraphBackwardPass.Parameters {
         GraphBackwardPass.Parameters(

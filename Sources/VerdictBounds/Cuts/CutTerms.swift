@@ -90,7 +90,7 @@ struct CutTerms {
         let width = block.width, unit = Rounding.double.unitRoundoff
         var input = RowBlock(rows: block.rows, width: width)
         for (state, range) in zip(states, segments) {
-            guard let bounds = (state.relaxations[node] as? ReLUOperator.Lines)?.bounds else {
+            guard let lines = state.relaxations[node] as? ReLUOperator.Lines else {
                 // No bounds to remove `z` with: `0 <= z <= 1` alone, `q·z >= min(q, 0)`.
                 for r in range { for j in 0..<width where q.values[r * width + j] < 0 { addConstant(q.values[r * width + j], row: r) } }
                 continue
@@ -100,7 +100,7 @@ struct CutTerms {
                 for j in 0..<width {
                     let term = q.values[r * width + j]
                     guard term != 0 else { continue }
-                    let l = bounds.lower[j], u = bounds.upper[j], m = max(l.magnitude, u.magnitude)
+                    let l = lines.bounds.lower[j], u = lines.bounds.upper[j], m = lines.preActivationMagnitude[j]
                     if l >= 0 {
                         addConstant(term, row: r)
                     } else if u <= 0 {
@@ -121,25 +121,6 @@ struct CutTerms {
             }
         }
         return input
-    }
-
-    /// `input` (from ``removePhases``) added into the ReLU's passed-back rows.
-    static func add(_ input: RowBlock, into step: inout BackwardStep, states: [GraphState], segments: [Range<Int>], value: Int, errors: inout [Double]) {
-        guard var rows = step.inputs[0] else { step.inputs[0] = input; return }
-        let width = rows.width, unit = Rounding.double.unitRoundoff
-        for (state, range) in zip(states, segments) {
-            let m = state.bounds[value]!.magnitude
-            for r in range {
-                var error = 0.0
-                for j in 0..<width where input.values[r * width + j] != 0 {
-                    let sum = rows.values[r * width + j] + input.values[r * width + j]
-                    rows.values[r * width + j] = sum
-                    error += sum.magnitude * m[j]
-                }
-                errors[r] += 2 * unit * error
-            }
-        }
-        step.inputs[0] = rows
     }
 
     private mutating func addConstant(_ term: Double, row: Int) {

@@ -92,6 +92,12 @@ public final class CutSet: Sendable {
 
     public var count: Int { cuts.count }
 
+    /// Row `row` of `multipliers` fitted to this set: cut to its count, a cut without one at 0.
+    func multipliers(_ multipliers: [[Double]]?, row: Int) -> [Double] {
+        let given = multipliers.flatMap { row < $0.count ? $0[row] : nil } ?? []
+        return Array(given.prefix(count)) + Array(repeating: 0, count: max(count - given.count, 0))
+    }
+
     /// This set with `more` appended: existing cuts keep their indices (their multipliers
     /// stay valid).
     func appending(_ more: [ReluCut]) -> CutSet { CutSet(cuts + more) }

@@ -385,9 +385,7 @@ public struct GraphBoundEngine: BoundEngine {
                 let optimized = options.cutRounds > 0 ? optimizer.optimizeWithCuts(problems[k], first: first, rounds: options.cutRounds) : first
                 best[k] = optimized.result
                 forms[k].append(optimized.result)
-                results[bounded[k]].relaxation = OptimizedRelaxation(
-                    alpha: optimized.parameters.alpha.map { $0.flatMap { $0 } }, beta: optimized.parameters.beta?.map { $0.flatMap { $0 } } ?? [],
-                    cuts: optimized.cuts, cutMultipliers: optimized.cuts == nil ? nil : optimized.parameters.cutMultipliers)
+                results[bounded[k]].relaxation = optimized.parameters.warmStart(cuts: optimized.cuts)
             }
         } else if options.objectiveLowerBoundsOnly {
             // Branching trials: one pass at the parent's α and β.
@@ -440,14 +438,10 @@ public struct GraphBoundEngine: BoundEngine {
             var offset = 0
             return layout.reluWidths.map { width in defer { offset += width }; return Array(flat[offset..<(offset + width)]) }
         }
-        let cutCount = item.state.cuts?.count ?? 0
         return GraphBackwardPass.Parameters(
             alpha: warmStart.alpha.map(perLayer),
             beta: warmStart.beta.count == count && warmStart.beta.allSatisfy({ $0.count == layout.reluCount }) ? warmStart.beta.map(perLayer) : nil,
-            cutMultipliers: item.state.cuts == nil ? nil : (0..<count).map { row in
-                let mine = warmStart.cutMultipliers.flatMap { row < $0.count ? $0[row] : nil } ?? []
-                return Array(mine.prefix(cutCount)) + Array(repeating: 0, count: max(cutCount - mine.count, 0))
-            })
+            cutMultipliers: item.state.cuts.map { cuts in (0..<count).map { cuts.multipliers(warmStart.cutMultipliers, row: $0) } })
     }
 
     /// One item's lower bounds from its best pass, upper bounds from the negated pass, and

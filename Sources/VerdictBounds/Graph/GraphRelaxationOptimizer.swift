@@ -248,12 +248,7 @@ private struct OptimizationRun {
         // bounds are inherited by every child anyway.
         let cuts = value == network.outputValue ? problem.state.cuts : nil
         self.cuts = cuts
-        let cutCount = cuts?.count ?? 0
-        let multipliers = (0..<rows).map { row in
-            let warm = warmStart?.cutMultipliers
-            let given = warm.flatMap { row < $0.count ? $0[row] : nil } ?? []
-            return [Array(given.prefix(cutCount)) + Array(repeating: 0, count: max(cutCount - given.count, 0))]
-        }
+        let multipliers = (0..<rows).map { row in [cuts?.multipliers(warmStart?.cutMultipliers, row: row) ?? []] }
         self.multipliers = multipliers
         bestParameters = GraphBackwardPass.Parameters(
             alpha: alpha, beta: optimizer.useBeta ? beta : nil, lineSlopes: smooth.parameters(slopes),

@@ -103,7 +103,13 @@ struct GraphBackwardPass {
                 }
                 var step = network.operators[node].backward(block, segments: pieces)
                 if let phaseInput {
-                    CutTerms.add(phaseInput, into: &step, states: states, segments: segments, value: network.network.nodes[node].inputs[0].valueIndex, errors: &errors)
+                    // The `ẑ` terms of the cuts' phases join the ReLU's rows as a branch would.
+                    if var rows = step.inputs[0] {
+                        addBranch(phaseInput, into: &rows, states: states, segments: segments, value: network.network.nodes[node].inputs[0].valueIndex, errors: &errors)
+                        step.inputs[0] = rows
+                    } else {
+                        step.inputs[0] = phaseInput
+                    }
                 }
                 steps += 1
                 for r in 0..<count {
