@@ -44,7 +44,7 @@ final class CutSoundnessTests: XCTestCase {
         let relu = reluNodes(network)[cut.layer]
         let input = values[network.nodes[relu].inputs[0].valueIndex][cut.neuron], y = values[relu + 1][cut.neuron]
         var sum = y - cut.zCoefficient * (input > 0 ? 1 : 0) - cut.rhs
-        for (i, w) in zip(cut.indices, cut.weights) { sum -= w * values[cut.source.valueIndex][i] }
+        for part in cut.parts { for (i, w) in zip(part.indices, part.weights) { sum -= w * values[part.source.valueIndex][i] } }
         return sum
     }
 
@@ -57,7 +57,7 @@ final class CutSoundnessTests: XCTestCase {
 
     func testCutsAndBoundsWithThemHoldOnSampledPoints() throws {
         var generator = SeededGenerator(seed: 41)
-        var cutCount = 0, tighter = 0, rows = 0
+        var cutCount = 0, joinCuts = 0, tighter = 0, rows = 0
         for index in 0..<40 {
             let scenario = try scenario(&generator)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: scenario.engine.layout), objectives: scenario.objectives)
@@ -65,6 +65,7 @@ final class CutSoundnessTests: XCTestCase {
             let withCuts = try XCTUnwrap(scenario.engine.bound([task], options: cutOptions()).first)
             let cuts = withCuts.relaxation?.cuts?.cuts ?? []
             cutCount += cuts.count
+            joinCuts += cuts.filter { $0.parts.count > 1 }.count
             for point in samples(in: scenario.box, count: 200, &generator) {
                 let values = try scenario.network.evaluateAll(point)
                 assertHolds(withCuts, scenario, values: values, message: "graph \(index) with \(cuts.count) cuts")
@@ -78,6 +79,7 @@ final class CutSoundnessTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(cutCount, 40, "cuts must be found for this test to say anything")
+        XCTAssertGreaterThan(joinCuts, 5, "cuts on ReLUs after a residual join (over two values) must be found too")
         XCTAssertGreaterThan(tighter, rows / 10, "cuts tightened \(tighter) of \(rows) open rows")
     }
 

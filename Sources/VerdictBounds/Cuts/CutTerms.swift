@@ -39,44 +39,53 @@ struct CutTerms {
             for (c, cut) in set.cuts.enumerated() {
                 let relu = network.reluNodes[cut.layer]
                 guard relu <= top, range.contains(where: { multipliers[$0][c] != 0 }) else { continue }
-                let output = relu + 1, source = cut.source.valueIndex
-                let outputWidth = network.layout.reluWidth(cut.layer), sourceWidth = state.bounds[source]!.lower.count
-                for value in [output, source] where magnitudes[value] == nil { magnitudes[value] = state.bounds[value]!.magnitude }
-                let outputMagnitude = magnitudes[output]![cut.neuron], sourceMagnitude = magnitudes[source]!
+                let output = relu + 1, outputWidth = network.layout.reluWidth(cut.layer)
+                for value in [output] + cut.parts.map(\.source.valueIndex) where magnitudes[value] == nil { magnitudes[value] = state.bounds[value]!.magnitude }
+                let outputMagnitude = magnitudes[output]![cut.neuron]
                 var y = block(output, width: outputWidth)
-                var v = block(source, width: sourceWidth)
                 var q = phaseTerms.removeValue(forKey: relu) ?? RowBlock(rows: rows, width: outputWidth)
+                var error = [Double](repeating: 0, count: range.count)
+                for r in range where multipliers[r][c] != 0 {
+                    let sum = y.values[r * outputWidth + cut.neuron] + multipliers[r][c]
+                    y.values[r * outputWidth + cut.neuron] = sum
+                    error[r - range.lowerBound] += sum.magnitude * outputMagnitude
+                }
+                blocks[output] = y
+                for part in cut.parts {
+                    let source = part.source.valueIndex, sourceMagnitude = magnitudes[source]!
+                    var v = block(source, width: sourceMagnitude.count)
+                    let sourceWidth = v.width
+                    for r in range where multipliers[r][c] != 0 {
+                        let mu = multipliers[r][c]
+                        v.values.withUnsafeMutableBufferPointer { v in
+                        part.indices.withUnsafeBufferPointer { indices in
+                        part.weights.withUnsafeBufferPointer { weights in
+                        sourceMagnitude.withUnsafeBufferPointer { m in
+                            let row = v.baseAddress! + r * sourceWidth
+                            for k in indices.indices {
+                                let i = indices[k], product = mu * weights[k], entry = row[i] - product
+                                row[i] = entry
+                                error[r - range.lowerBound] += (product.magnitude + entry.magnitude) * m[i]
+                            }
+                        }
+                        }
+                        }
+                        }
+                    }
+                    blocks[source] = v
+                }
                 for r in range {
                     let mu = multipliers[r][c]
                     guard mu != 0 else { continue }
-                    let sum = y.values[r * outputWidth + cut.neuron] + mu
-                    y.values[r * outputWidth + cut.neuron] = sum
-                    var error = sum.magnitude * outputMagnitude
-                    v.values.withUnsafeMutableBufferPointer { v in
-                    cut.indices.withUnsafeBufferPointer { indices in
-                    cut.weights.withUnsafeBufferPointer { weights in
-                    sourceMagnitude.withUnsafeBufferPointer { m in
-                        let row = v.baseAddress! + r * sourceWidth
-                        for k in indices.indices {
-                            let i = indices[k], product = mu * weights[k], entry = row[i] - product
-                            row[i] = entry
-                            error += (product.magnitude + entry.magnitude) * m[i]
-                        }
-                    }
-                    }
-                    }
-                    }
                     let product = mu * cut.zCoefficient, entry = q.values[r * outputWidth + cut.neuron] - product
                     q.values[r * outputWidth + cut.neuron] = entry
                     // |z| <= 1.
-                    error += product.magnitude + entry.magnitude
+                    error[r - range.lowerBound] += product.magnitude + entry.magnitude
                     let constant = mu * cut.rhs
                     constants[r] -= constant
                     constantMagnitude[r] += 2 * constant.magnitude
-                    errors[r] += 2 * unit * error
+                    errors[r] += 2 * unit * error[r - range.lowerBound]
                 }
-                blocks[output] = y
-                blocks[source] = v
                 phaseTerms[relu] = q
             }
         }

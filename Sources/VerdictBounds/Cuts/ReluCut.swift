@@ -11,9 +11,11 @@ import VerdictCore
 /// (`L̆_i`, `Ŭ_i` the ends of `v_i`'s interval where `w_i v_i` is smallest and largest).
 /// `I` = everything is the big-M constraint with interval bounds, `I` = nothing is `y ≤ u z`;
 /// the others cut off points of the triangle relaxation that no input reaches, because they
-/// remember which inputs the neuron reads. Stored as
+/// remember which inputs the neuron reads. `v` may join several values (``CutPart``): after a
+/// residual join, `ẑ` sums linear maps of two values, and `v`'s box is their boxes together.
+/// Stored as
 ///
-///     y_j - Σ_{i∈I} w_i v_i - zCoefficient · z ≤ rhs
+///     y_j - Σ_parts Σ_{i∈I} w_i v_i - zCoefficient · z ≤ rhs
 ///
 /// with `rhs` raised to cover the rounding of `zCoefficient` and `rhs` themselves (`z ≤ 1`),
 /// so that the stored inequality holds for the real-valued network.
@@ -21,59 +23,72 @@ public struct ReluCut: Sendable, Equatable {
     /// The ReLU layer (its index among the graph's ReLU nodes) and the neuron.
     public var layer: Int
     public var neuron: Int
-    /// The value `v` the neuron's linear input reads.
-    public var source: ValueID
-    /// The entries `I` of `v` and their weights `w_i`.
-    public var indices: [Int]
-    public var weights: [Double]
+    /// The entries `I` of each value `ẑ` reads, with their weights.
+    public var parts: [CutPart]
     public var zCoefficient: Double
     public var rhs: Double
 
-    /// The cut for the subset `inSubset` of `v`'s entries: `weights` the neuron's full row over
-    /// `v`, `bias` its bias, `lower`/`upper` the box of `v`.
-    init(layer: Int, neuron: Int, source: ValueID, weights row: [Double], bias: Double, lower: [Double], upper: [Double], inSubset: (Int) -> Bool) {
-        var indices: [Int] = [], weights: [Double] = []
+    /// The cut for the subset `inSubset(part, i)` of `v`'s entries: `rows` the neuron's full
+    /// row over each value `ẑ` reads, with that value's box; `bias` the neuron's bias.
+    init(layer: Int, neuron: Int, rows: [CutRow], bias: Double, inSubset: (Int, Int) -> Bool) {
+        var parts: [CutPart] = []
         var rhs = 0.0, rhsMagnitude = 0.0, z = bias, zMagnitude = bias.magnitude, terms = 1
-        for i in row.indices where row[i] != 0 {
-            let w = row[i], low = w >= 0 ? lower[i] : upper[i], high = w >= 0 ? upper[i] : lower[i]
-            terms += 1
-            if inSubset(i) {
-                indices.append(i)
-                weights.append(w)
-                let term = w * low
-                rhs -= term
-                rhsMagnitude += term.magnitude
+        for (p, row) in rows.enumerated() {
+            var part = CutPart(source: row.source, indices: [], weights: [])
+            for i in row.weights.indices where row.weights[i] != 0 {
+                let w = row.weights[i], low = w >= 0 ? row.lower[i] : row.upper[i], high = w >= 0 ? row.upper[i] : row.lower[i]
+                terms += 1
+                let term = w * (inSubset(p, i) ? low : high)
                 z += term
                 zMagnitude += term.magnitude
-            } else {
-                let term = w * high
-                z += term
-                zMagnitude += term.magnitude
+                if inSubset(p, i) {
+                    part.indices.append(i)
+                    part.weights.append(w)
+                    rhs -= term
+                    rhsMagnitude += term.magnitude
+                }
             }
+            parts.append(part)
         }
         let rounding = RoundingAllowance.double
         let error = rounding.gamma(terms + 1) * (rhsMagnitude + zMagnitude) + rounding.underflowSlack
         self.layer = layer
         self.neuron = neuron
-        self.source = source
-        self.indices = indices
-        self.weights = weights
+        self.parts = parts
         self.zCoefficient = z
         self.rhs = (rhs + 2 * error).nextUp
     }
 
-    /// `y - Σ w_i v_i - zCoefficient·z - rhs` at a point: at most 0 wherever the cut holds.
-    func slack(y: Double, source v: [Double], z: Double) -> Double {
+    /// `y - Σ w_i v_i - zCoefficient·z - rhs` at a point whose value `k` is `values[k]`: at
+    /// most 0 wherever the cut holds.
+    func slack(y: Double, values: [[Double]], z: Double) -> Double {
         var sum = y - zCoefficient * z - rhs
-        indices.withUnsafeBufferPointer { indices in
-        weights.withUnsafeBufferPointer { weights in
-        v.withUnsafeBufferPointer { v in
-            for k in indices.indices { sum -= weights[k] * v[indices[k]] }
-        }
-        }
+        for part in parts {
+            part.indices.withUnsafeBufferPointer { indices in
+            part.weights.withUnsafeBufferPointer { weights in
+            values[part.source.valueIndex].withUnsafeBufferPointer { v in
+                for k in indices.indices { sum -= weights[k] * v[indices[k]] }
+            }
+            }
+            }
         }
         return sum
     }
+}
+
+/// The entries of one value that a ``ReluCut`` reads, and their weights.
+public struct CutPart: Sendable, Equatable {
+    public var source: ValueID
+    public var indices: [Int]
+    public var weights: [Double]
+}
+
+/// A neuron's full linear row over one value its ReLU's input reads, with that value's box.
+struct CutRow {
+    var source: ValueID
+    var weights: [Double]
+    var lower: [Double]
+    var upper: [Double]
 }
 
 /// The cuts a bound computation lifts into its objective rows (each with a multiplier

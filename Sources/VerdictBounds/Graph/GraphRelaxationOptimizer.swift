@@ -379,7 +379,7 @@ private struct OptimizationRun {
                     let j = cuts[c].neuron, l = bounds.lower[j], u = bounds.upper[j], y = output[j], term = q[j]
                     let z: Double
                     if l >= 0 { z = 1 } else if u <= 0 { z = 0 } else if term < 0 || (term == 0 && cuts[c].zCoefficient > 0) { z = 1 - (y - input[j]) / -l } else { z = y / u }
-                    slacks[c] = cuts[c].slack(y: y, source: values[cuts[c].source.valueIndex], z: z)
+                    slacks[c] = cuts[c].slack(y: y, values: values, z: z)
                 }
             }
         }
