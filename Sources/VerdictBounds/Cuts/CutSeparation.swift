@@ -55,19 +55,18 @@ struct CutSeparation {
         return (row, term.sign * conv.bias[neuron / conv.geometry.outputPlane])
     }
 
-    /// Row `neuron` of a ReLU layer's input over each value it reads (terms of one value
-    /// merged), with those values' boxes in `state`, and the bias; nil where a box is missing.
+    /// Row `neuron` of a ReLU layer's input over each term's value, with that value's box in
+    /// `state`, and the bias; nil where a box is missing. Two terms on one value stay two
+    /// rows: their weights summed would round, and the cut holds for two copies of a value as
+    /// it does for one.
     func rows(_ neuron: Int, of terms: [LinearTerm], state: GraphState) -> (rows: [CutRow], bias: Double)? {
         var rows: [CutRow] = [], bias = 0.0
         for term in terms {
             guard let box = state.bounds[term.source.valueIndex] else { return nil }
             let (weights, b) = row(neuron, of: term, width: box.lower.count)
+            // Rounded like every other term of the cut's `z` coefficient (``ReluCut``).
             bias += b
-            if let k = rows.firstIndex(where: { $0.source == term.source }) {
-                for i in weights.indices { rows[k].weights[i] += weights[i] }
-            } else {
-                rows.append(CutRow(source: term.source, weights: weights, lower: box.lower, upper: box.upper))
-            }
+            rows.append(CutRow(source: term.source, weights: weights, lower: box.lower, upper: box.upper))
         }
         return (rows, bias)
     }
