@@ -22,74 +22,83 @@ struct CutTerms {
     }
 
     /// The cut terms of every row of each segment (with its state's cuts), for the ReLU nodes
-    /// up to `top`, added into `pending`; their rounding into `errors`. The blocks are taken
-    /// out of the dictionaries while they are written, so that no write copies one.
+    /// up to `top`, added into `pending`; their rounding into `errors`. Layer by layer: the
+    /// blocks a layer's cuts write (its output's, its phases', its sources') are taken out of
+    /// the dictionaries once, so that no write copies one and no cut pays for a lookup.
     mutating func seed(
         _ multipliers: [[Double]], network: GraphBoundNetwork, states: [GraphState], segments: [Range<Int>], upTo top: Int,
         pending: inout [Int: RowBlock], errors: inout [Double]
     ) {
         let rows = constants.count, unit = Rounding.double.unitRoundoff
-        var blocks: [Int: RowBlock] = [:]
-        func block(_ value: Int, width: Int) -> RowBlock {
-            blocks.removeValue(forKey: value) ?? pending.removeValue(forKey: value) ?? RowBlock(rows: rows, width: width)
-        }
         for (state, range) in zip(states, segments) {
             guard let set = state.cuts else { continue }
-            var magnitudes: [Int: [Double]] = [:]
-            for (c, cut) in set.cuts.enumerated() {
-                let relu = network.reluNodes[cut.layer]
-                guard relu <= top, range.contains(where: { multipliers[$0][c] != 0 }) else { continue }
-                let output = relu + 1, outputWidth = network.layout.reluWidth(cut.layer)
-                for value in [output] + cut.parts.map(\.source.valueIndex) where magnitudes[value] == nil { magnitudes[value] = state.bounds[value]!.magnitude }
-                let outputMagnitude = magnitudes[output]![cut.neuron]
-                var y = block(output, width: outputWidth)
-                var q = phaseTerms.removeValue(forKey: relu) ?? RowBlock(rows: rows, width: outputWidth)
+            for (layer, indices) in set.byLayer where network.reluNodes[layer] <= top {
+                let used = indices.filter { c in range.contains { multipliers[$0][c] != 0 } }
+                guard !used.isEmpty else { continue }
+                let relu = network.reluNodes[layer], output = relu + 1, width = network.layout.reluWidth(layer)
+                var y = pending.removeValue(forKey: output) ?? RowBlock(rows: rows, width: width)
+                var q = phaseTerms.removeValue(forKey: relu) ?? RowBlock(rows: rows, width: width)
+                // The values the layer's cuts read (one or two), with their blocks.
+                var sources: [Int] = [], blocks: [RowBlock] = [], magnitudes: [[Double]] = []
+                for part in set.cuts[used[0]].parts where !sources.contains(part.source.valueIndex) {
+                    let value = part.source.valueIndex
+                    sources.append(value)
+                    magnitudes.append(state.magnitude(of: value))
+                    blocks.append(pending.removeValue(forKey: value) ?? RowBlock(rows: rows, width: magnitudes.last!.count))
+                }
                 var error = [Double](repeating: 0, count: range.count)
-                for r in range where multipliers[r][c] != 0 {
-                    let sum = y.values[r * outputWidth + cut.neuron] + multipliers[r][c]
-                    y.values[r * outputWidth + cut.neuron] = sum
-                    error[r - range.lowerBound] += sum.magnitude * outputMagnitude
-                }
-                blocks[output] = y
-                for part in cut.parts {
-                    let source = part.source.valueIndex, sourceMagnitude = magnitudes[source]!
-                    var v = block(source, width: sourceMagnitude.count)
-                    let sourceWidth = v.width
-                    for r in range where multipliers[r][c] != 0 {
+                let outputMagnitude = state.magnitude(of: output)
+                for c in used {
+                    let cut = set.cuts[c]
+                    let slots = cut.parts.map { part in sources.firstIndex(of: part.source.valueIndex)! }
+                    for r in range {
                         let mu = multipliers[r][c]
-                        v.values.withUnsafeMutableBufferPointer { v in
-                        part.indices.withUnsafeBufferPointer { indices in
-                        part.weights.withUnsafeBufferPointer { weights in
-                        sourceMagnitude.withUnsafeBufferPointer { m in
-                            let row = v.baseAddress! + r * sourceWidth
-                            for k in indices.indices {
-                                let i = indices[k], product = mu * weights[k], entry = row[i] - product
-                                row[i] = entry
-                                error[r - range.lowerBound] += (product.magnitude + entry.magnitude) * m[i]
-                            }
+                        guard mu != 0 else { continue }
+                        var rowError = 0.0
+                        let sum = y.values[r * width + cut.neuron] + mu
+                        y.values[r * width + cut.neuron] = sum
+                        rowError += sum.magnitude * outputMagnitude[cut.neuron]
+                        for (part, slot) in zip(cut.parts, slots) {
+                            rowError += Self.subtract(part, times: mu, from: &blocks[slot], row: r, magnitude: magnitudes[slot])
                         }
-                        }
-                        }
-                        }
+                        let product = mu * cut.zCoefficient, entry = q.values[r * width + cut.neuron] - product
+                        q.values[r * width + cut.neuron] = entry
+                        // |z| <= 1.
+                        rowError += product.magnitude + entry.magnitude
+                        let constant = mu * cut.rhs
+                        constants[r] -= constant
+                        constantMagnitude[r] += 2 * constant.magnitude
+                        error[r - range.lowerBound] += rowError
                     }
-                    blocks[source] = v
                 }
-                for r in range {
-                    let mu = multipliers[r][c]
-                    guard mu != 0 else { continue }
-                    let product = mu * cut.zCoefficient, entry = q.values[r * outputWidth + cut.neuron] - product
-                    q.values[r * outputWidth + cut.neuron] = entry
-                    // |z| <= 1.
-                    error[r - range.lowerBound] += product.magnitude + entry.magnitude
-                    let constant = mu * cut.rhs
-                    constants[r] -= constant
-                    constantMagnitude[r] += 2 * constant.magnitude
-                    errors[r] += 2 * unit * error[r - range.lowerBound]
-                }
+                for r in range { errors[r] += 2 * unit * error[r - range.lowerBound] }
+                pending[output] = y
                 phaseTerms[relu] = q
+                for (value, block) in zip(sources, blocks) { pending[value] = block }
             }
         }
-        for (value, block) in blocks { pending[value] = block }
+    }
+
+    /// Row `row` of `block` minus `mu` times `part`'s weights; the terms' rounding (before the
+    /// unit roundoff), each times the magnitude of the entry it multiplies.
+    private static func subtract(_ part: CutPart, times mu: Double, from block: inout RowBlock, row: Int, magnitude: [Double]) -> Double {
+        var error = 0.0
+        let width = block.width
+        block.values.withUnsafeMutableBufferPointer { v in
+        part.indices.withUnsafeBufferPointer { indices in
+        part.weights.withUnsafeBufferPointer { weights in
+        magnitude.withUnsafeBufferPointer { m in
+            let values = v.baseAddress! + row * width
+            for k in indices.indices {
+                let i = indices[k], product = mu * weights[k], entry = values[i] - product
+                values[i] = entry
+                error += (product.magnitude + entry.magnitude) * m[i]
+            }
+        }
+        }
+        }
+        }
+        return error
     }
 
     /// Before ReLU node `node` passes `block` back: each row's `q·z` replaced as the type's

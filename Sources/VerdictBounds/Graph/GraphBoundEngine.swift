@@ -221,6 +221,7 @@ public struct GraphBoundEngine: BoundEngine {
             // A linear node's inputs are as its magnitude factors saw them: they are reused.
             state.bounds[index + 1] = rule.interval(node.inputs.map { state.bounds[$0.valueIndex]! }, weightedMagnitude: state.weightedMagnitudes[index])
         }
+        state.cacheCutMagnitudes(graph)
         return .bounded(state)
     }
 

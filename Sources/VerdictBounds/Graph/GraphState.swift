@@ -13,6 +13,9 @@ struct GraphState {
     var smoothInputBounds: [Int: ValueBounds] = [:]
     /// Cuts that hold on the subproblem, which passes with multipliers lift into their rows.
     var cuts: CutSet?
+    /// `max(|lower|, |upper|)` of the values the cuts read, computed once for every pass
+    /// (``cacheCutMagnitudes(_:)``).
+    var cutMagnitudes: [Int: [Double]] = [:]
 
     init(network: GraphBoundNetwork, box: InputBox) {
         bounds = Array(repeating: nil, count: network.network.nodes.count + 1)
@@ -25,6 +28,19 @@ struct GraphState {
         OperatorContext(
             inputBounds: network.network.nodes[node].inputs.map { bounds[$0.valueIndex]! }, relaxation: relaxations[node],
             weightedMagnitude: weightedMagnitudes[node])
+    }
+
+    /// The magnitude of value `value`'s entries: cached where the cuts read it.
+    func magnitude(of value: Int) -> [Double] { cutMagnitudes[value] ?? bounds[value]!.magnitude }
+
+    /// Caches the magnitudes of the values the cuts read: their ReLUs' outputs and sources.
+    mutating func cacheCutMagnitudes(_ network: GraphBoundNetwork) {
+        guard let cuts else { return }
+        for (layer, indices) in cuts.byLayer {
+            for value in [network.reluNodes[layer] + 1] + cuts.cuts[indices[0]].parts.map(\.source.valueIndex) where cutMagnitudes[value] == nil {
+                if let bounds = bounds[value] { cutMagnitudes[value] = bounds.magnitude }
+            }
+        }
     }
 
     var layerBounds: LayerBounds { LayerBounds(lower: preActivations.map(\.lower), upper: preActivations.map(\.upper)) }
