@@ -57,7 +57,7 @@ final class CutSoundnessTests: XCTestCase {
 
     func testCutsAndBoundsWithThemHoldOnSampledPoints() throws {
         var generator = SeededGenerator(seed: 41)
-        var cutCount = 0, joinCuts = 0, tighter = 0, rows = 0
+        var cutCount = 0, joinCuts = 0, sharedSourceCuts = 0, tighter = 0, rows = 0
         for index in 0..<40 {
             let scenario = try scenario(&generator)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: scenario.engine.layout), objectives: scenario.objectives)
@@ -66,6 +66,7 @@ final class CutSoundnessTests: XCTestCase {
             let cuts = withCuts.relaxation?.cuts?.cuts ?? []
             cutCount += cuts.count
             joinCuts += cuts.filter { $0.parts.count > 1 }.count
+            sharedSourceCuts += cuts.filter { $0.parts.count == 2 && $0.parts[0].source == $0.parts[1].source }.count
             for point in samples(in: scenario.box, count: 200, &generator) {
                 let values = try scenario.network.evaluateAll(point)
                 assertHolds(withCuts, scenario, values: values, message: "graph \(index) with \(cuts.count) cuts")
@@ -80,6 +81,7 @@ final class CutSoundnessTests: XCTestCase {
         }
         XCTAssertGreaterThan(cutCount, 40, "cuts must be found for this test to say anything")
         XCTAssertGreaterThan(joinCuts, 5, "cuts on ReLUs after a residual join (over two values) must be found too")
+        XCTAssertGreaterThan(sharedSourceCuts, 0, "cuts after a join whose two sides read one value (x ± conv(x)) must be found too")
         XCTAssertGreaterThan(tighter, rows / 10, "cuts tightened \(tighter) of \(rows) open rows")
     }
 

@@ -39,9 +39,20 @@ public enum RandomGraphs {
         x = builder.conv(x, outputChannels: Int.random(in: 2...3, using: &builder.generator), random: true)
         x = builder.relu(x)
         if Bool.random(using: &builder.generator) {
-            // A residual block: relu(x + conv(relu(conv(x)))) with shape-keeping convolutions.
-            let inner = builder.relu(builder.conv(x, outputChannels: builder.channels(of: x), random: false))
-            x = builder.relu(builder.add(x, builder.conv(inner, outputChannels: builder.channels(of: x), random: false)))
+            // A residual block with shape-keeping convolutions (Add or Sub): relu(x ± conv(relu(conv(x)))),
+            // the skip second, a convolution on the skip too, or one value read by both sides.
+            let channels = builder.channels(of: x), variant = Int.random(in: 0...3, using: &builder.generator)
+            if variant == 3 {
+                x = builder.relu(builder.add(builder.conv(x, outputChannels: channels, random: false), x))
+            } else {
+                let inner = builder.relu(builder.conv(x, outputChannels: channels, random: false))
+                let branch = builder.conv(inner, outputChannels: channels, random: false)
+                switch variant {
+                case 0: x = builder.relu(builder.add(x, branch))
+                case 1: x = builder.relu(builder.add(branch, x))
+                default: x = builder.relu(builder.add(builder.conv(x, outputChannels: channels, random: false), branch))
+                }
+            }
         }
         switch Int.random(in: 0...3, using: &builder.generator) {
         case 0: x = builder.maxPool(x)

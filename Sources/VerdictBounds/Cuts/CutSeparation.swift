@@ -21,7 +21,7 @@ struct CutSeparation {
     /// each such a node or a value taken as it is. Nil for any other input.
     func linearForm(ofLayer layer: Int) -> [LinearTerm]? {
         let input = network.network.nodes[network.reluNodes[layer]].inputs[0]
-        if let term = linearMap(input, sign: 1), term.node != nil { return [term] }
+        if let term = linearMap(input, sign: 1) { return [term] }
         guard let producer = network.producer(input), let sum = network.network.nodes[producer].layer as? SumLayer else { return nil }
         let inputs = network.network.nodes[producer].inputs
         return [linearMap(inputs[0], sign: 1) ?? LinearTerm(node: nil, source: inputs[0], sign: 1),

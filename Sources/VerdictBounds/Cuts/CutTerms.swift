@@ -1,8 +1,9 @@
 import VerdictCore
 
 /// How the cuts of a subproblem's ``CutSet`` enter a backward pass (GCP-CROWN's general cutting
-/// planes, Zhang et al. 2022). Each row `r` adds `μ_rc · (y_j - Σ w_i v_i - c·z_j - rhs)`,
-/// which is at most 0 wherever cut `c` holds, so the row's lower bound stays a lower bound.
+/// planes, Zhang et al. 2022). Each row `r` adds `μ_rc · (y_j - Σ w_i v_i - c·z_j - rhs)` (the
+/// sum over every part of the cut), which is at most 0 wherever cut `c` holds, so the row's
+/// lower bound stays a lower bound.
 /// The `y` and `v` terms join the coefficients the pass carries at those values; the phase
 /// `z_j`, which is no value of the network, is removed at its ReLU: with `q` the sum of its
 /// terms' coefficients, `q·z >= (q/u)·y` for `q > 0` (from `y <= u·z`), and
@@ -32,7 +33,9 @@ struct CutTerms {
         let rows = constants.count, unit = Rounding.double.unitRoundoff
         for (state, range) in zip(states, segments) {
             guard let set = state.cuts else { continue }
-            for (layer, indices) in set.byLayer where network.reluNodes[layer] <= top {
+            // In layer order: a dictionary's order changes from run to run, and so would the rounding.
+            for layer in set.byLayer.keys.sorted() where network.reluNodes[layer] <= top {
+                let indices = set.byLayer[layer]!
                 let used = indices.filter { c in range.contains { multipliers[$0][c] != 0 } }
                 guard !used.isEmpty else { continue }
                 let relu = network.reluNodes[layer], output = relu + 1, width = network.layout.reluWidth(layer)
@@ -50,7 +53,9 @@ struct CutTerms {
                 let outputMagnitude = state.magnitude(of: output)
                 for c in used {
                     let cut = set.cuts[c]
-                    let slots = cut.parts.map { part in sources.firstIndex(of: part.source.valueIndex)! }
+                    // Every cut of a layer reads the values of its input's linear form (``CutSeparation``).
+                    let slots = cut.parts.map { part in sources.firstIndex(of: part.source.valueIndex) }
+                    precondition(!slots.contains(nil), "a cut of ReLU layer \(layer) reads a value the layer's other cuts do not")
                     for r in range {
                         let mu = multipliers[r][c]
                         guard mu != 0 else { continue }
@@ -58,7 +63,7 @@ struct CutTerms {
                         let sum = y.values[r * width + cut.neuron] + mu
                         y.values[r * width + cut.neuron] = sum
                         rowError += sum.magnitude * outputMagnitude[cut.neuron]
-                        for (part, slot) in zip(cut.parts, slots) {
+                        for (part, slot) in zip(cut.parts, slots.map { $0! }) {
                             rowError += Self.subtract(part, times: mu, from: &blocks[slot], row: r, magnitude: magnitudes[slot])
                         }
                         let product = mu * cut.zCoefficient, entry = q.values[r * width + cut.neuron] - product

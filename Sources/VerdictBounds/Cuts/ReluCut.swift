@@ -38,10 +38,10 @@ public struct ReluCut: Sendable, Equatable {
             for i in row.weights.indices where row.weights[i] != 0 {
                 let w = row.weights[i], low = w >= 0 ? row.lower[i] : row.upper[i], high = w >= 0 ? row.upper[i] : row.lower[i]
                 terms += 1
-                let term = w * (inSubset(p, i) ? low : high)
+                let inside = inSubset(p, i), term = w * (inside ? low : high)
                 z += term
                 zMagnitude += term.magnitude
-                if inSubset(p, i) {
+                if inside {
                     part.indices.append(i)
                     part.weights.append(w)
                     rhs -= term
