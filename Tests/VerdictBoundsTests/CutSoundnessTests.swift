@@ -11,21 +11,6 @@ import XCTest
 /// subproblems that inherit the root's cuts, and with arbitrary multipliers; and cuts do
 /// tighten some bounds.
 final class CutSoundnessTests: XCTestCase {
-    private struct Scenario {
-        let network: Network
-        let engine: GraphBoundEngine
-        let box: InputBox
-        let objectives: Objectives
-    }
-
-    private func scenario(_ generator: inout SeededGenerator) throws -> Scenario {
-        let network = try RandomGraphs.convolutional(generator: &generator)
-        let (box, region) = RandomGraphs.property(for: network, generator: &generator)
-        return Scenario(
-            network: network, engine: GraphBoundEngine(graph: try GraphBoundNetwork(network)), box: box,
-            objectives: Objectives(region: region, outputCount: network.outputCount))
-    }
-
     private func samples(in box: InputBox, count: Int, _ generator: inout SeededGenerator) -> [[Double]] {
         RandomGraphs.samples(in: box, count: count, generator: &generator)
     }
@@ -48,7 +33,7 @@ final class CutSoundnessTests: XCTestCase {
         return sum
     }
 
-    private func assertHolds(_ result: SubproblemBounds, _ scenario: Scenario, values: [[Double]], message: String) {
+    private func assertHolds(_ result: SubproblemBounds, _ scenario: GraphScenario, values: [[Double]], message: String) {
         let rows = scenario.objectives.values(at: values[scenario.network.output.valueIndex])
         for (row, value) in rows.enumerated() {
             XCTAssertLessThanOrEqual(result.lower[row], value, "\(message): row \(row) lower bound above a sampled value")
@@ -59,7 +44,7 @@ final class CutSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 41)
         var cutCount = 0, joinCuts = 0, sharedSourceCuts = 0, tighter = 0, rows = 0
         for index in 0..<40 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: scenario.engine.layout), objectives: scenario.objectives)
             let plain = try XCTUnwrap(scenario.engine.bound([task], options: BoundOptions(method: .betaCrown, iterations: 20)).first)
             let withCuts = try XCTUnwrap(scenario.engine.bound([task], options: cutOptions()).first)
@@ -91,7 +76,7 @@ final class CutSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 43)
         var checked = 0, withMultipliers = 0
         for index in 0..<40 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = scenario.engine
             var node = Subproblem(box: scenario.box, layout: engine.layout)
             var bounds = try XCTUnwrap(engine.bound([BoundTask(subproblem: node, objectives: scenario.objectives)], options: cutOptions()).first)

@@ -7,19 +7,6 @@ import XCTest
 /// networks (``RandomGraphs``): its bounds hold on sampled points, with and without splits;
 /// on dense chains it agrees with the chain engine; its gradients match finite differences.
 final class GraphBoundSoundnessTests: XCTestCase {
-    private struct Scenario {
-        let network: Network
-        let graph: GraphBoundNetwork
-        let box: InputBox
-        let objectives: Objectives
-    }
-
-    private func scenario(_ generator: inout SeededGenerator) throws -> Scenario {
-        let network = try RandomGraphs.convolutional(generator: &generator)
-        let (box, region) = RandomGraphs.property(for: network, generator: &generator)
-        return Scenario(network: network, graph: try GraphBoundNetwork(network), box: box, objectives: Objectives(region: region, outputCount: network.outputCount))
-    }
-
     private func samples(in box: InputBox, count: Int, _ generator: inout SeededGenerator) -> [[Double]] {
         RandomGraphs.samples(in: box, count: count, generator: &generator)
     }
@@ -29,7 +16,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         network.nodes.filter { $0.layer is ReLULayer }.map { values[$0.inputs[0].valueIndex] }
     }
 
-    private func assertContains(_ result: SubproblemBounds, _ scenario: Scenario, point: [Double], message: String) throws {
+    private func assertContains(_ result: SubproblemBounds, _ scenario: GraphScenario, point: [Double], message: String) throws {
         let values = try scenario.network.evaluateAll(point)
         let rows = scenario.objectives.values(at: values[scenario.network.output.valueIndex])
         for (row, value) in rows.enumerated() {
@@ -48,7 +35,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 17)
         var crownTighter = 0, alphaTighter = 0, rows = 0
         for index in 0..<60 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
             let ibp = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .ibp)).first)
@@ -80,7 +67,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 29)
         var tighter = 0, compared = 0
         for index in 0..<40 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
             let plain = try XCTUnwrap(engine.bound([task], options: BoundOptions(method: .alphaCrown, iterations: 5)).first)
@@ -111,7 +98,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 23)
         var checked = 0, withBeta = 0
         for index in 0..<60 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let options = BoundOptions(method: index % 2 == 0 ? .betaCrown : .crown, iterations: 10)
             var node = Subproblem(box: scenario.box, layout: engine.layout)
@@ -143,7 +130,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 29)
         var checked = 0, higherThanCROWN = 0
         for index in 0..<40 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let root = Subproblem(box: scenario.box, layout: engine.layout)
             let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions()).first)
@@ -185,7 +172,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 31)
         var compared = 0, shared = 0, sharedEqual = 0, sampled = 0
         for index in 0..<12 {
-            let scenario = try scenario(&generator)
+            let scenario = try GraphScenario(&generator)
             let engine = GraphBoundEngine(graph: scenario.graph)
             let root = Subproblem(box: scenario.box, layout: engine.layout)
             let parent = try XCTUnwrap(engine.bound([BoundTask(subproblem: root, objectives: scenario.objectives)], options: BoundOptions(method: .betaCrown, iterations: 5)).first)
@@ -247,7 +234,7 @@ final class GraphBoundSoundnessTests: XCTestCase {
         var generator = SeededGenerator(seed: 43)
         var compared = 0, looser = 0
         for index in 0..<16 {
-            let graphScenario = try scenario(&generator)
+            let graphScenario = try GraphScenario(&generator)
             let chainNetwork = try RandomNetworks.multilayerPerceptron(widths: [3, 8, 8, 2], generator: &generator)
             let chainBox = InputBox(lower: [-0.5, -0.2, 0], upper: [0.1, 0.4, 0.3])
             let chainObjectives = Objectives(

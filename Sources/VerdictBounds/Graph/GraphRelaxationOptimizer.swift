@@ -358,29 +358,19 @@ private struct OptimizationRun {
     /// negative; at `q = 0`, the end that raising this cut's multiplier moves `q` towards.
     private func cutSlacks(_ cuts: CutSet, multipliers: [Double], values: [[Double]]) -> [Double] {
         let network = optimizer.network
-        // Per ReLU layer with cuts: its bounds and each neuron's q (dense, by neuron).
-        var bounds: [Int: ValueBounds] = [:], q: [Int: [Double]] = [:]
-        for layer in cuts.byLayer.keys {
-            let relu = network.reluNodes[layer]
-            guard let lines = state.relaxations[relu] as? ReLUOperator.Lines, values.count > relu + 1 else { continue }
-            bounds[layer] = lines.bounds
-            q[layer] = Array(repeating: 0, count: lines.bounds.lower.count)
-        }
-        cuts.cuts.withUnsafeBufferPointer { cuts in
-            for c in cuts.indices where multipliers[c] != 0 { q[cuts[c].layer]?[cuts[c].neuron] -= multipliers[c] * cuts[c].zCoefficient }
-        }
         var slacks = [Double](repeating: 0, count: cuts.count)
         for (layer, indices) in cuts.byLayer {
-            guard let bounds = bounds[layer], let q = q[layer] else { continue }
             let relu = network.reluNodes[layer]
+            guard let bounds = (state.relaxations[relu] as? ReLUOperator.Lines)?.bounds, values.count > relu + 1 else { continue }
+            // Each neuron's q: the sum over this layer's cuts.
+            var q = [Double](repeating: 0, count: bounds.lower.count)
+            for c in indices where multipliers[c] != 0 { q[cuts.cuts[c].neuron] -= multipliers[c] * cuts.cuts[c].zCoefficient }
             let output = values[relu + 1], input = values[network.network.nodes[relu].inputs[0].valueIndex]
-            cuts.cuts.withUnsafeBufferPointer { cuts in
-                for c in indices {
-                    let j = cuts[c].neuron, l = bounds.lower[j], u = bounds.upper[j], y = output[j], term = q[j]
-                    let z: Double
-                    if l >= 0 { z = 1 } else if u <= 0 { z = 0 } else if term < 0 || (term == 0 && cuts[c].zCoefficient > 0) { z = 1 - (y - input[j]) / -l } else { z = y / u }
-                    slacks[c] = cuts[c].slack(y: y, values: values, z: z)
-                }
+            for c in indices {
+                let cut = cuts.cuts[c], j = cut.neuron, l = bounds.lower[j], u = bounds.upper[j], y = output[j], term = q[j]
+                let z: Double
+                if l >= 0 { z = 1 } else if u <= 0 { z = 0 } else if term < 0 || (term == 0 && cut.zCoefficient > 0) { z = 1 - (y - input[j]) / -l } else { z = y / u }
+                slacks[c] = cut.slack(y: y, values: values, z: z)
             }
         }
         return slacks
