@@ -23,7 +23,7 @@ public final class VerificationSession {
     ) throws {
         self.network = network
         self.options = options
-        let search = options.maxPoolHandling == .split ? try network.withMaxPoolsAsReLUs() : network
+        let search = try Verifier.searchNetwork(for: network, options: options)
         let chosen = precision == .auto ? options.automaticPrecision(inputCount: network.inputCount) : precision
         engine = try EngineSelection.engine(for: search, choice: device, precision: chosen)
         workers = sharedLeafWorkers ? Z3Workers(count: options.z3Workers) : nil

@@ -22,6 +22,9 @@ struct InfoCommand: ParsableCommand {
         let imported = try ONNXImporter.load(path: model, multipleInputsAndOutputs: true)
         global.logger("verdict.info").debug("imported \(model) in \(milliseconds(since: start)) ms")
         let network = imported.network
+        // Layers the output does not read: the search leaves them out (``Verifier/searchNetwork(for:options:)``).
+        let used = Set(network.usedNodeIndices)
+        let unused = network.nodes.indices.filter { !used.contains($0) }
         if json {
             try printJSON([
                 "model": model,
@@ -40,6 +43,7 @@ struct InfoCommand: ParsableCommand {
                 "parameters": network.parameterCount,
                 "relus": network.activationCount,
                 "sequential": network.isSequential,
+                "unused_layers": unused,
                 "onnx_operators": imported.operatorCounts,
             ])
             return
@@ -66,7 +70,7 @@ struct InfoCommand: ParsableCommand {
             output      \(outputs)
             parameters  \(network.parameterCount)
             ReLUs       \(network.activationCount)
-            ONNX nodes  \(operators)
+            ONNX nodes  \(operators)\(unused.isEmpty ? "" : "\nunused      layers \(unused.map(String.init).joined(separator: ", ")) do not reach the output (verification leaves them out)")
             layers (\(network.isSequential ? "a chain" : "a graph")):
             \(table(rows, indent: "  "))
             """)

@@ -11,8 +11,7 @@ import VerdictZ3
 /// refuted by sound bounds or by Z3 (exact rational arithmetic).
 public struct Verifier {
     public let network: Network
-    /// What the bound engine and the Z3 leaves work on: `network`, or with `--max-pool split`
-    /// its rewrite with max pools as ReLUs (the same function over the reals).
+    /// What the bound engine and the Z3 leaves work on: ``searchNetwork(for:options:)``.
     public let searchNetwork: Network
     public let property: Property
     public let options: VerificationOptions
@@ -22,13 +21,21 @@ public struct Verifier {
 
     public init(network: Network, property: Property, options: VerificationOptions) throws {
         self.network = network
-        searchNetwork = options.maxPoolHandling == .split ? try network.withMaxPoolsAsReLUs() : network
+        searchNetwork = try Self.searchNetwork(for: network, options: options)
         self.property = property
         self.options = options
         checker = try WitnessChecker(network: network, property: property)
         gradient = try NetworkGradient(network)
         confirmation = WitnessConfirmation(
             checker: checker, intervals: (try? GraphBoundNetwork(network)).map { GraphBoundEngine(graph: $0) }, filter: options.witnessFilter)
+    }
+
+    /// `network` as the search works on it: without the nodes the output does not depend on
+    /// (whose ReLUs a split would gain nothing from), and with `--max-pool split` with max
+    /// pools rewritten as ReLUs. The same function over the reals.
+    public static func searchNetwork(for network: Network, options: VerificationOptions) throws -> Network {
+        let used = try network.withoutUnusedNodes()
+        return options.maxPoolHandling == .split ? try used.withMaxPoolsAsReLUs() : used
     }
 
     /// A quick attack, then branch and bound on `engine` (which must be built for

@@ -20,6 +20,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(object["parameters"] as? Int, 64 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10)
     }
 
+    /// A node whose value reaches no output is listed as unused (the search leaves it out).
+    func testInfoListsLayersThatReachNoOutput() throws {
+        var builder = ModelBuilder(inputShape: [1, 2], outputShape: [1, 2])
+        builder.initializer("w", shape: [2, 2], values: [1, -1, 2, 0.5])
+        builder.node("MatMul", ["x", "w"], ["h"])
+        builder.node("Relu", ["h"], ["y"])
+        builder.node("Relu", ["x"], ["dead"])
+        let path = try builder.write(named: "dead-branch")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let info = try run(["info", path])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("unused      layers 2 do not reach the output"), info.stdout)
+        let json = try run(["info", path, "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["unused_layers"] as? [Int], [2])
+    }
+
     /// A residual network shows as a graph (a node reading two values), and `--device opencl`
     /// bounds graph networks with the OpenCL graph engine (convolutions, dense layers and ReLUs on
     /// the device), giving CROWN bounds within 1e-9 (relative) of the CPU graph engine's in

@@ -140,3 +140,25 @@ final class MaxPoolLoweringTests: XCTestCase {
         XCTAssertGreaterThan(rewritten, 5)
     }
 }
+
+/// ``Network/withoutUnusedNodes()`` drops exactly the nodes the output does not read, and the
+/// function stays the same, bit for bit (the kept nodes compute what they computed).
+final class UnusedNodeTests: XCTestCase {
+    func testDroppingUnusedNodesKeepsTheFunction() throws {
+        var generator = SeededGenerator(seed: 6)
+        for _ in 0..<20 {
+            let base = try RandomGraphs.convolutional(generator: &generator)
+            XCTAssertEqual(try base.withoutUnusedNodes().nodes.count, base.nodes.count)
+            let center = (0..<base.inputCount).map { _ in Double.random(in: -1...1, using: &generator) }
+            let network = try RandomGraphs.withDeadBranch(base, around: center, width: 4, scale: 2, generator: &generator)
+            let pruned = try network.withoutUnusedNodes()
+            XCTAssertEqual(network.nodes.count, base.nodes.count + 3)
+            XCTAssertEqual(pruned.nodes.count, base.nodes.count)
+            XCTAssertEqual(pruned.activationCount, base.activationCount)
+            for _ in 0..<10 {
+                let x = (0..<network.inputCount).map { _ in Double.random(in: -2...2, using: &generator) }
+                XCTAssertEqual(try pruned.evaluate(x), try network.evaluate(x))
+            }
+        }
+    }
+}

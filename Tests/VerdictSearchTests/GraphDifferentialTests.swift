@@ -95,6 +95,50 @@ final class GraphDifferentialTests: XCTestCase {
         // Measured: 2 unknown on an idle machine, 4 with two suites running beside the tests.
         XCTAssertLessThan(oracleUnknown, count / 8)
     }
+    /// A branch that reaches no output must not keep the search busy (``Verifier/searchNetwork(for:options:)``
+    /// drops it): with wide unstable ReLUs on such a branch, `widest` branching would split only
+    /// them, and no split there changes the bound of the property. The search on the network
+    /// with the branch must be the search without it, subproblem for subproblem.
+    func testBranchesThatReachNoOutputAreNotSplit() throws {
+        var generator = SeededGenerator(seed: 20261205)
+        var decided = 0
+        for index in 0..<12 {
+            let (base, property) = try randomProblem(&generator)
+            let box = property.cases[0].box
+            let center = zip(box.lower, box.upper).map { ($0 + $1) / 2 }
+            let network = try RandomGraphs.withDeadBranch(base, around: center, width: 12, scale: 20, generator: &generator)
+            var oracleOptions = VerificationOptions()
+            oracleOptions.deadline = Deadline(seconds: 10)
+            let oracle = try Verifier(network: base, property: property, options: oracleOptions).verifyWithZ3()
+            var options = VerificationOptions()
+            options.splitMode = .relu
+            options.branching = .widest
+            options.method = .crown
+            // No Z3 leaves, and pools split as ReLUs: bounds alone decide.
+            options.z3LeafUnstable = -1
+            options.maxPoolHandling = .split
+            options.refineWhenStuck = 0
+            options.attackSamples = 0
+            options.attackRestarts = 0
+            options.subproblemBudget = 2_000
+            options.deadline = Deadline(seconds: 60)
+            var results: [VerificationResult] = []
+            for candidate in [base, network] {
+                let verifier = try Verifier(network: candidate, property: property, options: options)
+                results.append(verifier.verify(engine: GraphBoundEngine(graph: try GraphBoundNetwork(verifier.searchNetwork))))
+            }
+            let (alone, withBranch) = (results[0], results[1])
+            XCTAssertEqual(withBranch.answer, alone.answer, "problem \(index): \(withBranch.reason) vs \(alone.reason)")
+            XCTAssertEqual(withBranch.statistics.subproblems, alone.statistics.subproblems, "problem \(index)")
+            let answered: Set<Answer> = [.sat, .unsat]
+            guard answered.contains(alone.answer), answered.contains(oracle.answer) else { continue }
+            XCTAssertEqual(alone.answer, oracle.answer, "problem \(index): \(alone.reason) vs Z3: \(oracle.reason)")
+            decided += 1
+        }
+        print("dead branches: \(decided) answers agreed with Z3")
+        XCTAssertGreaterThan(decided, 6)
+    }
+
     /// The same with cutting planes at each root (``VerificationOptions/cutRounds``) and
     /// β-CROWN, whose children lift the root's cuts into their bounds.
     func testBranchAndBoundWithCutsAgreesWithWholeNetworkZ3() throws {

@@ -111,6 +111,23 @@ public enum RandomGraphs {
         return try Network(inputShape: TensorShape(shape), nodes: builder.nodes, output: x)
     }
 
+    /// `network` with a dense ReLU branch of `width` units on its input that reaches nothing:
+    /// the function is the same, but a search that bounded the branch could split its ReLUs
+    /// forever without deciding anything. Its units are zero at `center` and have weights of
+    /// size `scale`, so they are unstable, and wide, on a box around it.
+    public static func withDeadBranch(_ network: Network, around center: [Double], width: Int, scale: Double, generator g: inout SeededGenerator) throws -> Network {
+        var builder = Builder(generator: g)
+        builder.nodes = network.nodes
+        builder.shapes = [network.inputShape.dimensions] + network.nodes.map(\.layer.outputShape.dimensions)
+        let inputs = network.inputCount
+        let values = (0..<(width * inputs)).map { _ in builder.weight(scale) }
+        let bias = (0..<width).map { row in -(0..<inputs).reduce(0) { $0 + values[row * inputs + $1] * center[$1] } }
+        let hidden = builder.append(AffineLayer(weights: Matrix(rows: width, columns: inputs, values: values), bias: bias), [.input])
+        _ = builder.dense(builder.relu(hidden), outputs: 2)
+        g = builder.generator
+        return try Network(inputShape: network.inputShape, nodes: builder.nodes, output: network.output)
+    }
+
     struct Builder {
         var generator: SeededGenerator
         var nodes: [Network.Node] = []
