@@ -44,7 +44,7 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "Bound method for the root and the children: ibp, crown, alpha-crown or beta-crown (default: beta-crown when splitting ReLUs, alpha-crown when splitting inputs).")
     var method: BoundMethod?
 
-    @Option(help: "α/β gradient steps per bound computation (default: \(VerificationOptions.reluSplitIterations) when splitting ReLUs, \(VerificationOptions.graphChildIterations) for their children on networks the graph engine bounds, \(VerificationOptions.inputSplitIterations) when splitting inputs).")
+    @Option(help: "α/β gradient steps per bound computation (default: \(VerificationOptions.reluSplitIterations) when splitting ReLUs, \(VerificationOptions.inputSplitIterations) when splitting inputs).")
     var iterations: Int?
 
     @Option(help: "α steps for each intermediate layer's bounds at the root (every subproblem inherits them; 0 keeps CROWN's slopes; default: \(VerificationOptions.reluRootIntermediateIterations), \(VerificationOptions.smoothRootIntermediateIterations) with Sigmoid or Tanh).")

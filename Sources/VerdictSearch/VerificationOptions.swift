@@ -130,11 +130,11 @@ public struct VerificationOptions: Sendable {
     public var method: BoundMethod?
     /// α/β steps per bound computation; nil picks 20 for ReLU splitting (β must enforce the
     /// splits: on MNIST-FC 20 steps needed 15-60 % fewer subproblems than 10, and proved one
-    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10), except 10
-    /// for the children on the graph engine (oval21 and sri_resnet_a: 3-9 % more subproblems
-    /// in 14-19 % less time; README, "How `verify` works"), and 3 for input splitting (children
-    /// start from the parent's α: 3 steps gave nearly the same trees as 10 on ACAS Xu and
-    /// reach_prob_density, in less time; README, input splitting).
+    /// instance that 10 could not in 120 s; 5 steps needed 1.4-7x more than 10; with cutting
+    /// planes, oval21's `wide img3458` took 14.6 s with 20 against 75.5 s with 10; README,
+    /// "How `verify` works"), and 3 for input splitting (children start from the parent's α:
+    /// 3 steps gave nearly the same trees as 10 on ACAS Xu and reach_prob_density, in less
+    /// time; README, input splitting).
     public var iterations: Int?
     /// α steps for every intermediate layer's bounds of the root subproblem (see
     /// ``BoundOptions/intermediateIterations``); its descendants inherit those bounds. nil
@@ -283,12 +283,10 @@ public struct VerificationOptions: Sendable {
         method ?? (resolvedSplitMode(inputCount: inputCount) == .relu ? .betaCrown : .alphaCrown)
     }
 
-    /// α/β steps per bound when `iterations` is nil: ReLU-split children need β's steps;
-    /// input-split children start from their parent's α, so 3 steps do (README, "Input splitting").
+    /// α/β steps per bound when `iterations` is nil: ReLU-split children need β's steps (and
+    /// the cuts' multipliers theirs); input-split children start from their parent's α, so 3
+    /// steps do (README, "Input splitting").
     public static let reluSplitIterations = 20
-    /// A ReLU-split child on the graph engine: its parent's α and β warm-start it, and on
-    /// convolutional networks a pass costs more than the 10 further steps gain.
-    public static let graphChildIterations = 10
     public static let inputSplitIterations = 3
 
     /// FSB's candidates when `fsbCandidates` is nil, on dense chains.
@@ -305,11 +303,10 @@ public struct VerificationOptions: Sendable {
 
     public static let inputSplitWarmupIterations = 10
 
-    /// The α/β steps for a bound taken after `bounded` subproblems (see ``inputSplitWarmup``),
-    /// of a ReLU-split child on the graph engine (`graphChild`) or any other subproblem.
-    public func resolvedIterations(inputCount: Int, bounded: Int = .max, graphChild: Bool = false) -> Int {
+    /// The α/β steps for a bound taken after `bounded` subproblems (see ``inputSplitWarmup``).
+    public func resolvedIterations(inputCount: Int, bounded: Int = .max) -> Int {
         if let iterations { return iterations }
-        if resolvedSplitMode(inputCount: inputCount) == .relu { return graphChild ? Self.graphChildIterations : Self.reluSplitIterations }
+        if resolvedSplitMode(inputCount: inputCount) == .relu { return Self.reluSplitIterations }
         return isWarmingUp(bounded: bounded) ? Self.inputSplitWarmupIterations : Self.inputSplitIterations
     }
 

@@ -7,8 +7,6 @@ final class VerificationOptionsTests: XCTestCase {
         var options = VerificationOptions()
         // `auto` splits inputs up to 16 inputs (ACAS Xu has 5, gcas 14) and ReLUs above (MNIST: 784).
         XCTAssertEqual(options.resolvedIterations(inputCount: 784), 20)
-        XCTAssertEqual(options.resolvedIterations(inputCount: 784, graphChild: true), 10)
-        XCTAssertEqual(options.resolvedIterations(inputCount: 5, graphChild: true), 3)
         XCTAssertEqual(options.resolvedIterations(inputCount: 5), 3)
         // The warm-up: the first bounds of an input-split search take 10 steps, ReLU splitting none.
         XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 10)

@@ -54,8 +54,9 @@ struct CutTerms {
                 for c in used {
                     let cut = set.cuts[c]
                     // Every cut of a layer reads the values of its input's linear form (``CutSeparation``).
-                    let slots = cut.parts.map { part in sources.firstIndex(of: part.source.valueIndex) }
-                    precondition(!slots.contains(nil), "a cut of ReLU layer \(layer) reads a value the layer's other cuts do not")
+                    let found = cut.parts.map { part in sources.firstIndex(of: part.source.valueIndex) }
+                    precondition(!found.contains(nil), "a cut of ReLU layer \(layer) reads a value the layer's other cuts do not")
+                    let slots = found.map { $0! }
                     for r in range {
                         let mu = multipliers[r][c]
                         guard mu != 0 else { continue }
@@ -63,7 +64,7 @@ struct CutTerms {
                         let sum = y.values[r * width + cut.neuron] + mu
                         y.values[r * width + cut.neuron] = sum
                         rowError += sum.magnitude * outputMagnitude[cut.neuron]
-                        for (part, slot) in zip(cut.parts, slots.map { $0! }) {
+                        for (part, slot) in zip(cut.parts, slots) {
                             rowError += Self.subtract(part, times: mu, from: &blocks[slot], row: r, magnitude: magnitudes[slot])
                         }
                         let product = mu * cut.zCoefficient, entry = q.values[r * width + cut.neuron] - product

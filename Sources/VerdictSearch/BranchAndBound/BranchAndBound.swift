@@ -337,10 +337,10 @@ final class BranchAndBound: ChildBounder {
 
     // MARK: Bounding
 
-    /// The bound settings of the root (`root`: its α/β warm-start every child) or of children.
-    private func boundOptions(root: Bool = false) -> BoundOptions {
+    /// The bound settings of the root and of children (the root adds its own below).
+    private func boundOptions() -> BoundOptions {
         let deadline = options.deadline
-        let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded, graphChild: !root && onGraphEngine)
+        let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded)
         var bounds = BoundOptions(method: options.resolvedMethod(inputCount: layout.inputCount), iterations: iterations, shouldStop: { deadline.isPast })
         // The search reads only the rows' lower bounds.
         bounds.objectiveUpperBounds = false
@@ -355,7 +355,7 @@ final class BranchAndBound: ChildBounder {
         let start = ContinuousClock.now
         defer { searchStatistics.boundSeconds += seconds(since: start) }
         searchStatistics.subproblems += children.count
-        var settings = boundOptions(root: optimizingIntermediateLayers)
+        var settings = boundOptions()
         if optimizingIntermediateLayers {
             settings.intermediateIterations = rootIntermediateIterations
             settings.cutRounds = options.cutRounds
