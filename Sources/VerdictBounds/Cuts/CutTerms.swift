@@ -33,9 +33,7 @@ struct CutTerms {
         let rows = constants.count, unit = Rounding.double.unitRoundoff
         for (state, range) in zip(states, segments) {
             guard let set = state.cuts else { continue }
-            // In layer order: a dictionary's order changes from run to run, and so would the rounding.
-            for layer in set.byLayer.keys.sorted() where network.reluNodes[layer] <= top {
-                let indices = set.byLayer[layer]!
+            for (layer, indices) in set.byLayer where network.reluNodes[layer] <= top {
                 let used = indices.filter { c in range.contains { multipliers[$0][c] != 0 } }
                 guard !used.isEmpty else { continue }
                 let relu = network.reluNodes[layer], output = relu + 1, width = network.layout.reluWidth(layer)

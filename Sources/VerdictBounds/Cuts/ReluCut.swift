@@ -95,14 +95,16 @@ struct CutRow {
 /// `μ >= 0` per row, see ``GraphBackwardPass``), grouped by the ReLU layer they constrain.
 public final class CutSet: Sendable {
     public let cuts: [ReluCut]
-    /// Per ReLU layer, the indices of its cuts.
-    let byLayer: [Int: [Int]]
+    /// Per ReLU layer with cuts, in layer order, the indices of its cuts. Ordered once here: a
+    /// pass adds the cut terms in this order, and a dictionary's order, changing from run to
+    /// run, would change their rounding.
+    let byLayer: [(layer: Int, indices: [Int])]
 
     public init(_ cuts: [ReluCut]) {
         self.cuts = cuts
-        var byLayer: [Int: [Int]] = [:]
-        for (index, cut) in cuts.enumerated() { byLayer[cut.layer, default: []].append(index) }
-        self.byLayer = byLayer
+        var grouped: [Int: [Int]] = [:]
+        for (index, cut) in cuts.enumerated() { grouped[cut.layer, default: []].append(index) }
+        byLayer = grouped.keys.sorted().map { ($0, grouped[$0]!) }
     }
 
     public var count: Int { cuts.count }
