@@ -71,7 +71,9 @@ struct BoundsCommand: ParsableCommand {
     func run() throws {
         let start = ContinuousClock.now
         Interruption.install()
-        let (model, parsed, _) = try ModelFiles.problem(at: property, networks: ModelFiles.namedPaths(network))
+        let (imported, parsed, _) = try ModelFiles.problem(at: property, networks: ModelFiles.namedPaths(network))
+        // As the search bounds it: without the nodes that reach no output.
+        let model = try imported.withoutUnusedNodes()
         let engine = try devices.engine(for: model)
         global.logger("verdict.bounds").debug("bound engine: \(engine.name)")
         let tasks = parsed.cases.map { item in

@@ -59,6 +59,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "α/β steps for the intermediate layers each ReLU-split child recomputes, with β on its splits (0: CROWN's slopes).")
     var childIntermediateIterations = defaults.childIntermediateIterations
 
+    @Option(help: "ReLU splitting on graph networks: up to this many α/β steps past --iterations for a subproblem's objective rows that, at their recent rate, would refute their disjunct within them.")
+    var extraIterations = defaults.extraIterations
+
     @Option(help: "ReLU splitting: give each disjunct the root leaves open a search tree of its own (true), or keep them in one tree (false).")
     var separateDisjuncts = defaults.separateDisjuncts
 
@@ -149,6 +152,7 @@ struct SearchFlags: ParsableArguments {
         if let iterations { try require(iterations, in: 0...maximumIterations, "--iterations") }
         if let intermediateIterations { try require(intermediateIterations, in: 0...maximumIterations, "--intermediate-iterations") }
         try require(intermediateTimeShare, above: 0, atMost: 1, "--intermediate-time-share")
+        try require(extraIterations, in: 0...maximumIterations, "--extra-iterations")
         try require(maxSubproblems, in: 1...Int.max, "--max-subproblems")
         if let subproblemBudget { try require(subproblemBudget, in: 1...Int.max, "--subproblem-budget") }
         guard maxMemory > 0, maxMemory < 1_048_576 else { throw ValidationError("--max-memory must be a positive number of GiB") }
@@ -183,6 +187,7 @@ struct SearchFlags: ParsableArguments {
         options.childIntermediateBounds = childIntermediate
         options.separateDisjuncts = separateDisjuncts
         options.childIntermediateIterations = childIntermediateIterations
+        options.extraIterations = extraIterations
         options.maxPoolHandling = maxPool
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits

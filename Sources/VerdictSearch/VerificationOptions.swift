@@ -202,6 +202,10 @@ public struct VerificationOptions: Sendable {
     /// α/β steps for the intermediate layers a child recomputes (with β on its splits, as
     /// α,β-CROWN's `enable_opt_interm_bounds`); 0 keeps CROWN's slopes there.
     public var childIntermediateIterations = 0
+    /// Extra α/β steps for ReLU-split subproblems' objective rows that are about to refute
+    /// their disjunct (``BoundOptions/extraIterations``; graph engine). Off: on oval21 and
+    /// sri_resnet_a it moved times by a few percent either way (README, `--extra-iterations`).
+    public var extraIterations = 0
     /// What ReLU-split children do with their parent's intermediate bounds.
     public var childIntermediateBounds: ChildIntermediateBounds = .auto
     public var maxPoolHandling: MaxPoolHandling = .relax

@@ -89,13 +89,18 @@ public struct Verifier {
     /// (interval arithmetic alone, no linear relaxation or search) go into the query: they
     /// remove no real input, and fix the ReLUs they show stable, which Z3 would otherwise
     /// split on (random convolutional graphs of 9 inputs timed out at 10 s in 16 of 40 without).
+    /// Nodes that reach no output are left out of the query (``Network/withoutUnusedNodes()``).
     public func verifyWithZ3() -> VerificationResult {
         var statistics = SearchStatistics()
         let pool = Z3LeafPool(workers: 1)
         defer { pool.shutDown() }
+        let exact = (try? network.withoutUnusedNodes()) ?? network
+        // The witness confirmation's engine bounds the imported network; a pruned one needs its own.
+        let intervals = exact.nodes.count == network.nodes.count
+            ? confirmation.intervals : (try? GraphBoundNetwork(exact)).map { GraphBoundEngine(graph: $0) }
         var unknownReason: String?
         for (caseIndex, item) in property.cases.enumerated() {
-            let query = NetworkQuery(network: network, box: item.box, layerBounds: intervalBounds(item), unsafe: item.unsafe)
+            let query = NetworkQuery(network: exact, box: item.box, layerBounds: intervalBounds(item, engine: intervals), unsafe: item.unsafe)
             guard let finished = solve(query, pool: pool, statistics: &statistics) else {
                 return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached inside Z3", statistics: statistics)
             }
@@ -124,11 +129,10 @@ public struct Verifier {
         return VerificationResult(answer: .unsat, witness: nil, reason: "Z3 refuted every box", statistics: statistics)
     }
 
-    /// Interval bounds of every ReLU layer's input over the case's box; nil where the network
-    /// has no interval rule.
-    private func intervalBounds(_ item: Property.Case) -> LayerBounds? {
-        // The graph engine the witness confirmation already holds.
-        guard let engine = confirmation.intervals else { return nil }
+    /// Interval bounds of every ReLU layer's input over the case's box, by `engine` (built for
+    /// the query's network); nil where the network has no interval rule.
+    private func intervalBounds(_ item: Property.Case, engine: (any BoundEngine)?) -> LayerBounds? {
+        guard let engine else { return nil }
         let task = BoundTask(subproblem: Subproblem(box: item.box, layout: engine.layout), objectives: Objectives(region: item.unsafe, outputCount: network.outputCount))
         return try? engine.bound([task], options: BoundOptions(method: .ibp, parallel: false)).first?.layerBounds
     }

@@ -92,6 +92,36 @@ final class GraphBoundSoundnessTests: XCTestCase {
         XCTAssertGreaterThan(tighter, compared / 20, "intermediate α tightened \(tighter) of \(compared) second-layer lower bounds")
     }
 
+    /// Extra α steps (``BoundOptions/extraIterations``) hold on sampled points, never lose a
+    /// row's bound (the first steps are the same, and the best iterate is kept), and tighten
+    /// some rows that were on their way to 0.
+    func testExtraStepsKeepTheBestAndHold() throws {
+        var generator = SeededGenerator(seed: 31)
+        var tighter = 0
+        for index in 0..<40 {
+            let scenario = try GraphScenario(&generator)
+            let engine = GraphBoundEngine(graph: scenario.graph)
+            let task = BoundTask(subproblem: Subproblem(box: scenario.box, layout: engine.layout), objectives: scenario.objectives)
+            var plainOptions = BoundOptions(method: .alphaCrown, iterations: 5)
+            plainOptions.objectiveUpperBounds = false
+            var extraOptions = plainOptions
+            extraOptions.extraIterations = 30
+            let plain = try XCTUnwrap(engine.bound([task], options: plainOptions).first)
+            let extra = try XCTUnwrap(engine.bound([task], options: extraOptions).first)
+            for row in plain.lower.indices {
+                XCTAssertGreaterThanOrEqual(extra.lower[row], plain.lower[row] - 1e-12, "graph \(index) row \(row)")
+                if extra.lower[row] > plain.lower[row] + 1e-9 { tighter += 1 }
+            }
+            for point in samples(in: scenario.box, count: 100, &generator) {
+                let values = try scenario.network.evaluateAll(point)
+                for (row, value) in scenario.objectives.values(at: values[scenario.network.output.valueIndex]).enumerated() {
+                    XCTAssertLessThanOrEqual(extra.lower[row], value, "graph \(index) row \(row): lower bound above a sampled value")
+                }
+            }
+        }
+        XCTAssertGreaterThan(tighter, 0, "extra steps tightened no row")
+    }
+
     /// Subproblems with ReLUs split (three levels deep, β-CROWN or CROWN) hold on the points of
     /// their region (the box with the splits).
     func testSplitSubproblemsHoldOnTheirRegion() throws {

@@ -35,6 +35,30 @@ final class CommandLineTests: XCTestCase {
         let json = try run(["info", path, "--json"])
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["unused_layers"] as? [Int], [2])
+
+        // `bounds` and the whole-network Z3 engine leave the dead ReLU out, as the search does:
+        // one ReLU layer is bounded, and Z3's answer stands.
+        let property = path + ".vnnlib"
+        try """
+            (declare-const X_0 Real)
+            (declare-const X_1 Real)
+            (declare-const Y_0 Real)
+            (declare-const Y_1 Real)
+            (assert (>= X_0 -1))
+            (assert (<= X_0 1))
+            (assert (>= X_1 -1))
+            (assert (<= X_1 1))
+            (assert (>= Y_0 10))
+            """.write(toFile: property, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: property) }
+        let bounds = try run(["bounds", property, "--network", path, "--method", "crown", "--json"])
+        XCTAssertEqual(bounds.status, 0, bounds.stderr)
+        let bounded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bounds.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((bounded["unstable_relus_by_layer"] as? [[Int]])?.first?.count, 1, bounds.stdout)
+        XCTAssertEqual(bounded["proved"] as? Bool, true, bounds.stdout)
+        let z3 = try run(["verify", property, "--network", path, "--engine", "z3"])
+        XCTAssertEqual(z3.status, 0, z3.stderr)
+        XCTAssertTrue(z3.stdout.hasPrefix("unsat"), z3.stdout)
     }
 
     /// A residual network shows as a graph (a node reading two values), and `--device opencl`

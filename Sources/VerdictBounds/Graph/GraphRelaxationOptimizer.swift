@@ -47,8 +47,9 @@ struct GraphRelaxationOptimizer {
     /// gradient step. The same steps as optimizing each alone.
     func optimize(_ problems: [Problem], from value: ValueID, iterations: Int? = nil, stopWhenPositive: Bool = true) -> [Outcome] {
         let iterations = iterations ?? options.iterations
-        var runs = problems.map { OptimizationRun($0, optimizer: self, from: value, stopWhenPositive: stopWhenPositive) }
-        for iteration in 0..<max(iterations, 0) {
+        let total = iterations > 0 ? iterations + options.extraIterations : 0
+        var runs = problems.map { OptimizationRun($0, optimizer: self, from: value, stopWhenPositive: stopWhenPositive, iterations: iterations) }
+        for iteration in 0..<max(total, 0) {
             let live = runs.indices.filter { !runs[$0].active.isEmpty }
             if live.isEmpty { break }
             let requests = live.map { runs[$0].request() }
@@ -57,7 +58,7 @@ struct GraphRelaxationOptimizer {
                     GraphBackwardPass.Part(rows: request.block, constants: request.constants, state: runs[index].state, parameters: request.parameters)
                 }, keepReluCoefficients: true)
             for (k, index) in live.enumerated() { runs[index].keepBest(parts[k], parameters: requests[k].parameters) }
-            if iteration == iterations - 1 || options.isStopped { break }
+            if iteration == total - 1 || options.isStopped { break }
             // The gradient rows of every run, through their relaxed networks together.
             let gradientRows = live.indices.map { runs[live[$0]].gradientRows() }
             var queries: [RelaxedQuery] = []
@@ -218,12 +219,19 @@ private struct OptimizationRun {
     var multipliers: [[[Double]]]
     var adamCuts: AdamState
     var alphaGradient: [[[Double]]], betaGradient: [[[Double]]]
+    /// Per row, its best bound after each pass: past `iterations`, a row goes on only while
+    /// its recent rate would take it to 0 within the extra steps left.
+    var trajectory: [[Double]]
+    let iterations: Int
+    let objective: Bool
 
     var state: GraphState { problem.state }
     var outcome: GraphRelaxationOptimizer.Outcome { .init(result: best, parameters: bestParameters, cuts: cuts) }
 
-    init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool) {
+    init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool, iterations: Int) {
         self.optimizer = optimizer
+        self.iterations = iterations
+        objective = value == optimizer.network.outputValue
         self.problem = problem
         let network = optimizer.network, layout = network.layout, rows = problem.rows.rows, warmStart = problem.warmStart
         let lines = network.reluNodes.enumerated().map { layer, node in
@@ -260,6 +268,7 @@ private struct OptimizationRun {
         stopAt = stopWhenPositive ? 0.0 : .infinity
         let stop = stopAt, initial = problem.initial
         active = (0..<rows).filter { initial.lower[$0] <= stop }
+        trajectory = Array(repeating: [], count: rows)
         movable = lines.map { relaxation in relaxation.isUnstable.indices.filter { relaxation.isUnstable[$0] || relaxation.splitSign[$0] != 0 } }
         alphaGradient = alpha.map { $0.map { $0.map { _ in 0.0 } } }
         betaGradient = alphaGradient
@@ -285,6 +294,19 @@ private struct OptimizationRun {
             if cuts != nil { bestParameters.cutMultipliers?[row] = multipliers[row][0] }
             for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
         }
+        for row in active { trajectory[row].append(best.lower[row]) }
+    }
+
+    /// Whether `row` takes another step: within `iterations` always; past them (objective
+    /// rows with a threshold of 0 only), while its rate over its last 4 passes would reach 0
+    /// within the extra steps left.
+    func continues(_ row: Int) -> Bool {
+        let path = trajectory[row], taken = path.count
+        guard taken >= iterations else { return true }
+        let total = iterations + optimizer.options.extraIterations
+        guard objective, stopAt == 0, taken < total, taken > 4 else { return false }
+        let rate = (path[taken - 1] - path[taken - 5]) / 4
+        return path[taken - 1] + rate * Double(total - taken) >= 0
     }
 
     /// The active rows that take a gradient step (position among the active rows, row):
@@ -292,7 +314,7 @@ private struct OptimizationRun {
     mutating func gradientRows() -> [(position: Int, row: Int)] {
         var rows: [(position: Int, row: Int)] = []
         for (k, row) in active.enumerated() {
-            guard best.lower[row] <= stopAt else {
+            guard best.lower[row] <= stopAt && continues(row) else {
                 // Done: no further step for this row.
                 for layer in lines.indices { for j in movable[layer] { alphaGradient[row][layer][j] = 0; betaGradient[row][layer][j] = 0 } }
                 continue
@@ -343,7 +365,7 @@ private struct OptimizationRun {
             }
             slopeGradient[row] = smooth.gradient(row: k, slopes: slopes[row], result: result, inputs: relaxed.smooth)
         }
-        active = active.filter { best.lower[$0] <= stopAt }
+        active = active.filter { best.lower[$0] <= stopAt && continues($0) }
         if active.isEmpty { return }
         let options = optimizer.options
         adamAlpha.ascend(&alpha, gradient: alphaGradient, learningRate: options.learningRate, lowerLimit: 0, upperLimit: 1, only: movable)

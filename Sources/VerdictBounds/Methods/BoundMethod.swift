@@ -58,6 +58,9 @@ public struct BoundOptions: Sendable {
     /// -0.238 with 0.01 and -0.40 with 0.2, from α-CROWN's -0.441 (`verdict bounds
     /// --cut-rounds`).
     public var cutLearningRate = 0.003
+    /// Up to this many α/β steps past ``iterations`` for objective rows (graph engine) that,
+    /// at their rate over their last 4 steps, would reach 0 within them; 0 for none.
+    public var extraIterations = 0
     /// Use several cores.
     public var parallel: Bool
     /// Polled between layers and between α/β steps so a search can honour its deadline: once

@@ -342,6 +342,7 @@ final class BranchAndBound: ChildBounder {
         let deadline = options.deadline
         let iterations = options.resolvedIterations(inputCount: layout.inputCount, bounded: bounded)
         var bounds = BoundOptions(method: options.resolvedMethod(inputCount: layout.inputCount), iterations: iterations, shouldStop: { deadline.isPast })
+        bounds.extraIterations = options.extraIterations
         // The search reads only the rows' lower bounds.
         bounds.objectiveUpperBounds = false
         return bounds
