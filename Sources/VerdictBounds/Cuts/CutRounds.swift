@@ -45,9 +45,7 @@ extension GraphRelaxationOptimizer.Outcome {
         let rows = result.lower.count
         var multipliers = (0..<rows).map { cuts.multipliers(parameters.cutMultipliers, row: $0) }
         for row in 0..<rows where other.result.lower[row] > result.lower[row] {
-            result.lower[row] = other.result.lower[row]
-            result.corners[row] = other.result.corners[row]
-            result.inputCoefficients[row] = other.result.inputCoefficients[row]
+            result.take(row, from: other.result, row: row)
             parameters.alpha[row] = other.parameters.alpha[row]
             if let beta = other.parameters.beta { parameters.beta?[row] = beta[row] }
             for (node, perRow) in other.parameters.lineSlopes { parameters.lineSlopes[node]?[row] = perRow[row] }

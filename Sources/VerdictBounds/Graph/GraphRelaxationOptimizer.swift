@@ -286,9 +286,7 @@ private struct OptimizationRun {
     /// each row's best bound and the parameters that gave it.
     mutating func keepBest(_ result: GraphBackwardPass.Result, parameters: GraphBackwardPass.Parameters) {
         for (k, row) in active.enumerated() where result.lower[k] > best.lower[row] {
-            best.lower[row] = result.lower[k]
-            best.corners[row] = result.corners[k]
-            best.inputCoefficients[row] = result.inputCoefficients[k]
+            best.take(row, from: result, row: k)
             bestParameters.alpha[row] = alpha[row]
             if optimizer.useBeta { bestParameters.beta?[row] = beta[row] }
             if cuts != nil { bestParameters.cutMultipliers?[row] = multipliers[row][0] }

@@ -74,6 +74,14 @@ struct GraphBackwardPass {
         var relaxedRowOffset = 0
         /// Per row, the coefficients over the inputs.
         var inputCoefficients: [[Double]]
+
+        /// Row `row` becomes row `source` of `other`: its bound, corner and input coefficients
+        /// (what an optimizer keeps of a better iterate; the relaxed rows are the pass's).
+        mutating func take(_ row: Int, from other: Result, row source: Int) {
+            lower[row] = other.lower[source]
+            corners[row] = other.corners[source]
+            inputCoefficients[row] = other.inputCoefficients[source]
+        }
     }
 
     /// Lower bounds of `rows · value + constants` over the subproblem of `state`.
