@@ -89,18 +89,16 @@ public struct Verifier {
     /// (interval arithmetic alone, no linear relaxation or search) go into the query: they
     /// remove no real input, and fix the ReLUs they show stable, which Z3 would otherwise
     /// split on (random convolutional graphs of 9 inputs timed out at 10 s in 16 of 40 without).
-    /// Nodes that reach no output are left out of the query (``Network/withoutUnusedNodes()``).
+    /// The query states ``searchNetwork``, as the Z3 leaves do (no nodes that reach no output).
     public func verifyWithZ3() -> VerificationResult {
         var statistics = SearchStatistics()
         let pool = Z3LeafPool(workers: 1)
         defer { pool.shutDown() }
-        let exact = (try? network.withoutUnusedNodes()) ?? network
-        // The witness confirmation's engine bounds the imported network; a pruned one needs its own.
-        let intervals = exact.nodes.count == network.nodes.count
-            ? confirmation.intervals : (try? GraphBoundNetwork(exact)).map { GraphBoundEngine(graph: $0) }
+        // The witness confirmation's engine bounds the imported network; the query's needs its own.
+        let intervals = (try? GraphBoundNetwork(searchNetwork)).map { GraphBoundEngine(graph: $0) }
         var unknownReason: String?
         for (caseIndex, item) in property.cases.enumerated() {
-            let query = NetworkQuery(network: exact, box: item.box, layerBounds: intervalBounds(item, engine: intervals), unsafe: item.unsafe)
+            let query = NetworkQuery(network: searchNetwork, box: item.box, layerBounds: intervalBounds(item, engine: intervals), unsafe: item.unsafe)
             guard let finished = solve(query, pool: pool, statistics: &statistics) else {
                 return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached inside Z3", statistics: statistics)
             }

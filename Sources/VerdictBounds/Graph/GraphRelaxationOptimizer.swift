@@ -47,9 +47,9 @@ struct GraphRelaxationOptimizer {
     /// gradient step. The same steps as optimizing each alone.
     func optimize(_ problems: [Problem], from value: ValueID, iterations: Int? = nil, stopWhenPositive: Bool = true) -> [Outcome] {
         let iterations = iterations ?? options.iterations
-        let total = iterations > 0 ? iterations + options.extraIterations : 0
-        var runs = problems.map { OptimizationRun($0, optimizer: self, from: value, stopWhenPositive: stopWhenPositive, iterations: iterations) }
-        for iteration in 0..<max(total, 0) {
+        var runs = problems.map { OptimizationRun($0, optimizer: self, from: value, stopWhenPositive: stopWhenPositive, iterations: max(iterations, 0)) }
+        let total = runs.map(\.steps).max() ?? 0
+        for iteration in 0..<total {
             let live = runs.indices.filter { !runs[$0].active.isEmpty }
             if live.isEmpty { break }
             let requests = live.map { runs[$0].request() }
@@ -219,11 +219,16 @@ private struct OptimizationRun {
     var multipliers: [[[Double]]]
     var adamCuts: AdamState
     var alphaGradient: [[[Double]]], betaGradient: [[[Double]]]
-    /// Per row, its best bound after each pass: past `iterations`, a row goes on only while
-    /// its recent rate would take it to 0 within the extra steps left.
+    /// Per row, its best bound after each pass, kept only where extra steps may follow: past
+    /// `iterations`, a row goes on only while its recent rate would take it to 0 within the
+    /// extra steps left.
     var trajectory: [[Double]]
     let iterations: Int
-    let objective: Bool
+    /// `iterations` plus the extra steps (``BoundOptions/extraIterations``) where they apply:
+    /// objective rows with a threshold of 0 (and at least one step to extend).
+    let steps: Int
+    /// Passes taken so far (by every row still active).
+    var passes = 0
 
     var state: GraphState { problem.state }
     var outcome: GraphRelaxationOptimizer.Outcome { .init(result: best, parameters: bestParameters, cuts: cuts) }
@@ -231,7 +236,7 @@ private struct OptimizationRun {
     init(_ problem: GraphRelaxationOptimizer.Problem, optimizer: GraphRelaxationOptimizer, from value: ValueID, stopWhenPositive: Bool, iterations: Int) {
         self.optimizer = optimizer
         self.iterations = iterations
-        objective = value == optimizer.network.outputValue
+        steps = value == optimizer.network.outputValue && stopWhenPositive && iterations > 0 ? iterations + optimizer.options.extraIterations : iterations
         self.problem = problem
         let network = optimizer.network, layout = network.layout, rows = problem.rows.rows, warmStart = problem.warmStart
         let lines = network.reluNodes.enumerated().map { layer, node in
@@ -292,19 +297,18 @@ private struct OptimizationRun {
             if cuts != nil { bestParameters.cutMultipliers?[row] = multipliers[row][0] }
             for (node, perRow) in parameters.lineSlopes { bestParameters.lineSlopes[node]?[row] = perRow[k] }
         }
-        for row in active { trajectory[row].append(best.lower[row]) }
+        passes += 1
+        if steps > iterations { for row in active { trajectory[row].append(best.lower[row]) } }
     }
 
-    /// Whether `row` takes another step: within `iterations` always; past them (objective
-    /// rows with a threshold of 0 only), while its rate over its last 4 passes would reach 0
-    /// within the extra steps left.
+    /// Whether `row` takes another step: within `iterations` always; past them, while its
+    /// rate over its last 4 passes would reach 0 within the extra steps left.
     func continues(_ row: Int) -> Bool {
-        let path = trajectory[row], taken = path.count
-        guard taken >= iterations else { return true }
-        let total = iterations + optimizer.options.extraIterations
-        guard objective, stopAt == 0, taken < total, taken > 4 else { return false }
-        let rate = (path[taken - 1] - path[taken - 5]) / 4
-        return path[taken - 1] + rate * Double(total - taken) >= 0
+        guard passes >= iterations else { return true }
+        guard passes < steps, passes > 4 else { return false }
+        let path = trajectory[row]
+        let rate = (path[passes - 1] - path[passes - 5]) / 4
+        return path[passes - 1] + rate * Double(steps - passes) >= 0
     }
 
     /// The active rows that take a gradient step (position among the active rows, row):
