@@ -53,7 +53,7 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "The share of the time left (with --timeout) that --intermediate-iterations may spend at the root, above 0 and at most 1.")
     var intermediateTimeShare = defaults.rootIntermediateTimeShare
 
-    @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower), reuse them all (only the property's rows are bounded, with β), or auto (reuse on convolutional and residual networks, recompute on dense chains).")
+    @Option(help: "What ReLU-split children do with their parent's intermediate bounds: recompute the layers after the split (tighter, slower), reuse them all (only the property's rows are bounded, with β), or auto (reuse on convolutional and residual networks, recompute on dense chains until their root is refined).")
     var childIntermediate = defaults.childIntermediateBounds
 
     @Option(help: "α/β steps for the intermediate layers each ReLU-split child recomputes, with β on its splits (0: CROWN's slopes).")

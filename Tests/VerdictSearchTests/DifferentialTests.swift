@@ -64,7 +64,8 @@ final class DifferentialTests: XCTestCase {
             options.batchSize = [1, 3, 16][index % 3]
             options.z3LeafUnstable = [0, 2, 4][(index / 3) % 3]
             options.z3LeafDepth = 12
-            options.childIntermediateBounds = (index / 4) % 2 == 0 ? .recompute : .reuse
+            // auto: recompute, then reuse below a refined root.
+            options.childIntermediateBounds = [ChildIntermediateBounds.recompute, .reuse, .auto][(index / 4) % 3]
             // Refined intermediate bounds (two-layer networks, ReLU splitting) feed every bound after them.
             options.refineLayers = (index / 5) % 2
             options.refineSplits = 3

@@ -44,4 +44,19 @@ final class VerificationOptionsTests: XCTestCase {
         XCTAssertEqual(options.resolvedFSBCandidates(graph: false), 8)
         XCTAssertEqual(options.resolvedFSBCandidates(graph: true), 8)
     }
+
+    /// Children keep their parent's intermediate bounds on the graph engine, and on dense
+    /// chains once the root is refined; `recompute` and `reuse` say the same everywhere.
+    func testChildrenReuseOnGraphsAndBelowARefinedRoot() {
+        let auto = ChildIntermediateBounds.auto
+        XCTAssertFalse(auto.reusesEveryLayer(graph: false, refined: false))
+        XCTAssertTrue(auto.reusesEveryLayer(graph: false, refined: true))
+        XCTAssertTrue(auto.reusesEveryLayer(graph: true, refined: false))
+        for graph in [false, true] {
+            for refined in [false, true] {
+                XCTAssertFalse(ChildIntermediateBounds.recompute.reusesEveryLayer(graph: graph, refined: refined))
+                XCTAssertTrue(ChildIntermediateBounds.reuse.reusesEveryLayer(graph: graph, refined: refined))
+            }
+        }
+    }
 }

@@ -26,6 +26,9 @@ final class BranchAndBound: ChildBounder {
     private let item: Property.Case
     private let mode: SplitMode
     private var policy: any SplitPolicy
+    /// What the split policy is made from, again when a restart refines the root.
+    private let gradient: NetworkGradient
+    private let rootWidths: [Double]
     private var leaves: LeafScheduler
     private let candidates: CandidatePoints
     /// The root's intermediate α steps (``VerificationOptions/resolvedRootIntermediateIterations(smooth:)``).
@@ -72,7 +75,9 @@ final class BranchAndBound: ChildBounder {
         // Noise inputs get an infinite root width: never split (``InputBranching``).
         var rootWidths = item.box.widths
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine)
+        self.gradient = gradient
+        self.rootWidths = rootWidths
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: options.refineLayers > 0)
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(
@@ -201,6 +206,7 @@ final class BranchAndBound: ChildBounder {
         let root = Child.root(item, layout: layout)
         let result = try refinedRoot(root, bounds: rootBounds, layers: layout.reluLayerCount - 1)
         queue = SubproblemQueue()
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: true)
         let report = try fileRoot(root, result)
         if report == nil && !result.isProved { searchStatistics.restartsLeftOpen += 1 }
         return report

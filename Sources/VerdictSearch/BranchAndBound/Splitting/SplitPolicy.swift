@@ -30,9 +30,10 @@ protocol SplitPolicy {
 
 enum SplitPolicies {
     /// The policy `options` ask for, for a case whose root box has `rootWidths`, bounded by
-    /// the graph engine (`graph`) or a chain engine.
-    static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double], graph: Bool) -> any SplitPolicy {
-        let reusing = options.childIntermediateBounds.reusesEveryLayer(graph: graph)
+    /// the graph engine (`graph`) or a chain engine, from a root whose intermediate layers
+    /// were refined (`refined`) or not.
+    static func make(_ options: VerificationOptions, mode: SplitMode, gradient: NetworkGradient, rootWidths: [Double], graph: Bool, refined: Bool) -> any SplitPolicy {
+        let reusing = options.childIntermediateBounds.reusesEveryLayer(graph: graph, refined: refined)
         switch (mode, options.branching, options.inputBranching) {
         case (.input, _, .improvement):
             return ImprovementSplitPolicy(rootWidths: rootWidths, options: options)
