@@ -26,7 +26,7 @@ final class BranchAndBound: ChildBounder {
     private let item: Property.Case
     private let mode: SplitMode
     private var policy: any SplitPolicy
-    /// What the split policy is made from, again when a restart refines the root.
+    /// What the split policy is made from, again once the root is refined.
     private let gradient: NetworkGradient
     private let rootWidths: [Double]
     private var leaves: LeafScheduler
@@ -77,7 +77,7 @@ final class BranchAndBound: ChildBounder {
         for index in max(0, rootWidths.count - options.noiseInputCount)..<rootWidths.count { rootWidths[index] = .infinity }
         self.gradient = gradient
         self.rootWidths = rootWidths
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: options.refineLayers > 0)
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: false)
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(
@@ -206,7 +206,6 @@ final class BranchAndBound: ChildBounder {
         let root = Child.root(item, layout: layout)
         let result = try refinedRoot(root, bounds: rootBounds, layers: layout.reluLayerCount - 1)
         queue = SubproblemQueue()
-        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: true)
         let report = try fileRoot(root, result)
         if report == nil && !result.isProved { searchStatistics.restartsLeftOpen += 1 }
         return report
@@ -392,8 +391,10 @@ final class BranchAndBound: ChildBounder {
 
     /// The root bounded again after ``IntermediateRefinement`` tightened ReLU layers
     /// `1...layers` (`--refine-layers`, or all when the search is stuck), within
-    /// its share of the time left.
+    /// its share of the time left. The split policy is made again for children of a refined
+    /// root (``ChildIntermediateBounds/auto``).
     private func refinedRoot(_ root: Child, bounds result: SubproblemBounds, layers: Int) throws -> SubproblemBounds {
+        policy = SplitPolicies.make(options, mode: mode, gradient: gradient, rootWidths: rootWidths, graph: onGraphEngine, refined: true)
         let start = ContinuousClock.now
         defer { searchStatistics.refinementSeconds += seconds(since: start) }
         searchStatistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
