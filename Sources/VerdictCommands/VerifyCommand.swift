@@ -245,6 +245,8 @@ struct VerifyCommand: ParsableCommand {
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
                 "root_unstable_by_layer": statistics.rootUnstableByLayer, "root_cuts": statistics.rootCuts, "refinement_seconds": statistics.refinementSeconds,
                 "refinement_restart_seconds": statistics.refinementRestartSeconds.map { $0 as Any } ?? NSNull(),
+                "closest_margin": statistics.closestMargin.map { $0 as Any } ?? NSNull(),
+                "weakest_open_bound": statistics.weakestOpenBound.map { $0 as Any } ?? NSNull(),
             ])
         }
         let phases = String(format: "attack %.2f s, bounds %.2f s, z3 %.2f s", statistics.attackSeconds, statistics.boundSeconds, statistics.z3Seconds)
@@ -254,6 +256,11 @@ struct VerifyCommand: ParsableCommand {
             peak queue \(statistics.peakQueue), depth \(statistics.maxDepth), peak memory \(peakMemoryBytes() >> 20) MiB
 
             """.utf8))
+        if result.answer != .sat && result.answer != .unsat, let closest = statistics.closestMargin {
+            // How far each side came: the attacks toward a counterexample (margin 0), the bounds toward a proof (0).
+            let weakest = statistics.weakestOpenBound.map { String(format: ", weakest open bound %.4g", $0) } ?? ""
+            FileHandle.standardError.write(Data("closest margin the attacks reached \(String(format: "%.4g", closest)) (a counterexample is at most 0)\(weakest)\n".utf8))
+        }
     }
 
     /// The process's peak resident memory.

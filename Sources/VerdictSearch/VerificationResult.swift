@@ -34,6 +34,12 @@ public struct SearchStatistics: Sendable {
     /// from it; the differential tests ask for some, to exercise that path and not only roots
     /// the refinement proves at once.
     public var restartsLeftOpen = 0
+    /// The least unsafe margin (at most 0: a counterexample) the attacks and the bounds'
+    /// candidate points reached, over every case; nil where none was evaluated.
+    public var closestMargin: Double?
+    /// The lowest bound still open when the search stopped (nil when none was): with
+    /// ``closestMargin``, how far each side of an undecided case came.
+    public var weakestOpenBound: Double?
 
     public init() {}
 }

@@ -42,8 +42,16 @@ public struct Verifier {
     /// ``searchNetwork``), with the rest of the attack on each case its root bound does not prove.
     /// Z3 leaves go to `workers` (drained before returning), or to workers of this run's own.
     public func verify(engine: any BoundEngine, workers: Z3Workers? = nil) -> VerificationResult {
+        let closest = ClosestMargin()
+        var result = search(engine: engine, workers: workers, closest: closest)
+        result.statistics.closestMargin = closest.value
+        return result
+    }
+
+    /// ``verify(engine:workers:)``, every margin evaluated going to `closest`.
+    private func search(engine: any BoundEngine, workers: Z3Workers?, closest: ClosestMargin) -> VerificationResult {
         var statistics = SearchStatistics()
-        if let (report, reason) = attack(&statistics) {
+        if let (report, reason) = attack(&statistics, closest: closest) {
             return VerificationResult(answer: .sat, witness: report, reason: reason, statistics: statistics)
         }
         // Z3 states only piecewise-linear networks exactly: no leaves for Sigmoid or Tanh.
@@ -56,7 +64,7 @@ public struct Verifier {
             if options.deadline.isPast { return VerificationResult(answer: .timedOut, witness: nil, reason: "deadline reached", statistics: statistics) }
             let search = BranchAndBound(
                 caseIndex: caseIndex, engine: engine, options: options, confirmation: confirmation, gradient: gradient, exact: searchNetwork, pool: pool,
-                rootAttack: restOfAttack(caseIndex))
+                rootAttack: restOfAttack(caseIndex, closest: closest), closest: closest)
             let outcome = search.run()
             statistics.merge(search.statistics)
             // The run's last search is freed in the background, so that its answer waits for
@@ -162,13 +170,13 @@ public struct Verifier {
 
     /// Random sampling and PGD on every case (the quick share of them); a confirmed witness
     /// ends the run.
-    private func attack(_ statistics: inout SearchStatistics) -> (WitnessChecker.Report, String)? {
+    private func attack(_ statistics: inout SearchStatistics, closest: ClosestMargin) -> (WitnessChecker.Report, String)? {
         let (samples, restarts) = quickAttack
         guard samples > 0 || restarts > 0 else { return nil }
         let start = ContinuousClock.now
         defer { statistics.attackSeconds += seconds(since: start) }
         var generator = SeededGenerator(seed: options.seed)
-        let attack = makeAttack(samples: samples, restarts: restarts)
+        let attack = makeAttack(samples: samples, restarts: restarts, closest: closest)
         for caseIndex in property.cases.indices {
             if let report = attack.run(caseIndex: caseIndex, generator: &generator) { return (report, "counterexample found by the attack (box \(caseIndex))") }
         }
@@ -177,21 +185,21 @@ public struct Verifier {
 
     /// The rest of the attack on one case, for its search to run when the root bound does not
     /// prove the case (nil when nothing is left); seeded apart from the quick attack.
-    private func restOfAttack(_ caseIndex: Int) -> (() -> WitnessChecker.Report?)? {
+    private func restOfAttack(_ caseIndex: Int, closest: ClosestMargin) -> (() -> WitnessChecker.Report?)? {
         let (quickSamples, quickRestarts) = quickAttack
         let samples = options.attackSamples - quickSamples, restarts = options.attackRestarts - quickRestarts
         guard samples > 0 || restarts > 0 else { return nil }
         return {
             var generator = SeededGenerator(seed: options.seed &+ 1 &+ UInt64(caseIndex))
-            return makeAttack(samples: samples, restarts: restarts).run(caseIndex: caseIndex, generator: &generator)
+            return makeAttack(samples: samples, restarts: restarts, closest: closest).run(caseIndex: caseIndex, generator: &generator)
         }
     }
 
     /// An attack with these counts, held to its share of the time left now.
-    private func makeAttack(samples: Int, restarts: Int) -> GradientAttack {
+    private func makeAttack(samples: Int, restarts: Int, closest: ClosestMargin) -> GradientAttack {
         GradientAttack(
             gradient: gradient, confirmation: confirmation, samples: samples, restarts: restarts, steps: options.attackSteps,
-            deadline: options.deadline.share(options.attackTimeShare))
+            deadline: options.deadline.share(options.attackTimeShare), closest: closest)
     }
 }
 
@@ -210,5 +218,7 @@ extension SearchStatistics {
         if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
         restartsLeftOpen += other.restartsLeftOpen
         rootCuts += other.rootCuts
+        closestMargin = [closestMargin, other.closestMargin].compactMap { $0 }.min()
+        weakestOpenBound = [weakestOpenBound, other.weakestOpenBound].compactMap { $0 }.min()
     }
 }

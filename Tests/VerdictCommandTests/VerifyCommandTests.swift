@@ -50,6 +50,9 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(Set(phases.keys), ["attack", "bounds", "z3"])
         for key in ["seconds", "subproblems", "z3_leaves", "peak_memory_bytes"] { XCTAssertNotNil(object[key], key) }
         XCTAssertGreaterThan(object["peak_memory_bytes"] as? Int ?? 0, 1 << 20)
+        // The witness's margin is at most 0; nothing was left open.
+        XCTAssertLessThanOrEqual(try XCTUnwrap(object["closest_margin"] as? Double), 0)
+        XCTAssertTrue(object["weakest_open_bound"] is NSNull)
         let text = try String(contentsOf: resultFile, encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("sat\n(("), text)
         XCTAssertTrue(text.contains("(X_63 ") && text.contains("(Y_9 ") && text.hasSuffix("))\n"), text)
@@ -63,6 +66,8 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(unsatObject["answer"] as? String, "unsat", unsat.stderr)
         XCTAssertTrue(unsatObject["witness"] is NSNull)
         XCTAssertGreaterThan(unsatObject["subproblems"] as? Int ?? 0, 1, "the property needs branching")
+        XCTAssertGreaterThan(try XCTUnwrap(unsatObject["closest_margin"] as? Double), 0)
+        XCTAssertTrue(unsatObject["weakest_open_bound"] is NSNull)
         XCTAssertEqual(try String(contentsOf: resultFile, encoding: .utf8), "unsat\n")
     }
 

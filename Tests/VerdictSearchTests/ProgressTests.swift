@@ -60,4 +60,62 @@ final class ProgressTests: XCTestCase {
         // Searches that branch report; those proved at the root do not.
         XCTAssertGreaterThan(searchesWithReports, 0)
     }
+
+    /// The final statistics say how far each side came: the closest margin the attacks reached
+    /// is at most the margin at the box's center (their first sample), above 0 without a
+    /// counterexample (at most 0 with one), and an undecided search's weakest open bound is at most 0 and below it;
+    /// a proved one has no open bound.
+    func testFinalStatisticsSayHowFarEachSideCame() throws {
+        var generator = SeededGenerator(seed: 20261205)
+        var open = 0, proved = 0
+        for index in 0..<12 {
+            let network = try RandomNetworks.multilayerPerceptron(widths: [3, 10, 10, 2], generator: &generator)
+            let box = InputBox(lower: [-1, -1, -1], upper: [1, 1, 1])
+            var highest = -Double.infinity, lowest = Double.infinity
+            for _ in 0..<256 {
+                let y = try network.evaluate((0..<3).map { _ in Double.random(in: -1...1, using: &generator) })
+                highest = max(highest, y[1] - y[0])
+                lowest = min(lowest, y[1] - y[0])
+            }
+            // Unsafe: y_1 - y_0 >= t, that is y_0 - y_1 + t <= 0; t above every sample, by a
+            // little (open or sat) or by half the range (mostly proved).
+            let threshold = Double(Float(highest + (index % 2 == 0 ? 0.1 : 0.5) * (highest - lowest)))
+            let unsafe = OutputRegion(disjuncts: [[
+                LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: -threshold))
+            ]])
+            let property = Property(inputCount: 3, outputCount: 2, cases: [.init(box: box, unsafe: unsafe)])
+            var options = VerificationOptions()
+            options.splitMode = .relu
+            options.method = .crown
+            options.batchSize = 2
+            options.z3LeafUnstable = -1
+            options.attackSamples = 16
+            options.attackRestarts = 2
+            options.subproblemBudget = 12
+            options.deadline = Deadline(seconds: 10)
+            let result = try Verifier(network: network, property: property, options: options)
+                .verify(engine: CPUBoundEngine(network: try BoundNetwork(network)))
+            let center = try network.evaluate([0, 0, 0])
+            let closest = try XCTUnwrap(result.statistics.closestMargin, "\(result.answer): no margin recorded")
+            XCTAssertLessThanOrEqual(closest, center[0] - center[1] + threshold + 1e-9)
+            switch result.answer {
+            case .sat:
+                // The witness's margin was recorded on the way.
+                XCTAssertLessThanOrEqual(closest, 0)
+            case .unsat:
+                XCTAssertGreaterThan(closest, 0)
+                XCTAssertNil(result.statistics.weakestOpenBound)
+                proved += 1
+            default:
+                XCTAssertGreaterThan(closest, 0)
+                let weakest = try XCTUnwrap(result.statistics.weakestOpenBound, "\(result.answer) (\(result.reason)) without an open bound")
+                XCTAssertLessThanOrEqual(weakest, 0)
+                XCTAssertLessThan(weakest, closest)
+                open += 1
+            }
+        }
+        print("final statistics: \(open) open, \(proved) proved")
+        XCTAssertGreaterThan(open, 0)
+        XCTAssertGreaterThan(proved, 0)
+    }
 }

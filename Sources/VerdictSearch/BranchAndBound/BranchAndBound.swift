@@ -39,6 +39,8 @@ final class BranchAndBound: ChildBounder {
     /// Whether the graph engine bounds (convolutional, residual networks) rather than a chain engine.
     private let onGraphEngine: Bool
     private let localAttack: GradientAttack
+    /// Where the margins of bounded children's candidate points go (with the attacks').
+    private let closest: ClosestMargin?
     /// The attack deferred until the root bound fails to prove the case (see
     /// ``VerificationOptions/quickAttackShare``).
     private let rootAttack: (() -> WitnessChecker.Report?)?
@@ -47,6 +49,8 @@ final class BranchAndBound: ChildBounder {
     private var searchStatistics = SearchStatistics()
     /// When branching last ran out of work while Z3 leaves were outstanding.
     private var idleSince: ContinuousClock.Instant?
+    /// The weakest open bound after the last step that ended before the deadline.
+    private var weakestBeforeDeadline: Double?
     /// The root's bounds as first filed, which a refinement starts from.
     private var rootBounds: SubproblemBounds?
 
@@ -54,14 +58,19 @@ final class BranchAndBound: ChildBounder {
     var statistics: SearchStatistics {
         var total = searchStatistics
         total.merge(leaves.statistics)
+        // A step the deadline cut short files children whose α/β stopped early: sound, but
+        // looser than the search had come, so a timed-out search reports the step before (if
+        // it took one).
+        total.weakestOpenBound = options.deadline.isPast ? weakestBeforeDeadline ?? weakestOpenBound() : weakestOpenBound()
         return total
     }
 
     /// `exact` is the network the engine bounds (``Verifier/searchNetwork``), which Z3 leaves encode exactly.
     init(
         caseIndex: Int, engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient,
-        exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)? = nil
+        exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)? = nil, closest: ClosestMargin? = nil
     ) {
+        self.closest = closest
         self.caseIndex = caseIndex
         self.rootAttack = rootAttack
         self.engine = engine
@@ -81,7 +90,8 @@ final class BranchAndBound: ChildBounder {
         leaves = LeafScheduler(pool: pool, options: options, mode: mode, exact: exact, confirmation: confirmation, caseIndex: caseIndex)
         candidates = CandidatePoints(gradient: gradient, mode: mode, layout: engine.layout)
         localAttack = GradientAttack(
-            gradient: gradient, confirmation: confirmation, samples: 0, restarts: 0, steps: options.searchAttackSteps, deadline: options.deadline)
+            gradient: gradient, confirmation: confirmation, samples: 0, restarts: 0, steps: options.searchAttackSteps, deadline: options.deadline,
+            closest: closest)
     }
 
     private var layout: ActivationLayout { engine.layout }
@@ -120,6 +130,7 @@ final class BranchAndBound: ChildBounder {
                 idleSince = nil
                 if let reason = limitExceeded() { return .unknown(reason) }
                 if let report = try step() { return .sat(report) }
+                if !options.deadline.isPast { weakestBeforeDeadline = weakestOpenBound() }
             }
         } catch BoundEngineError.cancelled {
             return .timedOut
@@ -275,6 +286,7 @@ final class BranchAndBound: ChildBounder {
             subproblem: child.subproblem, region: child.region, objectives: child.objectives, bounds: result, depth: child.depth,
             z3UnstableLimit: child.z3UnstableLimit)
         node.concreteMargin = candidates.map(\.margin).min() ?? .infinity
+        closest?.record(node.concreteMargin)
         searchStatistics.maxDepth = max(searchStatistics.maxDepth, child.depth)
         if !leaves.take(node) { queue.push(node) }
         return nil
@@ -337,8 +349,11 @@ final class BranchAndBound: ChildBounder {
         guard let progress = options.progress else { return }
         progress(SearchProgress(
             seconds: seconds(since: start), subproblems: searchStatistics.subproblems, open: openCount,
-            weakestBound: [queue.weakestBound(), leaves.weakestBacklogBound()].compactMap { $0 }.min()))
+            weakestBound: weakestOpenBound()))
     }
+
+    /// The lowest bound among open subproblems, queued or waiting for Z3; nil when none is.
+    private func weakestOpenBound() -> Double? { [queue.weakestBound(), leaves.weakestBacklogBound()].compactMap { $0 }.min() }
 
     // MARK: Bounding
 
