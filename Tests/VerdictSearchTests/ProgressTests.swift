@@ -13,20 +13,8 @@ final class ProgressTests: XCTestCase {
         var generator = SeededGenerator(seed: 20261126)
         var searchesWithReports = 0
         for _ in 0..<8 {
-            let network = try RandomNetworks.multilayerPerceptron(widths: [3, 10, 10, 2], generator: &generator)
-            let box = InputBox(lower: [-1, -1, -1], upper: [1, 1, 1])
-            // y_1 - y_0 >= t with t a little above every sampled value: mostly unsat, rarely easy.
-            var highest = -Double.infinity, lowest = Double.infinity
-            for _ in 0..<256 {
-                let y = try network.evaluate((0..<3).map { _ in Double.random(in: -1...1, using: &generator) })
-                highest = max(highest, y[1] - y[0])
-                lowest = min(lowest, y[1] - y[0])
-            }
-            let threshold = Double(Float(highest + 0.2 * (highest - lowest)))
-            let unsafe = OutputRegion(disjuncts: [[
-                LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: -threshold))
-            ]])
-            let property = Property(inputCount: 3, outputCount: 2, cases: [.init(box: box, unsafe: unsafe)])
+            // A little above every sampled value: mostly unsat, rarely easy.
+            let (network, property, _) = try Self.problem(above: 0.2, &generator)
 
             let reports = Mutex<[SearchProgress]>([])
             var options = VerificationOptions()
@@ -63,27 +51,14 @@ final class ProgressTests: XCTestCase {
 
     /// The final statistics say how far each side came: the closest margin the attacks reached
     /// is at most the margin at the box's center (their first sample), above 0 without a
-    /// counterexample (at most 0 with one), and an undecided search's weakest open bound is at most 0 and below it;
-    /// a proved one has no open bound.
+    /// counterexample (at most 0 with one), and an undecided search's weakest open bound is at
+    /// most 0 and below it; a proved one has no open bound.
     func testFinalStatisticsSayHowFarEachSideCame() throws {
         var generator = SeededGenerator(seed: 20261205)
         var open = 0, proved = 0
         for index in 0..<12 {
-            let network = try RandomNetworks.multilayerPerceptron(widths: [3, 10, 10, 2], generator: &generator)
-            let box = InputBox(lower: [-1, -1, -1], upper: [1, 1, 1])
-            var highest = -Double.infinity, lowest = Double.infinity
-            for _ in 0..<256 {
-                let y = try network.evaluate((0..<3).map { _ in Double.random(in: -1...1, using: &generator) })
-                highest = max(highest, y[1] - y[0])
-                lowest = min(lowest, y[1] - y[0])
-            }
-            // Unsafe: y_1 - y_0 >= t, that is y_0 - y_1 + t <= 0; t above every sample, by a
-            // little (open or sat) or by half the range (mostly proved).
-            let threshold = Double(Float(highest + (index % 2 == 0 ? 0.1 : 0.5) * (highest - lowest)))
-            let unsafe = OutputRegion(disjuncts: [[
-                LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: -threshold))
-            ]])
-            let property = Property(inputCount: 3, outputCount: 2, cases: [.init(box: box, unsafe: unsafe)])
+            // By a little (open or sat) or by half the range (mostly proved).
+            let (network, property, threshold) = try Self.problem(above: index % 2 == 0 ? 0.1 : 0.5, &generator)
             var options = VerificationOptions()
             options.splitMode = .relu
             options.method = .crown
@@ -117,5 +92,24 @@ final class ProgressTests: XCTestCase {
         print("final statistics: \(open) open, \(proved) proved")
         XCTAssertGreaterThan(open, 0)
         XCTAssertGreaterThan(proved, 0)
+    }
+
+    /// A random 3-10-10-2 network on `[-1, 1]^3` and the unsafe region `y_1 - y_0 >= t`
+    /// (`y_0 - y_1 + t <= 0`), with `t` above the highest of 256 sampled values by `share` of
+    /// their range.
+    private static func problem(above share: Double, _ generator: inout SeededGenerator) throws -> (Network, Property, threshold: Double) {
+        let network = try RandomNetworks.multilayerPerceptron(widths: [3, 10, 10, 2], generator: &generator)
+        let box = InputBox(lower: [-1, -1, -1], upper: [1, 1, 1])
+        var highest = -Double.infinity, lowest = Double.infinity
+        for _ in 0..<256 {
+            let y = try network.evaluate((0..<3).map { _ in Double.random(in: -1...1, using: &generator) })
+            highest = max(highest, y[1] - y[0])
+            lowest = min(lowest, y[1] - y[0])
+        }
+        let threshold = Double(Float(highest + share * (highest - lowest)))
+        let unsafe = OutputRegion(disjuncts: [[
+            LinearConstraint(terms: [.init(index: 0, coefficient: 1), .init(index: 1, coefficient: -1)], bound: RealInterval(exactly: -threshold))
+        ]])
+        return (network, Property(inputCount: 3, outputCount: 2, cases: [.init(box: box, unsafe: unsafe)]), threshold)
     }
 }
