@@ -35,7 +35,8 @@ public struct SearchStatistics: Sendable {
     /// the refinement proves at once.
     public var restartsLeftOpen = 0
     /// The least unsafe margin (at most 0: a counterexample) the attacks and the bounds'
-    /// candidate points reached, over every case; nil where none was evaluated.
+    /// candidate points reached, over every case; nil where none was evaluated. Set once per
+    /// run by ``Verifier/verify(engine:workers:)``, whose attacks and searches share it.
     public var closestMargin: Double?
     /// The lowest bound still open when the search stopped (nil when none was): with
     /// ``closestMargin``, how far each side of an undecided case came.

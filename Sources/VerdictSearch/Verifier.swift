@@ -218,7 +218,6 @@ extension SearchStatistics {
         if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
         restartsLeftOpen += other.restartsLeftOpen
         rootCuts += other.rootCuts
-        closestMargin = [closestMargin, other.closestMargin].compactMap { $0 }.min()
         weakestOpenBound = [weakestOpenBound, other.weakestOpenBound].compactMap { $0 }.min()
     }
 }

@@ -12,8 +12,8 @@ struct GradientAttack {
     let restarts: Int
     let steps: Int
     let deadline: Deadline
-    /// Where every margin evaluated goes, when the run reports how close it came.
-    var closest: ClosestMargin? = nil
+    /// Where every margin evaluated goes: how close the run's attacks came.
+    let closest: ClosestMargin
 
     func run(caseIndex: Int, generator: inout SeededGenerator) -> WitnessChecker.Report? {
         let item = confirmation.checker.property.cases[caseIndex]
@@ -55,7 +55,7 @@ struct GradientAttack {
                 }
             }
             let value = margin.evaluate(gradient.outputs(point)).value
-            closest?.record(value)
+            closest.record(value)
             if value <= 0, let report = confirmation.confirm(point, caseIndex: caseIndex) { return report }
             scored.append((value, point))
             // Only the best `kept` samples can become starts: memory stays bounded however
@@ -85,7 +85,7 @@ struct GradientAttack {
             if deadline.isPast { return nil }
             let stages = gradient.forward(point)
             let (value, row) = margin.evaluate(stages.last!)
-            closest?.record(value)
+            closest.record(value)
             if value <= 0, let report = confirmation.confirm(point, caseIndex: caseIndex) { return report }
             guard let row else { return nil }
             let direction = gradient.gradient(of: margin.descentCoefficients(forRowOf: row, outputs: stages.last!), forward: stages)
@@ -96,7 +96,7 @@ struct GradientAttack {
             }
         }
         let value = margin.evaluate(gradient.outputs(point)).value
-        closest?.record(value)
+        closest.record(value)
         return value <= 0 ? confirmation.confirm(point, caseIndex: caseIndex) : nil
     }
 }

@@ -40,7 +40,7 @@ final class BranchAndBound: ChildBounder {
     private let onGraphEngine: Bool
     private let localAttack: GradientAttack
     /// Where the margins of bounded children's candidate points go (with the attacks').
-    private let closest: ClosestMargin?
+    private let closest: ClosestMargin
     /// The attack deferred until the root bound fails to prove the case (see
     /// ``VerificationOptions/quickAttackShare``).
     private let rootAttack: (() -> WitnessChecker.Report?)?
@@ -68,7 +68,7 @@ final class BranchAndBound: ChildBounder {
     /// `exact` is the network the engine bounds (``Verifier/searchNetwork``), which Z3 leaves encode exactly.
     init(
         caseIndex: Int, engine: any BoundEngine, options: VerificationOptions, confirmation: WitnessConfirmation, gradient: NetworkGradient,
-        exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)? = nil, closest: ClosestMargin? = nil
+        exact: Network, pool: Z3LeafPool?, rootAttack: (() -> WitnessChecker.Report?)?, closest: ClosestMargin
     ) {
         self.closest = closest
         self.caseIndex = caseIndex
@@ -286,7 +286,7 @@ final class BranchAndBound: ChildBounder {
             subproblem: child.subproblem, region: child.region, objectives: child.objectives, bounds: result, depth: child.depth,
             z3UnstableLimit: child.z3UnstableLimit)
         node.concreteMargin = candidates.map(\.margin).min() ?? .infinity
-        closest?.record(node.concreteMargin)
+        closest.record(node.concreteMargin)
         searchStatistics.maxDepth = max(searchStatistics.maxDepth, child.depth)
         if !leaves.take(node) { queue.push(node) }
         return nil
