@@ -197,6 +197,11 @@ struct VerifyCommand: ParsableCommand {
                 root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
                 (\(String(format: "%.2f", statistics.refinementSeconds)) s)
                 """)
+            // Which layers ran out of splits (--refine-splits) and which of time (--refine-time-share).
+            let layers = statistics.refinementByLayer.map {
+                "\($0.layer): \($0.unstableBefore) → \($0.unstableAfter) unstable, \($0.rounds) rounds, \(String(format: "%.1f", $0.seconds)) s"
+            }
+            logger.debug("refinement by layer: \(layers.joined(separator: "; "))")
         } else if !statistics.rootUnstableByLayer.isEmpty {
             logger.debug("root: unstable ReLUs by layer \(statistics.rootUnstableByLayer)")
         }
@@ -244,6 +249,9 @@ struct VerifyCommand: ParsableCommand {
                 "subproblems": statistics.subproblems, "z3_leaves": statistics.z3Leaves, "peak_queue": statistics.peakQueue,
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
                 "root_unstable_by_layer": statistics.rootUnstableByLayer, "root_cuts": statistics.rootCuts, "refinement_seconds": statistics.refinementSeconds,
+                "refinement_by_layer": statistics.refinementByLayer.map {
+                    ["layer": $0.layer, "unstable_before": $0.unstableBefore, "unstable_after": $0.unstableAfter, "rounds": $0.rounds, "seconds": $0.seconds] as [String: Any]
+                },
                 "refinement_restart_seconds": statistics.refinementRestartSeconds.map { $0 as Any } ?? NSNull(),
                 "closest_margin": statistics.closestMargin.map { $0 as Any } ?? NSNull(),
                 "weakest_open_bound": statistics.weakestOpenBound.map { $0 as Any } ?? NSNull(),

@@ -25,6 +25,8 @@ public struct SearchStatistics: Sendable {
     /// one); the last case's.
     public var rootUnstableByLayer: [Int] = []
     public var rootUnstableBeforeRefinement: [Int] = []
+    /// Each layer the last case's refinement tightened (empty without one).
+    public var refinementByLayer: [RefinedLayer] = []
     /// Cuts the roots' rounds found (``VerificationOptions/cutRounds``), all cases together.
     public var rootCuts = 0
     /// Seconds into its search when the last case restarted from a refined root

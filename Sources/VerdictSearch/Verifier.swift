@@ -215,6 +215,7 @@ extension SearchStatistics {
         refinementSeconds += other.refinementSeconds
         if !other.rootUnstableByLayer.isEmpty { rootUnstableByLayer = other.rootUnstableByLayer }
         if !other.rootUnstableBeforeRefinement.isEmpty { rootUnstableBeforeRefinement = other.rootUnstableBeforeRefinement }
+        if !other.refinementByLayer.isEmpty { refinementByLayer = other.refinementByLayer }
         if let restart = other.refinementRestartSeconds { refinementRestartSeconds = restart }
         restartsLeftOpen += other.restartsLeftOpen
         rootCuts += other.rootCuts

@@ -16,7 +16,7 @@ final class IntermediateRefinementTests: XCTestCase {
             let fixture = try Fixture(generator: &generator)
             let boundNetwork = fixture.network, box = fixture.box
             let initial = try fixture.rootBounds(nil, keeping: 0)
-            let refinement = IntermediateRefinement(engine: fixture.engine, layers: 2, splits: 6, options: fixture.options)
+            var refinement = IntermediateRefinement(engine: fixture.engine, layers: 2, splits: 6, options: fixture.options)
             let refined = try refinement.refine(box: box, initial: initial) { bounds, layer in (try fixture.rootBounds(bounds, keeping: layer + 1), false) }
 
             for layer in 1...2 {
@@ -63,7 +63,7 @@ final class IntermediateRefinementTests: XCTestCase {
         let initial = try rootBounds(nil, keeping: 0)
         XCTAssertGreaterThan(initial.unstableCountByLayer[1], 0, "the test needs unstable ReLUs in layer 1")
 
-        func refined(layers: Int, splits: Int, deadline: Deadline, proves: Bool) throws -> (bounds: LayerBounds, rebounds: Int) {
+        func refined(layers: Int, splits: Int, deadline: Deadline, proves: Bool) throws -> (bounds: LayerBounds, rebounds: Int, report: [RefinedLayer]) {
             var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: splits, options: options)
             refinement.deadline = deadline
             var rebounds = 0
@@ -71,12 +71,22 @@ final class IntermediateRefinementTests: XCTestCase {
                 rebounds += 1
                 return (try rootBounds(bounds, keeping: layer + 1), proves)
             }
-            return (bounds, rebounds)
+            return (bounds, rebounds, refinement.report)
         }
         // Time up: the same bounds as no splits at all, and looser than with splits.
-        let timeUp = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 0), proves: false).bounds
+        let timeUpRun = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 0), proves: false)
+        let timeUp = timeUpRun.bounds
         let noSplits = try refined(layers: 1, splits: 0, deadline: .none, proves: false).bounds
-        let split = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 600), proves: false).bounds
+        let splitRun = try refined(layers: 1, splits: 6, deadline: Deadline(seconds: 600), proves: false)
+        let split = splitRun.bounds
+        // The report says what each layer got: no rounds when the time is up, at most the
+        // split budget otherwise, and the unstable ReLUs the bounds themselves count.
+        XCTAssertEqual(timeUpRun.report.map(\.layer), [1])
+        XCTAssertEqual(timeUpRun.report[0].rounds, 0)
+        XCTAssertEqual(splitRun.report.map(\.layer), [1])
+        XCTAssert((1...6).contains(splitRun.report[0].rounds), "\(splitRun.report)")
+        XCTAssertEqual(splitRun.report[0].unstableBefore, initial.unstableCountByLayer[1])
+        XCTAssertEqual(splitRun.report[0].unstableAfter, split.unstableCountByLayer[1])
         XCTAssertEqual(timeUp.lower[1], noSplits.lower[1])
         XCTAssertEqual(timeUp.upper[1], noSplits.upper[1])
         let width = { (bounds: LayerBounds) in zip(bounds.lower[1], bounds.upper[1]).reduce(0.0) { $0 + $1.1 - $1.0 } }
@@ -88,11 +98,13 @@ final class IntermediateRefinementTests: XCTestCase {
         // Proved after layer 1: one re-bound, and layer 2 is the re-bound's, not refined further.
         let proved = try refined(layers: 2, splits: 6, deadline: .none, proves: true)
         XCTAssertEqual(proved.rebounds, 1)
+        XCTAssertEqual(proved.report.map(\.layer), [1])
         let reboundOnly = try rootBounds(split, keeping: 2)
         XCTAssertEqual(proved.bounds.lower[2], reboundOnly.lower[2])
         XCTAssertEqual(proved.bounds.upper[2], reboundOnly.upper[2])
         let goesOn = try refined(layers: 2, splits: 6, deadline: .none, proves: false)
         XCTAssertEqual(goesOn.rebounds, 1)
+        XCTAssertEqual(goesOn.report.map(\.layer), [1, 2])
         XCTAssertLessThan(
             zip(goesOn.bounds.lower[2], goesOn.bounds.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 },
             zip(reboundOnly.lower[2], reboundOnly.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 })

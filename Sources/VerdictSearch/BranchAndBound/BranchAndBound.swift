@@ -425,6 +425,7 @@ final class BranchAndBound: ChildBounder {
             let rebounded = try bound([rooted(bounds, keeping: layer + 1)], optimizingIntermediateLayers: true)[0]
             return (rebounded.layerBounds, rebounded.isProved)
         }
+        searchStatistics.refinementByLayer = refinement.report
         return try bound([rooted(refined, keeping: refinement.lastLayer + 1)], optimizingIntermediateLayers: true)[0]
     }
 }

@@ -25,6 +25,9 @@ struct IntermediateRefinement {
     /// When the whole refinement should end; each layer gets a share of the time left, by its
     /// unstable ReLUs against those of the layers after it.
     var deadline = Deadline.none
+    /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
+    /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
+    private(set) var report: [RefinedLayer] = []
 
     /// One bound (lower or upper) of one neuron, and the leaves of its tree.
     private struct NeuronBound {
@@ -62,11 +65,17 @@ struct IntermediateRefinement {
     /// `bounds`, and say whether that proves the property: then the refinement stops there
     /// (MNIST-FC `256x4 prop_13_0.03` with three layers asked for: 4.9 s instead of 13 s).
     /// The layers after the last refined one are left to the caller.
-    func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> (bounds: LayerBounds, isProved: Bool)) throws -> LayerBounds {
+    mutating func refine(box: InputBox, initial: LayerBounds, rebound: (LayerBounds, Int) throws -> (bounds: LayerBounds, isProved: Bool)) throws -> LayerBounds {
         var bounds = initial
+        report = []
         guard lastLayer >= 1 else { return bounds }
         for layer in 1...lastLayer {
-            bounds = try refine(layer: layer, box: box, bounds: bounds, deadline: layerDeadline(layer, bounds: bounds))
+            let start = ContinuousClock.now
+            let unstable = bounds.unstableCountByLayer[layer]
+            let (refined, rounds) = try refine(layer: layer, box: box, bounds: bounds, deadline: layerDeadline(layer, bounds: bounds))
+            bounds = refined
+            report.append(RefinedLayer(
+                layer: layer, unstableBefore: unstable, unstableAfter: bounds.unstableCountByLayer[layer], rounds: rounds, seconds: seconds(since: start)))
             if layer < lastLayer {
                 let rebounded = try rebound(bounds, layer)
                 bounds = rebounded.bounds
@@ -85,7 +94,8 @@ struct IntermediateRefinement {
         return deadline.share(all > 0 ? here / all : 1)
     }
 
-    private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> LayerBounds {
+    /// Layer `layer` refined, and the rounds of splits that took (each splits every open bound once).
+    private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> (LayerBounds, rounds: Int) {
         let engine = try self.engine.truncated(stageCount: layer + 1)
         let cut = engine.layout
         var root = Subproblem(box: box, layout: cut)
@@ -101,7 +111,7 @@ struct IntermediateRefinement {
                 tasks.append(BoundTask(subproblem: root, objectives: Objectives(region: target.region, outputCount: cut.outputCount)))
             }
         }
-        guard !targets.isEmpty else { return bounds }
+        guard !targets.isEmpty else { return (bounds, 0) }
         var settings = options
         settings.intermediateIterations = 0
         let first = try engine.bound(tasks, options: settings)
@@ -110,6 +120,7 @@ struct IntermediateRefinement {
         }
 
         var generator = SeededGenerator(seed: 0)
+        var rounds = 0
         for _ in 0..<splits where !deadline.isPast {
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
@@ -134,6 +145,7 @@ struct IntermediateRefinement {
                 }
             }
             guard !children.isEmpty else { break }
+            rounds += 1
             let results = try engine.bound(children, options: settings)
             for (offset, owner) in owners.enumerated() {
                 if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(CompactSubproblem(node)) }
@@ -150,7 +162,7 @@ struct IntermediateRefinement {
                 refined.lower[layer][target.neuron] = max(refined.lower[layer][target.neuron], value)
             }
         }
-        return refined
+        return (refined, rounds)
     }
 
     /// A bounded piece of the box, or nil when it holds no input.
@@ -159,4 +171,14 @@ struct IntermediateRefinement {
         return OpenSubproblem(
             subproblem: task.subproblem, region: region, objectives: task.objectives, bounds: result, depth: task.subproblem.splitCount, z3UnstableLimit: 0)
     }
+}
+
+/// One layer of an ``IntermediateRefinement``: its unstable ReLUs before and after, the rounds
+/// of splits it ran (the budget is ``VerificationOptions/refineSplits``) and its time.
+public struct RefinedLayer: Sendable, Equatable {
+    public var layer: Int
+    public var unstableBefore: Int
+    public var unstableAfter: Int
+    public var rounds: Int
+    public var seconds: Double
 }
