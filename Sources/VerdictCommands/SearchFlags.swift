@@ -77,6 +77,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "The share of the time left (with --timeout) that a refinement may spend, between 0 and 1.")
     var refineTimeShare = defaults.refineTimeShare
 
+    @Option(help: "How --refine-time-share is split among the refined layers: layer k's unstable ReLUs weigh 1/k to this power (0: all alike; larger: early layers first).")
+    var refineLayerDecay = defaults.refineLayerDecay
+
     @Option(help: "ReLU splitting on networks with convolutions or residual connections: rounds of cutting planes (ReLU cuts found at the root's minimizing points) at each root, kept by every subproblem below it (0: none).")
     var cutRounds = defaults.cutRounds
 
@@ -145,6 +148,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
+        try require(refineLayerDecay, in: 0...16, "--refine-layer-decay")
         try require(cutRounds, in: 0...1000, "--cut-rounds")
         try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
         try require(refineUnlessFinishing, in: 0...1, "--refine-unless-finishing")
@@ -192,6 +196,7 @@ struct SearchFlags: ParsableArguments {
         options.refineLayers = refineLayers
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
+        options.refineLayerDecay = refineLayerDecay
         options.cutRounds = cutRounds
         options.refineWhenStuck = refineWhenStuck
         options.refineUnlessFinishing = refineUnlessFinishing

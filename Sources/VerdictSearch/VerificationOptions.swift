@@ -171,6 +171,13 @@ public struct VerificationOptions: Sendable {
     /// α,β-CROWN's `refine_neuron_time_percentage` for the same networks: the search after a
     /// good refinement is short.
     public var refineTimeShare = 0.8
+    /// How the refinement's time is split among its layers: layer `k` weighs its unstable ReLUs
+    /// divided by `k` to this power, against the layers after it. Looseness in an early layer
+    /// compounds through every later one, so early layers come first: on eran's `idx_9841` at a
+    /// 200 s limit, 2 proves it in 167.8 s, 1 in 188.4 s, 0 (equal weight per ReLU) leaves it
+    /// open at -0.82 (README, refinement). A layer that runs out of splits first leaves its time
+    /// to the layers after it.
+    public var refineLayerDecay = 2.0
     /// ReLU splitting on networks the graph engine bounds: rounds of cutting planes at each
     /// case's root (``BoundOptions/cutRounds``), whose cuts every subproblem of the case then
     /// lifts into its rows; 0 for none. On oval21 at 300 s they took the count from 19 to 21

@@ -415,6 +415,7 @@ final class BranchAndBound: ChildBounder {
         searchStatistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
         var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: options.refineSplits, options: boundOptions())
         refinement.deadline = options.deadline.share(options.refineTimeShare)
+        refinement.layerDecay = options.refineLayerDecay
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
             refined.subproblem.parentBounds = bounds

@@ -1,3 +1,4 @@
+import Foundation
 import VerdictBounds
 import VerdictCore
 
@@ -23,8 +24,11 @@ struct IntermediateRefinement {
     let splits: Int
     let options: BoundOptions
     /// When the whole refinement should end; each layer gets a share of the time left, by its
-    /// unstable ReLUs against those of the layers after it.
+    /// unstable ReLUs against those of the layers after it, weighted by `layerDecay`.
     var deadline = Deadline.none
+    /// Layer `k`'s unstable ReLUs count `1 / k^layerDecay` in the time split
+    /// (``VerificationOptions/refineLayerDecay``); 0 weighs every unstable ReLU alike.
+    var layerDecay = 0.0
     /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
     /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
     private(set) var report: [RefinedLayer] = []
@@ -85,12 +89,13 @@ struct IntermediateRefinement {
         return bounds
     }
 
-    /// Layer `layer`'s share of the time left: in proportion to its unstable ReLUs among those
-    /// of layers `layer...lastLayer` (the later ones as bounded now; refining this layer will
-    /// usually make them fewer).
+    /// Layer `layer`'s share of the time left: in proportion to its weighted unstable ReLUs
+    /// among those of layers `layer...lastLayer` (the later ones as bounded now; refining this
+    /// layer will usually make them fewer).
     private func layerDeadline(_ layer: Int, bounds: LayerBounds) -> Deadline {
         let unstable = bounds.unstableCountByLayer
-        let here = Double(unstable[layer]), all = Double(unstable[layer...lastLayer].reduce(0, +))
+        func weight(_ k: Int) -> Double { Double(unstable[k]) / pow(Double(k), layerDecay) }
+        let here = weight(layer), all = (layer...lastLayer).map(weight).reduce(0, +)
         return deadline.share(all > 0 ? here / all : 1)
     }
 
