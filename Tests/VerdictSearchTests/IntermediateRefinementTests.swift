@@ -110,6 +110,21 @@ final class IntermediateRefinementTests: XCTestCase {
             zip(reboundOnly.lower[2], reboundOnly.upper[2]).reduce(0.0) { $0 + $1.1 - $1.0 })
     }
 
+    /// The time split among layers: by unstable ReLUs alone with decay 0, early layers first
+    /// with a positive decay, and all the time left to a layer when none is unstable.
+    func testLayerSharesWeighEarlyLayersByTheDecay() {
+        let unstable = [35, 45, 81, 117, 194, 200, 200, 200, 10]
+        XCTAssertEqual(IntermediateRefinement.share(of: 1, through: 8, unstable: unstable, decay: 0), 45.0 / 1047, accuracy: 1e-12)
+        let byDecay = [0.0, 1, 2].map { IntermediateRefinement.share(of: 1, through: 8, unstable: unstable, decay: $0) }
+        XCTAssertLessThan(byDecay[0], byDecay[1])
+        XCTAssertLessThan(byDecay[1], byDecay[2])
+        // Layer 1 weighs 45, layer 2 81/4, layer 3 117/9, ...: 45 of 45 + 20.25 + 13 + 12.125 + 8 + 5.556 + 4.082 + 0.156.
+        XCTAssertEqual(byDecay[2], 45 / (45 + 20.25 + 13 + 12.125 + 8 + 200.0 / 36 + 200.0 / 49 + 10.0 / 64), accuracy: 1e-12)
+        XCTAssertEqual(IntermediateRefinement.share(of: 8, through: 8, unstable: unstable, decay: 2), 1)
+        XCTAssertEqual(IntermediateRefinement.share(of: 2, through: 3, unstable: [5, 0, 0, 0], decay: 2), 1)
+        XCTAssertEqual(IntermediateRefinement.share(of: 2, through: 3, unstable: [5, 0, 0, 7], decay: 2), 0)
+    }
+
     /// A random 4-16-16-16-2 network on the box [-1, 1]^4, with the property `y_0 >= 0` unsafe.
     private struct Fixture {
         let network: BoundNetwork

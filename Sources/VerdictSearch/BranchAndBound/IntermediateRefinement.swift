@@ -93,10 +93,16 @@ struct IntermediateRefinement {
     /// among those of layers `layer...lastLayer` (the later ones as bounded now; refining this
     /// layer will usually make them fewer).
     private func layerDeadline(_ layer: Int, bounds: LayerBounds) -> Deadline {
-        let unstable = bounds.unstableCountByLayer
-        func weight(_ k: Int) -> Double { Double(unstable[k]) / pow(Double(k), layerDecay) }
-        let here = weight(layer), all = (layer...lastLayer).map(weight).reduce(0, +)
-        return deadline.share(all > 0 ? here / all : 1)
+        deadline.share(Self.share(of: layer, through: lastLayer, unstable: bounds.unstableCountByLayer, decay: layerDecay))
+    }
+
+    /// The fraction of the time left that layer `layer` gets, of layers `layer...last` with
+    /// `unstable[k]` unstable ReLUs each, layer `k`'s weighing `1 / k^decay`; all of it when
+    /// no layer has any.
+    static func share(of layer: Int, through last: Int, unstable: [Int], decay: Double) -> Double {
+        func weight(_ k: Int) -> Double { Double(unstable[k]) / pow(Double(k), decay) }
+        let all = (layer...last).map(weight).reduce(0, +)
+        return all > 0 ? weight(layer) / all : 1
     }
 
     /// Layer `layer` refined, and the rounds of splits that took (each splits every open bound once).
