@@ -165,7 +165,7 @@ public struct VerificationOptions: Sendable {
     /// time of the shorter MNIST-FC proofs (README, refinement).
     public var refineSplits = 512
     /// The refinement's share of the time left when it starts (with a deadline): its layers
-    /// split this time by their unstable ReLUs and stop splitting when their share is spent,
+    /// split this time by their unstable ReLUs (weighted by ``refineLayerDecay``) and stop splitting when their share is spent,
     /// keeping bounds that are sound, only less tight. Without a budget, refinement took all
     /// 120 s of three MNIST-FC instances whose third layer had 147-253 unstable ReLUs. 0.8 as
     /// α,β-CROWN's `refine_neuron_time_percentage` for the same networks: the search after a

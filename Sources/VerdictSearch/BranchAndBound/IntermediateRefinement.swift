@@ -75,11 +75,13 @@ struct IntermediateRefinement {
         guard lastLayer >= 1 else { return bounds }
         for layer in 1...lastLayer {
             let start = ContinuousClock.now
-            let unstable = bounds.unstableCountByLayer[layer]
-            let (refined, rounds) = try refine(layer: layer, box: box, bounds: bounds, deadline: layerDeadline(layer, bounds: bounds))
+            // Counted once: the layer's time share and its report both read them.
+            let unstable = bounds.unstableCountByLayer
+            let share = Self.share(of: layer, through: lastLayer, unstable: unstable, decay: layerDecay)
+            let (refined, rounds) = try refine(layer: layer, box: box, bounds: bounds, deadline: deadline.share(share))
             bounds = refined
             report.append(RefinedLayer(
-                layer: layer, unstableBefore: unstable, unstableAfter: bounds.unstableCountByLayer[layer], rounds: rounds, seconds: seconds(since: start)))
+                layer: layer, unstableBefore: unstable[layer], unstableAfter: bounds.unstableCountByLayer[layer], rounds: rounds, seconds: seconds(since: start)))
             if layer < lastLayer {
                 let rebounded = try rebound(bounds, layer)
                 bounds = rebounded.bounds
@@ -89,16 +91,10 @@ struct IntermediateRefinement {
         return bounds
     }
 
-    /// Layer `layer`'s share of the time left: in proportion to its weighted unstable ReLUs
-    /// among those of layers `layer...lastLayer` (the later ones as bounded now; refining this
-    /// layer will usually make them fewer).
-    private func layerDeadline(_ layer: Int, bounds: LayerBounds) -> Deadline {
-        deadline.share(Self.share(of: layer, through: lastLayer, unstable: bounds.unstableCountByLayer, decay: layerDecay))
-    }
-
     /// The fraction of the time left that layer `layer` gets, of layers `layer...last` with
     /// `unstable[k]` unstable ReLUs each, layer `k`'s weighing `1 / k^decay`; all of it when
-    /// no layer has any.
+    /// no layer has any. The later layers count as bounded now: refining this one will usually
+    /// make them fewer.
     static func share(of layer: Int, through last: Int, unstable: [Int], decay: Double) -> Double {
         func weight(_ k: Int) -> Double { Double(unstable[k]) / pow(Double(k), decay) }
         let all = (layer...last).map(weight).reduce(0, +)
