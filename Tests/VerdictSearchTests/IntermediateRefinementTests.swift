@@ -53,8 +53,8 @@ final class IntermediateRefinementTests: XCTestCase {
         XCTAssertLessThan(widthAfter, widthBefore)
     }
 
-    /// A spent time budget leaves only the first bound of each neuron (no splits), and a
-    /// re-bound that proves the property ends the refinement after that layer.
+    /// A spent time budget or memory limit leaves only the first bound of each neuron (no
+    /// splits), and a re-bound that proves the property ends the refinement after that layer.
     func testRefinementStopsWhenItsTimeIsUpAndWhenTheRootIsProved() throws {
         var generator = SeededGenerator(seed: 7)
         let fixture = try Fixture(generator: &generator)
@@ -63,9 +63,12 @@ final class IntermediateRefinementTests: XCTestCase {
         let initial = try rootBounds(nil, keeping: 0)
         XCTAssertGreaterThan(initial.unstableCountByLayer[1], 0, "the test needs unstable ReLUs in layer 1")
 
-        func refined(layers: Int, splits: Int, deadline: Deadline, proves: Bool) throws -> (bounds: LayerBounds, rebounds: Int, report: [RefinedLayer]) {
+        func refined(
+            layers: Int, splits: Int, deadline: Deadline, proves: Bool, memory: Int = .max
+        ) throws -> (bounds: LayerBounds, rebounds: Int, report: [RefinedLayer]) {
             var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: splits, options: options)
             refinement.deadline = deadline
+            refinement.memoryLimitBytes = memory
             var rebounds = 0
             let bounds = try refinement.refine(box: box, initial: initial) { bounds, layer in
                 rebounds += 1
@@ -89,6 +92,11 @@ final class IntermediateRefinementTests: XCTestCase {
         XCTAssertEqual(splitRun.report[0].unstableAfter, split.unstableCountByLayer[1])
         XCTAssertEqual(timeUp.lower[1], noSplits.lower[1])
         XCTAssertEqual(timeUp.upper[1], noSplits.upper[1])
+        // A process already over its memory limit splits nothing either.
+        let starved = try refined(layers: 1, splits: 6, deadline: .none, proves: false, memory: 0)
+        XCTAssertEqual(starved.report.map(\.rounds), [0])
+        XCTAssertEqual(starved.bounds.lower[1], noSplits.lower[1])
+        XCTAssertEqual(starved.bounds.upper[1], noSplits.upper[1])
         let width = { (bounds: LayerBounds) in zip(bounds.lower[1], bounds.upper[1]).reduce(0.0) { $0 + $1.1 - $1.0 } }
         XCTAssertLessThan(width(split), width(timeUp))
         // Both sides gain: each bound of a neuron has its own tree, and neither stops early

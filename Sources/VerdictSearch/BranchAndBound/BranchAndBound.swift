@@ -416,6 +416,7 @@ final class BranchAndBound: ChildBounder {
         var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: options.refineSplits, options: boundOptions())
         refinement.deadline = options.deadline.share(options.refineTimeShare)
         refinement.layerDecay = options.refineLayerDecay
+        refinement.memoryLimitBytes = options.memoryLimitBytes
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
             refined.subproblem.parentBounds = bounds

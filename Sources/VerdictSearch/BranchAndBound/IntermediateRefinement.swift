@@ -29,6 +29,10 @@ struct IntermediateRefinement {
     /// Layer `k`'s unstable ReLUs count `1 / k^layerDecay` in the time split
     /// (``VerificationOptions/refineLayerDecay``); 0 weighs every unstable ReLU alike.
     var layerDecay = 0.0
+    /// The process's resident bytes at which a layer stops splitting (``VerificationOptions/memoryLimitBytes``):
+    /// every open leaf holds the bounds of the layers before its own, so on a convolutional
+    /// network the leaves, not the time, can run out first (sri_resnet_a: 5.7 GiB in 240 s).
+    var memoryLimitBytes = Int.max
     /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
     /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
     private(set) var report: [RefinedLayer] = []
@@ -127,8 +131,14 @@ struct IntermediateRefinement {
         }
 
         var generator = SeededGenerator(seed: 0)
-        var rounds = 0
+        var rounds = 0, lastResident = 0
         for _ in 0..<splits where !deadline.isPast {
+            if let usage = ProcessMemory.usage() {
+                // The next round may grow the process by as much as the last one did.
+                let growth = lastResident == 0 ? 0 : max(0, usage.resident - lastResident)
+                lastResident = usage.resident
+                if ProcessMemory.limitReached(memoryLimitBytes, usage: usage, growth: growth) != nil { break }
+            }
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
             // A neuron with either bound above zero is stable, which is all the relaxation
