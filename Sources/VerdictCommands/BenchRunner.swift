@@ -68,7 +68,8 @@ struct BenchRunner {
         return BenchRecord(
             network: instance.network, property: instance.property, answer: answer, expected: instance.expected, seconds: elapsed,
             subproblems: object["subproblems"] as? Int ?? 0, z3Leaves: object["z3_leaves"] as? Int ?? 0,
-            peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0, flags: flagText)
+            peakMemoryBytes: object["peak_memory_bytes"] as? Int ?? 0, flags: flagText,
+            closestMargin: object["closest_margin"] as? Double, weakestOpenBound: object["weakest_open_bound"] as? Double)
     }
 
     /// `path`, or for a `.gz` file (as the VNN-COMP 2022 repositories ship them) its contents

@@ -39,5 +39,14 @@ final class BenchRunnerTests: FolderTestCase {
         XCTAssertEqual(answered.subproblems, 7)
         let arguments = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertTrue(arguments.hasPrefix("verify ") && arguments.contains("--timeout 5.0") && arguments.contains("--json --batch 8"), arguments)
+        XCTAssertNil(answered.closestMargin)
+        // How far an undecided child came is kept (JSON null: no value).
+        let open = try record(child: "echo '{\"answer\": \"timed-out\", \"closest_margin\": 0.5, \"weakest_open_bound\": null}'")
+        XCTAssertEqual(open.answer, "timed-out", open.error)
+        XCTAssertEqual(open.closestMargin, 0.5)
+        XCTAssertNil(open.weakestOpenBound)
+        let both = try record(child: "echo '{\"answer\": \"timed-out\", \"closest_margin\": 3, \"weakest_open_bound\": -0.25}'")
+        XCTAssertEqual(both.closestMargin, 3)
+        XCTAssertEqual(both.weakestOpenBound, -0.25)
     }
 }

@@ -49,13 +49,28 @@ final class BenchTests: FolderTestCase {
             BenchRecord(network: "a,1.onnx", property: "p.vnnlib", answer: "unsat", expected: "unsat", seconds: 1.5, subproblems: 12, z3Leaves: 1, peakMemoryBytes: 1 << 20),
             BenchRecord(network: "b.onnx", property: "p.vnnlib", answer: "sat", expected: "unsat", seconds: 0.2),
             BenchRecord(network: "c.onnx", property: "p.vnnlib", answer: "error", expected: "sat", seconds: 0.1, error: "exit 1: \"bad\" file"),
-            BenchRecord(network: "d.onnx", property: "p.vnnlib", answer: "timed-out", expected: "sat", seconds: 5),
+            BenchRecord(network: "d.onnx", property: "p.vnnlib", answer: "timed-out", expected: "sat", seconds: 5, closestMargin: 0.29, weakestOpenBound: -0.25),
+            BenchRecord(network: "e.onnx", property: "p.vnnlib", answer: "unknown", expected: "unsat", seconds: 5, weakestOpenBound: -.infinity),
         ]
         for record in records { XCTAssertEqual(BenchRecord(csvLine: record.csvLine), record) }
-        XCTAssertEqual(records.map(\.verdict), ["correct", "wrong", "", ""])
+        // Rows of files written before the last two columns still read, without them; a
+        // margin that is not a number does not.
+        let legacy = "\"d.onnx\",\"p.vnnlib\",timed-out,sat,,5.000,0,0,0,\"\",\"\""
+        XCTAssertEqual(BenchRecord(csvLine: legacy), BenchRecord(network: "d.onnx", property: "p.vnnlib", answer: "timed-out", expected: "sat", seconds: 5))
+        XCTAssertNil(BenchRecord(csvLine: legacy + ",close,"))
+        XCTAssertNil(BenchRecord(csvLine: legacy + ",1.5"))
+        XCTAssertEqual(records.map(\.verdict), ["correct", "wrong", "", "", ""])
         let summary = BenchSummary(records)
-        XCTAssertEqual([summary.solved, summary.correct, summary.wrong, summary.errors, summary.timedOut], [2, 1, 1, 1, 1])
+        XCTAssertEqual([summary.solved, summary.correct, summary.wrong, summary.errors, summary.timedOut, summary.unknown], [2, 1, 1, 1, 1, 1])
         XCTAssertEqual(summary.score, 10 - 100)
+    }
+
+    /// A results file written before `closest_margin` and `weakest_open_bound` still reads.
+    func testResultsFilesWithTheOlderHeaderRead() throws {
+        let path = try write("old.csv", "# verdict bench: suite=x\n\(BenchRecord.legacyHeader)\n\"n.onnx\",\"p.vnnlib\",unsat,unsat,correct,1.000,3,0,0,\"\",\"\"\n")
+        let run = try BenchRun(contentsOf: path)
+        XCTAssertEqual(run.records, [BenchRecord(network: "n.onnx", property: "p.vnnlib", answer: "unsat", expected: "unsat", seconds: 1, subproblems: 3)])
+        XCTAssertThrowsError(try BenchRun(contentsOf: try write("other.csv", "# verdict bench: suite=x\nnetwork,property\n")))
     }
 
     func testCompetitionResultsCompareWithOurs() throws {

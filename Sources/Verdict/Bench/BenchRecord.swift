@@ -16,10 +16,16 @@ public struct BenchRecord: ResultsRow, Equatable {
     public var error: String
     /// The `verify` flags the instance ran with.
     public var flags: String
+    /// How far an undecided instance came, as `verify --json` reports it: the least unsafe
+    /// margin the attacks reached (a counterexample is at most 0) and the lowest bound still
+    /// open (a proof needs it above 0); nil where `verify` gave none, and in files written
+    /// before these columns.
+    public var closestMargin: Double?
+    public var weakestOpenBound: Double?
 
     public init(
         network: String, property: String, answer: String, expected: String, seconds: Double, subproblems: Int = 0, z3Leaves: Int = 0,
-        peakMemoryBytes: Int = 0, error: String = "", flags: String = ""
+        peakMemoryBytes: Int = 0, error: String = "", flags: String = "", closestMargin: Double? = nil, weakestOpenBound: Double? = nil
     ) {
         self.network = network
         self.property = property
@@ -31,6 +37,8 @@ public struct BenchRecord: ResultsRow, Equatable {
         self.peakMemoryBytes = peakMemoryBytes
         self.error = error
         self.flags = flags
+        self.closestMargin = closestMargin
+        self.weakestOpenBound = weakestOpenBound
     }
 
     public var key: String { "\(network),\(property)" }
@@ -44,22 +52,32 @@ public struct BenchRecord: ResultsRow, Equatable {
         return answer == expected ? "correct" : "wrong"
     }
 
-    public static let header = "network,property,answer,expected,verdict,seconds,subproblems,z3_leaves,peak_memory_bytes,error,flags"
+    public static let header = legacyHeader + ",closest_margin,weakest_open_bound"
+    /// The header of files written before the last two columns; they are still read.
+    public static let legacyHeader = "network,property,answer,expected,verdict,seconds,subproblems,z3_leaves,peak_memory_bytes,error,flags"
 
     public var csvLine: String {
         [
             CSVFields.quoted(network), CSVFields.quoted(property), answer, expected, verdict, String(format: "%.3f", seconds),
             "\(subproblems)", "\(z3Leaves)", "\(peakMemoryBytes)", CSVFields.quoted(error), CSVFields.quoted(flags),
+            closestMargin.map { "\($0)" } ?? "", weakestOpenBound.map { "\($0)" } ?? "",
         ].joined(separator: ",")
     }
 
+    /// A row of either header's file (11 or 13 fields).
     public init?(csvLine line: String) {
         let fields = CSVFields.split(line)
-        guard fields.count == 11, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0, let subproblems = Int(fields[6]), let leaves = Int(fields[7]),
-              let memory = Int(fields[8]) else { return nil }
+        guard fields.count == 11 || fields.count == 13, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0,
+              let subproblems = Int(fields[6]), let leaves = Int(fields[7]), let memory = Int(fields[8]) else { return nil }
+        /// An empty field is no value; anything else must be a number.
+        func optional(_ index: Int) -> Double?? {
+            guard index < fields.count, !fields[index].isEmpty else { return .some(nil) }
+            return Double(fields[index]).map { .some($0) }
+        }
+        guard let margin = optional(11), let weakest = optional(12) else { return nil }
         self.init(
             network: fields[0], property: fields[1], answer: fields[2], expected: fields[3], seconds: seconds, subproblems: subproblems,
-            z3Leaves: leaves, peakMemoryBytes: memory, error: fields[9], flags: fields[10])
+            z3Leaves: leaves, peakMemoryBytes: memory, error: fields[9], flags: fields[10], closestMargin: margin, weakestOpenBound: weakest)
     }
 }
 

@@ -27,7 +27,7 @@ public struct BenchRun: Sendable {
         name = (path as NSString).lastPathComponent
         if let first = lines.first, first.hasPrefix("# verdict bench: ") {
             settings = String(first.dropFirst("# verdict bench: ".count))
-            guard lines.count >= 2, lines[1] == BenchRecord.header else { throw Problem(description: "\(path): line 2 is not the results header") }
+            guard lines.count >= 2, [BenchRecord.header, BenchRecord.legacyHeader].contains(lines[1]) else { throw Problem(description: "\(path): line 2 is not the results header") }
             records = try lines.dropFirst(2).enumerated().map { offset, line in
                 guard let record = BenchRecord(csvLine: line) else { throw Problem(description: "\(path):\(offset + 3): not a results row") }
                 return record
