@@ -416,7 +416,8 @@ final class BranchAndBound: ChildBounder {
         var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: options.refineSplits, options: boundOptions())
         refinement.deadline = options.deadline.share(options.refineTimeShare)
         refinement.layerDecay = options.refineLayerDecay
-        refinement.memoryLimitBytes = options.memoryLimitBytes
+        // Half: the search after it needs room, and freed leaves may stay resident.
+        refinement.memoryLimitBytes = options.memoryLimitBytes / 2
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
             refined.subproblem.parentBounds = bounds

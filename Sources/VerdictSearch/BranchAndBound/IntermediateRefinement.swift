@@ -29,9 +29,10 @@ struct IntermediateRefinement {
     /// Layer `k`'s unstable ReLUs count `1 / k^layerDecay` in the time split
     /// (``VerificationOptions/refineLayerDecay``); 0 weighs every unstable ReLU alike.
     var layerDecay = 0.0
-    /// The process's resident bytes at which a layer stops splitting (``VerificationOptions/memoryLimitBytes``):
-    /// every open leaf holds the bounds of the layers before its own, so on a convolutional
-    /// network the leaves, not the time, can run out first (sri_resnet_a: 5.7 GiB in 240 s).
+    /// The process's resident bytes at which a layer stops splitting (the search gives half
+    /// of ``VerificationOptions/memoryLimitBytes``): every open leaf holds the bounds of the
+    /// layers before its own, so on a convolutional network the memory, not the time, can run
+    /// out first (sri_resnet_a `idx_3612`: 5.3-5.7 GiB in 240 s).
     var memoryLimitBytes = Int.max
     /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
     /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
