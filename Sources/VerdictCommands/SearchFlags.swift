@@ -80,6 +80,9 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "How --refine-time-share is split among the refined layers: layer k's unstable ReLUs weigh 1/k to this power (0: all alike; larger: early layers first).")
     var refineLayerDecay = defaults.refineLayerDecay
 
+    @Option(help: "A refined layer stops splitting once its last 8 rounds gained less than this fraction of all its bounds gained, leaving its time to the later layers (0: never early).")
+    var refinePlateau = defaults.refinePlateau
+
     @Option(help: "ReLU splitting on networks with convolutions or residual connections: rounds of cutting planes (ReLU cuts found at the root's minimizing points) at each root, kept by every subproblem below it (0: none).")
     var cutRounds = defaults.cutRounds
 
@@ -149,6 +152,7 @@ struct SearchFlags: ParsableArguments {
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
         try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
         try require(refineLayerDecay, in: 0...16, "--refine-layer-decay")
+        try require(refinePlateau, in: 0...1, "--refine-plateau")
         try require(cutRounds, in: 0...1000, "--cut-rounds")
         try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
         try require(refineUnlessFinishing, in: 0...1, "--refine-unless-finishing")
@@ -197,6 +201,7 @@ struct SearchFlags: ParsableArguments {
         options.refineSplits = refineSplits
         options.refineTimeShare = refineTimeShare
         options.refineLayerDecay = refineLayerDecay
+        options.refinePlateau = refinePlateau
         options.cutRounds = cutRounds
         options.refineWhenStuck = refineWhenStuck
         options.refineUnlessFinishing = refineUnlessFinishing

@@ -178,6 +178,12 @@ public struct VerificationOptions: Sendable {
     /// open at -0.82 (README, refinement). A layer that runs out of splits first leaves its time
     /// to the layers after it.
     public var refineLayerDecay = 2.0
+    /// A refined layer stops splitting once its last 8 rounds raised its bounds (summed, each
+    /// up to 0) by less than this fraction of all they gained, and leaves its time to the layers
+    /// after it; 0 never stops early. Off by default: measured on sri_resnet_a alone, where
+    /// layer 1's rounds stop paying after about 16 (`idx_3612` with `--refine-relu-limit 20000
+    /// --refine-time-share 0.4`: 0.1 proves it in 161.7 s, 253.0 s without; README, refinement).
+    public var refinePlateau = 0.0
     /// ReLU splitting on networks the graph engine bounds: rounds of cutting planes at each
     /// case's root (``BoundOptions/cutRounds``), whose cuts every subproblem of the case then
     /// lifts into its rows; 0 for none. On oval21 at 300 s they took the count from 19 to 21

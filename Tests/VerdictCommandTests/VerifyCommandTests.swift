@@ -117,6 +117,7 @@ final class VerifyCommandTests: XCTestCase {
             (["verify", property, "--network", model, "--refine-time-share", "1.5"], "--refine-time-share must be above 0"),
             (["verify", property, "--network", model, "--refine-layer-decay=-1"], "--refine-layer-decay must be between 0 and 16"),
             (["verify", property, "--network", model, "--refine-layer-decay", "nan"], "--refine-layer-decay must be between 0 and 16"),
+            (["verify", property, "--network", model, "--refine-plateau", "1.5"], "--refine-plateau must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-when-stuck", "1.5"], "--refine-when-stuck must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-when-stuck", "nan"], "--refine-when-stuck must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-unless-finishing", "1.5"], "--refine-unless-finishing must be between 0 and 1"),

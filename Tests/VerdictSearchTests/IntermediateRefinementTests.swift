@@ -133,6 +133,21 @@ final class IntermediateRefinementTests: XCTestCase {
         XCTAssertEqual(IntermediateRefinement.share(of: 2, through: 3, unstable: [5, 0, 0, 7], decay: 2), 0)
     }
 
+    /// The plateau rule: off at 0, never before 8 rounds, and on when the last 8 rounds gained
+    /// less than the fraction of everything gained (a gain, not a loss: nothing gained is not
+    /// a plateau yet).
+    func testALayerLevelsOffWhenItsLastRoundsGainLittle() {
+        let steady = (0...8).map { -10 + Double($0) }
+        XCTAssertFalse(IntermediateRefinement.hasLevelledOff(steady, plateau: 0.1))
+        XCTAssertFalse(IntermediateRefinement.hasLevelledOff(Array(steady.prefix(8)), plateau: 0.9))
+        // 9 rounds: 10 gained in the first, 0.5 in the last 8.
+        let flat = [-20.0, -10] + (1...8).map { -10 + Double($0) / 16 }
+        XCTAssertTrue(IntermediateRefinement.hasLevelledOff(flat, plateau: 0.1))
+        XCTAssertFalse(IntermediateRefinement.hasLevelledOff(flat, plateau: 0.01))
+        XCTAssertFalse(IntermediateRefinement.hasLevelledOff(flat, plateau: 0))
+        XCTAssertFalse(IntermediateRefinement.hasLevelledOff(Array(repeating: -3.0, count: 12), plateau: 0.5))
+    }
+
     /// A random 4-16-16-16-2 network on the box [-1, 1]^4, with the property `y_0 >= 0` unsafe.
     private struct Fixture {
         let network: BoundNetwork

@@ -418,6 +418,7 @@ final class BranchAndBound: ChildBounder {
         refinement.layerDecay = options.refineLayerDecay
         // Half: the search after it needs room, and freed leaves may stay resident.
         refinement.memoryLimitBytes = options.memoryLimitBytes / 2
+        refinement.plateau = options.refinePlateau
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
             refined.subproblem.parentBounds = bounds

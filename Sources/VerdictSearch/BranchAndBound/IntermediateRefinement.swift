@@ -34,6 +34,11 @@ struct IntermediateRefinement {
     /// layers before its own, so on a convolutional network the memory, not the time, can run
     /// out first (sri_resnet_a `idx_3612`: 5.3-5.7 GiB in 240 s).
     var memoryLimitBytes = Int.max
+    /// A layer stops splitting once its last ``plateauRounds`` rounds raised its bounds by less
+    /// than this fraction of all they gained (``VerificationOptions/refinePlateau``), leaving
+    /// its time to the layers after it; 0 never stops early.
+    var plateau = 0.0
+    static let plateauRounds = 8
     /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
     /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
     private(set) var report: [RefinedLayer] = []
@@ -133,6 +138,7 @@ struct IntermediateRefinement {
 
         var generator = SeededGenerator(seed: 0)
         var rounds = 0, lastResident = 0
+        var gains = [Self.progress(targets)]
         for _ in 0..<splits where !deadline.isPast {
             if let usage = ProcessMemory.usage() {
                 // The next round may grow the process by as much as the last one did.
@@ -168,6 +174,8 @@ struct IntermediateRefinement {
             for (offset, owner) in owners.enumerated() {
                 if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(CompactSubproblem(node)) }
             }
+            gains.append(Self.progress(targets))
+            if Self.hasLevelledOff(gains, plateau: plateau) { break }
         }
 
         var refined = bounds
@@ -181,6 +189,20 @@ struct IntermediateRefinement {
             }
         }
         return (refined, rounds)
+    }
+
+    /// The sum of the bounds' values, each at most 0 (a bound past 0 has done all it can: its
+    /// neuron is stable) and at least -1e6 (an unbounded leaf counts, but finitely).
+    private static func progress(_ targets: [NeuronBound]) -> Double {
+        targets.reduce(0.0) { $0 + min(max($1.value, -1e6), 0) }
+    }
+
+    /// Whether `progress`, one value before the first round and one after each, gained less
+    /// over its last ``plateauRounds`` rounds than `plateau` times all it gained.
+    static func hasLevelledOff(_ progress: [Double], plateau: Double) -> Bool {
+        guard plateau > 0, progress.count > plateauRounds, let last = progress.last, let first = progress.first else { return false }
+        let all = last - first, recent = last - progress[progress.count - 1 - plateauRounds]
+        return all > 0 && recent < plateau * all
     }
 
     /// A bounded piece of the box, or nil when it holds no input.
