@@ -211,10 +211,11 @@ public struct VerificationOptions: Sendable {
     /// `cifar_base_kw` (3,172 ReLUs) `img876`, proved in about 60 s without it, the refinement
     /// took 214 s and 11.5 GiB to remove 16 of 263 unstable ReLUs. eran's 9x200 has 1,610,
     /// MNIST-FC's 256x6 1,536; every convolutional network of the shared suites 3,172 or more.
-    /// Above it the restart can still pay: sri_resnet_a `idx_3612` (11,364 ReLUs) is proved
-    /// in 253-294 s with `--refine-relu-limit 20000`, but `idx_3667` then takes 267 s instead
-    /// of 72 s, and waiting while the search would finish in the time left costs oval21's
-    /// `cifar_deep_kw img4405` its proof (README, refinement).
+    /// Above it the restart can still pay: with `--refine-relu-limit 20000 --refine-time-share
+    /// 0.4 --refine-plateau 0.1` sri_resnet_a (11,364 ReLUs) proves all 32 labelled instances,
+    /// its 3 hardest in 161-240 s, but `idx_3667` takes 150 s instead of 72 s, and waiting
+    /// while the search would finish in the time left cost oval21's `cifar_deep_kw img4405`
+    /// its proof at 300 s (README, refinement).
     public var refineReluLimit = 2_048
     /// ReLU splitting: each disjunct the root leaves open (MNIST's "label 1 against class j",
     /// one per class) gets a tree of its own, whose splits serve its row alone, as α,β-CROWN
