@@ -38,6 +38,23 @@ public enum ProcessMemory {
     /// leaves room for what the estimate and the check between batches do not see.
     public static var defaultLimit: Int { available / 2 }
 
+    /// Checks between the steps of a loop (a search's batches, a refinement's rounds): the
+    /// growth since the last check counts as what the next step may add.
+    public struct Watch {
+        private var lastResident = 0
+
+        public init() {}
+
+        /// Why the process is at `limit` (see ``ProcessMemory/limitReached(_:usage:growth:)``),
+        /// or nil; nil too where its memory cannot be read.
+        public mutating func limitReached(_ limit: Int) -> String? {
+            guard let usage = ProcessMemory.usage() else { return nil }
+            defer { lastResident = usage.resident }
+            let growth = lastResident == 0 ? 0 : max(0, usage.resident - lastResident)
+            return ProcessMemory.limitReached(limit, usage: usage, growth: growth)
+        }
+    }
+
     /// Why a process using `usage` is at its memory limit, or nil: its resident bytes, plus
     /// `growth` (what the next step may add), over `limit`; or its virtual bytes over 85 % of
     /// `ulimit -v`.

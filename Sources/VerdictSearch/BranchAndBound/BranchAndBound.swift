@@ -323,8 +323,8 @@ final class BranchAndBound: ChildBounder {
     }
 
     private var openCount: Int { queue.count + leaves.waitingCount }
-    /// The process's resident bytes at the last limit check.
-    private var lastResident = 0
+    /// The process's memory between batches.
+    private var memory = ProcessMemory.Watch()
 
     /// Why the search must stop with `unknown` (the subproblem budget spent, too many open
     /// subproblems, or too much memory).
@@ -339,10 +339,7 @@ final class BranchAndBound: ChildBounder {
             return "open subproblems need more than \(options.memoryLimitBytes >> 20) MiB (--max-memory)"
         }
         // The next batch may grow the process by as much as the last one did: stop before.
-        guard let usage = ProcessMemory.usage() else { return nil }
-        defer { lastResident = usage.resident }
-        let growth = lastResident == 0 ? 0 : max(0, usage.resident - lastResident)
-        return ProcessMemory.limitReached(options.memoryLimitBytes, usage: usage, growth: growth)
+        return memory.limitReached(options.memoryLimitBytes)
     }
 
     private func reportProgress(since start: ContinuousClock.Instant) {

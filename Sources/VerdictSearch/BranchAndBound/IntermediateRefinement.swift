@@ -137,15 +137,12 @@ struct IntermediateRefinement {
         }
 
         var generator = SeededGenerator(seed: 0)
-        var rounds = 0, lastResident = 0
-        var gains = [Self.progress(targets)]
+        var rounds = 0, memory = ProcessMemory.Watch()
+        // The bounds' progress, tracked only for the plateau rule (it reads every leaf).
+        var gains = plateau > 0 ? [Self.progress(targets)] : []
         for _ in 0..<splits where !deadline.isPast {
-            if let usage = ProcessMemory.usage() {
-                // The next round may grow the process by as much as the last one did.
-                let growth = lastResident == 0 ? 0 : max(0, usage.resident - lastResident)
-                lastResident = usage.resident
-                if ProcessMemory.limitReached(memoryLimitBytes, usage: usage, growth: growth) != nil { break }
-            }
+            // The next round may grow the process by as much as the last one did.
+            if memory.limitReached(memoryLimitBytes) != nil { break }
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
             // A neuron with either bound above zero is stable, which is all the relaxation
@@ -174,8 +171,10 @@ struct IntermediateRefinement {
             for (offset, owner) in owners.enumerated() {
                 if let node = leaf(children[offset], results[offset], region: targets[owner].region) { targets[owner].leaves.append(CompactSubproblem(node)) }
             }
-            gains.append(Self.progress(targets))
-            if Self.hasLevelledOff(gains, plateau: plateau) { break }
+            if plateau > 0 {
+                gains.append(Self.progress(targets))
+                if Self.hasLevelledOff(gains, plateau: plateau) { break }
+            }
         }
 
         var refined = bounds
