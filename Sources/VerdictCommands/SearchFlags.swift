@@ -74,14 +74,17 @@ struct SearchFlags: ParsableArguments {
     @Option(help: "Splits spent on each bound of each neuron --refine-layers tightens, at most.")
     var refineSplits = defaults.refineSplits
 
-    @Option(help: "The share of the time left (with --timeout) that a refinement may spend, between 0 and 1.")
-    var refineTimeShare = defaults.refineTimeShare
+    @Option(help: "The share of the time left (with --timeout) that a refinement may spend, above 0 and at most 1 (default: \(VerificationOptions.smallNetworkRefineTimeShare), \(VerificationOptions.largeNetworkRefineTimeShare) on networks of more than --large-network-relus ReLUs).")
+    var refineTimeShare: Double?
 
     @Option(help: "How --refine-time-share is split among the refined layers: layer k's unstable ReLUs weigh 1/k to this power (0: all alike; larger: early layers first).")
     var refineLayerDecay = defaults.refineLayerDecay
 
-    @Option(help: "A refined layer stops splitting once its last 8 rounds gained less than this fraction of all its bounds gained, leaving its time to the later layers (0: never early).")
-    var refinePlateau = defaults.refinePlateau
+    @Option(help: "A refined layer stops splitting once its last 8 rounds gained less than this fraction of all its bounds gained, leaving its time to the later layers (0: never early; default: 0, \(VerificationOptions.largeNetworkRefinePlateau) on networks of more than --large-network-relus ReLUs).")
+    var refinePlateau: Double?
+
+    @Option(help: "Networks with more ReLUs than this get the large-network defaults of --refine-time-share and --refine-plateau.")
+    var largeNetworkRelus = defaults.largeNetworkReluCount
 
     @Option(help: "ReLU splitting on networks with convolutions or residual connections: rounds of cutting planes (ReLU cuts found at the root's minimizing points) at each root, kept by every subproblem below it (0: none).")
     var cutRounds = defaults.cutRounds
@@ -150,9 +153,10 @@ struct SearchFlags: ParsableArguments {
         try require(inputSplitWarmup, in: 0...Int.max, "--input-split-warmup")
         try require(refineLayers, in: 0...100_000, "--refine-layers")
         try require(refineSplits, in: 0...100_000_000, "--refine-splits")
-        try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share")
+        if let refineTimeShare { try require(refineTimeShare, above: 0, atMost: 1, "--refine-time-share") }
         try require(refineLayerDecay, in: 0...16, "--refine-layer-decay")
-        try require(refinePlateau, in: 0...1, "--refine-plateau")
+        if let refinePlateau { try require(refinePlateau, in: 0...1, "--refine-plateau") }
+        try require(largeNetworkRelus, in: 0...Int.max, "--large-network-relus")
         try require(cutRounds, in: 0...1000, "--cut-rounds")
         try require(refineWhenStuck, in: 0...1, "--refine-when-stuck")
         try require(refineUnlessFinishing, in: 0...1, "--refine-unless-finishing")
@@ -202,6 +206,7 @@ struct SearchFlags: ParsableArguments {
         options.refineTimeShare = refineTimeShare
         options.refineLayerDecay = refineLayerDecay
         options.refinePlateau = refinePlateau
+        options.largeNetworkReluCount = largeNetworkRelus
         options.cutRounds = cutRounds
         options.refineWhenStuck = refineWhenStuck
         options.refineUnlessFinishing = refineUnlessFinishing

@@ -166,11 +166,17 @@ public struct VerificationOptions: Sendable {
     public var refineSplits = 512
     /// The refinement's share of the time left when it starts (with a deadline): its layers
     /// split this time by their unstable ReLUs (weighted by ``refineLayerDecay``) and stop splitting when their share is spent,
-    /// keeping bounds that are sound, only less tight. Without a budget, refinement took all
-    /// 120 s of three MNIST-FC instances whose third layer had 147-253 unstable ReLUs. 0.8 as
-    /// α,β-CROWN's `refine_neuron_time_percentage` for the same networks: the search after a
-    /// good refinement is short.
-    public var refineTimeShare = 0.8
+    /// keeping bounds that are sound, only less tight. nil: ``smallNetworkRefineTimeShare`` up to
+    /// ``largeNetworkReluCount`` ReLUs, ``largeNetworkRefineTimeShare`` above.
+    public var refineTimeShare: Double?
+    /// Without a budget, refinement took all 120 s of three MNIST-FC instances whose third layer
+    /// had 147-253 unstable ReLUs. 0.8 as α,β-CROWN's `refine_neuron_time_percentage` for the
+    /// same networks: the search after a good refinement is short.
+    public static let smallNetworkRefineTimeShare = 0.8
+    /// On convolutional and residual networks a refined layer gains less per second and the
+    /// search after it needs more: sri_resnet_a's `idx_3612` is proved in 161.7 s with 0.4,
+    /// 250.0 s with 0.8 (both with the plateau rule; README, refinement).
+    public static let largeNetworkRefineTimeShare = 0.4
     /// How the refinement's time is split among its layers: layer `k` weighs its unstable ReLUs
     /// divided by `k` to this power, against the layers after it. Looseness in an early layer
     /// compounds through every later one, so early layers come first: on eran's `idx_9841` at a
@@ -180,10 +186,13 @@ public struct VerificationOptions: Sendable {
     public var refineLayerDecay = 2.0
     /// A refined layer stops splitting once its last 8 rounds raised its bounds (summed, each
     /// up to 0) by less than this fraction of all they gained, and leaves its time to the layers
-    /// after it; 0 never stops early. Off by default: measured on sri_resnet_a alone, where
-    /// layer 1's rounds stop paying after about 16 (`idx_3612` with `--refine-relu-limit 20000
-    /// --refine-time-share 0.4`: 0.1 proves it in 161.7 s, 253.0 s without; README, refinement).
-    public var refinePlateau = 0.0
+    /// after it; 0 never stops early. nil: 0 up to ``largeNetworkReluCount`` ReLUs (the dense
+    /// networks' refined proofs were measured without it), ``largeNetworkRefinePlateau`` above.
+    public var refinePlateau: Double?
+    /// On sri_resnet_a layer 1's rounds stop paying after about 16 (0.86 s a round for 135 →
+    /// 133 unstable ReLUs, 16 rounds or 164): `idx_3612` is proved in 161.7 s with 0.1, 253.0 s
+    /// without, and peak memory falls from 5.3 to 1.6 GiB (README, refinement).
+    public static let largeNetworkRefinePlateau = 0.1
     /// ReLU splitting on networks the graph engine bounds: rounds of cutting planes at each
     /// case's root (``BoundOptions/cutRounds``), whose cuts every subproblem of the case then
     /// lifts into its rows; 0 for none. On oval21 at 300 s they took the count from 19 to 21
@@ -206,17 +215,18 @@ public struct VerificationOptions: Sendable {
     /// waits). Easy cases no longer pay for a refinement they do not need (``BranchAndBound``'s
     /// `isClosingIn`).
     public var refineUnlessFinishing = 0.1
+    /// Networks with more ReLUs than this refine with the large-network defaults of
+    /// ``refineTimeShare`` and ``refinePlateau``. eran's 9x200 has 1,610, MNIST-FC's 256x6
+    /// 1,536; every convolutional network of the shared suites 3,172 or more.
+    public var largeNetworkReluCount = 2_048
     /// The restart is skipped on networks with more ReLUs than this: every tree bounds the
-    /// network up to its layer, and on convolutional networks that costs too much. On oval21's
-    /// `cifar_base_kw` (3,172 ReLUs) `img876`, proved in about 60 s without it, the refinement
-    /// took 214 s and 11.5 GiB to remove 16 of 263 unstable ReLUs. eran's 9x200 has 1,610,
-    /// MNIST-FC's 256x6 1,536; every convolutional network of the shared suites 3,172 or more.
-    /// Above it the restart can still pay: with `--refine-relu-limit 20000 --refine-time-share
-    /// 0.4 --refine-plateau 0.1` sri_resnet_a (11,364 ReLUs) proves all 32 labelled instances,
-    /// its 3 hardest in 161-240 s, but `idx_3667` takes 150 s instead of 72 s, and waiting
-    /// while the search would finish in the time left cost oval21's `cifar_deep_kw img4405`
-    /// its proof at 300 s (README, refinement).
-    public var refineReluLimit = 2_048
+    /// network up to its layer, and the largest measured with it is sri_resnet_a (11,364
+    /// ReLUs), where it proves all 32 labelled instances (3 of them only with it), and oval21
+    /// (3,172-6,756), where it proves `cifar_wide_kw img2732` (README, refinement). The cost:
+    /// a restart at 6 s of a case the search would finish, sri's `idx_3667` 150 s instead of
+    /// 72 s. Before the plateau rule and the smaller share, oval21's `cifar_base_kw img876`
+    /// spent 214 s and 11.5 GiB refining to remove 16 of 263 unstable ReLUs.
+    public var refineReluLimit = 20_000
     /// ReLU splitting: each disjunct the root leaves open (MNIST's "label 1 against class j",
     /// one per class) gets a tree of its own, whose splits serve its row alone, as α,β-CROWN
     /// does; otherwise one tree holds them all and its splits serve the weakest.
@@ -343,6 +353,16 @@ public struct VerificationOptions: Sendable {
     /// (`smooth`) or without S-shaped activations.
     public func resolvedRootIntermediateIterations(smooth: Bool) -> Int {
         rootIntermediateIterations ?? (smooth ? Self.smoothRootIntermediateIterations : Self.reluRootIntermediateIterations)
+    }
+
+    /// The refinement's share of the time left (``refineTimeShare``) on a network of `reluCount` ReLUs.
+    public func resolvedRefineTimeShare(reluCount: Int) -> Double {
+        refineTimeShare ?? (reluCount > largeNetworkReluCount ? Self.largeNetworkRefineTimeShare : Self.smallNetworkRefineTimeShare)
+    }
+
+    /// The refinement's plateau rule (``refinePlateau``) on a network of `reluCount` ReLUs.
+    public func resolvedRefinePlateau(reluCount: Int) -> Double {
+        refinePlateau ?? (reluCount > largeNetworkReluCount ? Self.largeNetworkRefinePlateau : 0)
     }
 
     /// Whether an input-split search that has bounded `bounded` subproblems is still in its

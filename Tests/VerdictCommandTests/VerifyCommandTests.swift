@@ -122,6 +122,7 @@ final class VerifyCommandTests: XCTestCase {
             (["verify", property, "--network", model, "--refine-when-stuck", "nan"], "--refine-when-stuck must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-unless-finishing", "1.5"], "--refine-unless-finishing must be between 0 and 1"),
             (["verify", property, "--network", model, "--refine-relu-limit=-1"], "--refine-relu-limit must be at least 0"),
+            (["verify", property, "--network", model, "--large-network-relus=-1"], "--large-network-relus must be at least 0"),
             (["verify", property, "--network", model, "--result-file", "/nonexistent-folder/r.txt"], "/nonexistent-folder does not exist"),
             (["verify", property, "--network", "missing.onnx"], "missing.onnx: the file does not exist"),
             (["verify", "benchmarks/examples/digits/digits_instances.csv", "--network", model], "digits_instances.csv"),

@@ -35,6 +35,25 @@ final class VerificationOptionsTests: XCTestCase {
         XCTAssertEqual(options.resolvedIterations(inputCount: 5, bounded: 0), 3, "0 turns the warm-up off")
     }
 
+    /// The refinement takes less of the time and stops a layer that levels off on networks of
+    /// more than `largeNetworkReluCount` ReLUs; explicit choices hold on every network.
+    func testRefinementDefaultsFollowTheNetworkSize() {
+        var options = VerificationOptions()
+        XCTAssertEqual(options.resolvedRefineTimeShare(reluCount: 1_536), 0.8)
+        XCTAssertEqual(options.resolvedRefinePlateau(reluCount: 1_536), 0)
+        XCTAssertEqual(options.resolvedRefineTimeShare(reluCount: 2_048), 0.8, "the limit itself is small")
+        XCTAssertEqual(options.resolvedRefineTimeShare(reluCount: 11_364), 0.4)
+        XCTAssertEqual(options.resolvedRefinePlateau(reluCount: 11_364), 0.1)
+        options.largeNetworkReluCount = 20_000
+        XCTAssertEqual(options.resolvedRefineTimeShare(reluCount: 11_364), 0.8)
+        options.refineTimeShare = 0.5
+        options.refinePlateau = 0.2
+        for relus in [10, 100_000] {
+            XCTAssertEqual(options.resolvedRefineTimeShare(reluCount: relus), 0.5)
+            XCTAssertEqual(options.resolvedRefinePlateau(reluCount: relus), 0.2)
+        }
+    }
+
     /// FSB tries fewer candidates on the graph engine, where a trial costs more; `--fsb-candidates` overrides both.
     func testFSBCandidatesFollowTheEngine() {
         var options = VerificationOptions()

@@ -411,11 +411,11 @@ final class BranchAndBound: ChildBounder {
         defer { searchStatistics.refinementSeconds += seconds(since: start) }
         searchStatistics.rootUnstableBeforeRefinement = result.layerBounds.unstableCountByLayer
         var refinement = IntermediateRefinement(engine: engine, layers: layers, splits: options.refineSplits, options: boundOptions())
-        refinement.deadline = options.deadline.share(options.refineTimeShare)
+        refinement.deadline = options.deadline.share(options.resolvedRefineTimeShare(reluCount: layout.reluCount))
         refinement.layerDecay = options.refineLayerDecay
         // Half: the search after it needs room, and freed leaves may stay resident.
         refinement.memoryLimitBytes = options.memoryLimitBytes / 2
-        refinement.plateau = options.refinePlateau
+        refinement.plateau = options.resolvedRefinePlateau(reluCount: layout.reluCount)
         func rooted(_ bounds: LayerBounds, keeping layers: Int) -> Child {
             var refined = root
             refined.subproblem.parentBounds = bounds
