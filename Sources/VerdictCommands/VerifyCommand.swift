@@ -199,7 +199,7 @@ struct VerifyCommand: ParsableCommand {
                 """)
             // Which layers ran out of splits (--refine-splits) and which of time (--refine-time-share).
             let layers = statistics.refinementByLayer.map {
-                "\($0.layer): \($0.unstableBefore) → \($0.unstableAfter) unstable, \($0.rounds) rounds, \(String(format: "%.1f", $0.seconds)) s"
+                "\($0.layer): \($0.unstableBefore) → \($0.unstableAfter) unstable, \($0.rounds) rounds, \(String(format: "%.1f", $0.seconds)) s, stopped by \($0.stop.rawValue)"
             }
             logger.debug("refinement by layer: \(layers.joined(separator: "; "))")
         } else if !statistics.rootUnstableByLayer.isEmpty {
@@ -250,7 +250,7 @@ struct VerifyCommand: ParsableCommand {
                 "max_depth": statistics.maxDepth, "peak_memory_bytes": peakMemoryBytes(),
                 "root_unstable_by_layer": statistics.rootUnstableByLayer, "root_cuts": statistics.rootCuts, "refinement_seconds": statistics.refinementSeconds,
                 "refinement_by_layer": statistics.refinementByLayer.map {
-                    ["layer": $0.layer, "unstable_before": $0.unstableBefore, "unstable_after": $0.unstableAfter, "rounds": $0.rounds, "seconds": $0.seconds] as [String: Any]
+                    ["layer": $0.layer, "unstable_before": $0.unstableBefore, "unstable_after": $0.unstableAfter, "rounds": $0.rounds, "seconds": $0.seconds, "stopped_by": $0.stop.rawValue] as [String: Any]
                 },
                 "refinement_restart_seconds": statistics.refinementRestartSeconds.map { $0 as Any } ?? NSNull(),
                 "closest_margin": statistics.closestMargin.map { $0 as Any } ?? NSNull(),

@@ -71,6 +71,21 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: resultFile, encoding: .utf8), "unsat\n")
     }
 
+    /// `refinement_by_layer` says what each refined layer got and what stopped it: here the
+    /// 4 rounds of `--refine-splits 4` (digits' layer 1 keeps unstable ReLUs after 512 rounds).
+    func testRefinementReportNamesWhatStoppedEachLayer() throws {
+        let result = try VerdictProcess.run([
+            "verify", properties + "digit_0_eps_2.0.vnnlib", "--network", model, "--json", "--split", "relu", "--device", "cpu",
+            "--refine-layers", "1", "--refine-splits", "4",
+        ])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stderr)
+        XCTAssertEqual(object["answer"] as? String, "unsat", result.stderr)
+        let layers = try XCTUnwrap(object["refinement_by_layer"] as? [[String: Any]])
+        XCTAssertEqual(layers.count, 1)
+        XCTAssertEqual(layers[0]["rounds"] as? Int, 4)
+        XCTAssertEqual(layers[0]["stopped_by"] as? String, "splits")
+    }
+
     func testPrecisionAutoFollowsTheSplitMode() throws {
         // Only an OpenCL device has a precision to choose; PoCL gives CI one.
         guard try VerdictProcess.run(["devices"]).stdout.contains("opencl:0") else {

@@ -86,8 +86,11 @@ final class IntermediateRefinementTests: XCTestCase {
         // split budget otherwise, and the unstable ReLUs the bounds themselves count.
         XCTAssertEqual(timeUpRun.report.map(\.layer), [1])
         XCTAssertEqual(timeUpRun.report[0].rounds, 0)
+        XCTAssertEqual(timeUpRun.report[0].stop, .time)
         XCTAssertEqual(splitRun.report.map(\.layer), [1])
         XCTAssert((1...6).contains(splitRun.report[0].rounds), "\(splitRun.report)")
+        // All 6 rounds, or fewer when no bound is left to split.
+        XCTAssertEqual(splitRun.report[0].stop, splitRun.report[0].rounds == 6 ? .splits : .settled)
         XCTAssertEqual(splitRun.report[0].unstableBefore, initial.unstableCountByLayer[1])
         XCTAssertEqual(splitRun.report[0].unstableAfter, split.unstableCountByLayer[1])
         XCTAssertEqual(timeUp.lower[1], noSplits.lower[1])
@@ -95,6 +98,7 @@ final class IntermediateRefinementTests: XCTestCase {
         // A process already over its memory limit splits nothing either.
         let starved = try refined(layers: 1, splits: 6, deadline: .none, proves: false, memory: 0)
         XCTAssertEqual(starved.report.map(\.rounds), [0])
+        XCTAssertEqual(starved.report.map(\.stop), [.memory])
         XCTAssertEqual(starved.bounds.lower[1], noSplits.lower[1])
         XCTAssertEqual(starved.bounds.upper[1], noSplits.upper[1])
         let width = { (bounds: LayerBounds) in zip(bounds.lower[1], bounds.upper[1]).reduce(0.0) { $0 + $1.1 - $1.0 } }

@@ -88,10 +88,11 @@ struct IntermediateRefinement {
             // Counted once: the layer's time share and its report both read them.
             let unstable = bounds.unstableCountByLayer
             let share = Self.share(of: layer, through: lastLayer, unstable: unstable, decay: layerDecay)
-            let (refined, rounds) = try refine(layer: layer, box: box, bounds: bounds, deadline: deadline.share(share))
+            let (refined, rounds, stop) = try refine(layer: layer, box: box, bounds: bounds, deadline: deadline.share(share))
             bounds = refined
             report.append(RefinedLayer(
-                layer: layer, unstableBefore: unstable[layer], unstableAfter: bounds.unstableCountByLayer[layer], rounds: rounds, seconds: seconds(since: start)))
+                layer: layer, unstableBefore: unstable[layer], unstableAfter: bounds.unstableCountByLayer[layer], rounds: rounds,
+                seconds: seconds(since: start), stop: stop))
             if layer < lastLayer {
                 let rebounded = try rebound(bounds, layer)
                 bounds = rebounded.bounds
@@ -111,8 +112,9 @@ struct IntermediateRefinement {
         return all > 0 ? weight(layer) / all : 1
     }
 
-    /// Layer `layer` refined, and the rounds of splits that took (each splits every open bound once).
-    private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> (LayerBounds, rounds: Int) {
+    /// Layer `layer` refined, the rounds of splits that took (each splits every open bound
+    /// once) and what ended them.
+    private func refine(layer: Int, box: InputBox, bounds: LayerBounds, deadline: Deadline) throws -> (LayerBounds, rounds: Int, stop: RefinementStop) {
         let engine = try self.engine.truncated(stageCount: layer + 1)
         let cut = engine.layout
         var root = Subproblem(box: box, layout: cut)
@@ -128,7 +130,7 @@ struct IntermediateRefinement {
                 tasks.append(BoundTask(subproblem: root, objectives: Objectives(region: target.region, outputCount: cut.outputCount)))
             }
         }
-        guard !targets.isEmpty else { return (bounds, 0) }
+        guard !targets.isEmpty else { return (bounds, 0, .settled) }
         var settings = options
         settings.intermediateIterations = 0
         let first = try engine.bound(tasks, options: settings)
@@ -137,12 +139,13 @@ struct IntermediateRefinement {
         }
 
         var generator = SeededGenerator(seed: 0)
-        var rounds = 0, memory = ProcessMemory.Watch()
+        var rounds = 0, memory = ProcessMemory.Watch(), stop = RefinementStop.splits
         // The bounds' progress, tracked only for the plateau rule (it reads every leaf).
         var gains = plateau > 0 ? [Self.progress(targets)] : []
-        for _ in 0..<splits where !deadline.isPast {
+        for _ in 0..<splits {
+            if deadline.isPast { stop = .time; break }
             // The next round may grow the process by as much as the last one did.
-            if memory.limitReached(memoryLimitBytes) != nil { break }
+            if memory.limitReached(memoryLimitBytes) != nil { stop = .memory; break }
             // Split the weakest leaf of every bound not yet good enough.
             var children: [BoundTask] = [], owners: [Int] = []
             // A neuron with either bound above zero is stable, which is all the relaxation
@@ -165,7 +168,7 @@ struct IntermediateRefinement {
                     owners.append(index)
                 }
             }
-            guard !children.isEmpty else { break }
+            guard !children.isEmpty else { stop = .settled; break }
             rounds += 1
             let results = try engine.bound(children, options: settings)
             for (offset, owner) in owners.enumerated() {
@@ -173,7 +176,7 @@ struct IntermediateRefinement {
             }
             if plateau > 0 {
                 gains.append(Self.progress(targets))
-                if Self.hasLevelledOff(gains, plateau: plateau) { break }
+                if Self.hasLevelledOff(gains, plateau: plateau) { stop = .plateau; break }
             }
         }
 
@@ -187,7 +190,7 @@ struct IntermediateRefinement {
                 refined.lower[layer][target.neuron] = max(refined.lower[layer][target.neuron], value)
             }
         }
-        return (refined, rounds)
+        return (refined, rounds, stop)
     }
 
     /// The sum of the bounds' values, each at most 0 (a bound past 0 has done all it can: its
@@ -213,11 +216,27 @@ struct IntermediateRefinement {
 }
 
 /// One layer of an ``IntermediateRefinement``: its unstable ReLUs before and after, the rounds
-/// of splits it ran (the budget is ``VerificationOptions/refineSplits``) and its time.
+/// of splits it ran (the budget is ``VerificationOptions/refineSplits``), its time, and what
+/// stopped it.
 public struct RefinedLayer: Sendable, Equatable {
     public var layer: Int
     public var unstableBefore: Int
     public var unstableAfter: Int
     public var rounds: Int
     public var seconds: Double
+    public var stop: RefinementStop
+}
+
+/// Why a refined layer stopped splitting: which knob to turn for more.
+public enum RefinementStop: String, Sendable, Equatable {
+    /// It ran all its rounds (``VerificationOptions/refineSplits``).
+    case splits
+    /// Its share of the time was spent (``VerificationOptions/refineTimeShare``).
+    case time
+    /// The process reached the refinement's memory limit (half of `--max-memory`).
+    case memory
+    /// Its last rounds gained too little (``VerificationOptions/refinePlateau``).
+    case plateau
+    /// No bound was left to split: every neuron stable, or no ReLU left to split below them.
+    case settled
 }
