@@ -197,7 +197,7 @@ struct VerifyCommand: ParsableCommand {
                 root: unstable ReLUs by layer \(statistics.rootUnstableBeforeRefinement), after refinement \(statistics.rootUnstableByLayer) \
                 (\(String(format: "%.2f", statistics.refinementSeconds)) s)
                 """)
-            // Which layers ran out of splits (--refine-splits) and which of time (--refine-time-share).
+            // What each layer got and what stopped it: which knob would give it more.
             let layers = statistics.refinementByLayer.map {
                 "\($0.layer): \($0.unstableBefore) → \($0.unstableAfter) unstable, \($0.rounds) rounds, \(String(format: "%.1f", $0.seconds)) s, stopped by \($0.stop.rawValue)"
             }

@@ -357,13 +357,16 @@ public struct VerificationOptions: Sendable {
 
     /// The refinement's share of the time left (``refineTimeShare``) on a network of `reluCount` ReLUs.
     public func resolvedRefineTimeShare(reluCount: Int) -> Double {
-        refineTimeShare ?? (reluCount > largeNetworkReluCount ? Self.largeNetworkRefineTimeShare : Self.smallNetworkRefineTimeShare)
+        refineTimeShare ?? (isLargeNetwork(reluCount: reluCount) ? Self.largeNetworkRefineTimeShare : Self.smallNetworkRefineTimeShare)
     }
 
     /// The refinement's plateau rule (``refinePlateau``) on a network of `reluCount` ReLUs.
     public func resolvedRefinePlateau(reluCount: Int) -> Double {
-        refinePlateau ?? (reluCount > largeNetworkReluCount ? Self.largeNetworkRefinePlateau : 0)
+        refinePlateau ?? (isLargeNetwork(reluCount: reluCount) ? Self.largeNetworkRefinePlateau : 0)
     }
+
+    /// Whether a network of `reluCount` ReLUs takes the large-network refinement defaults.
+    private func isLargeNetwork(reluCount: Int) -> Bool { reluCount > largeNetworkReluCount }
 
     /// Whether an input-split search that has bounded `bounded` subproblems is still in its
     /// warm-up (``inputSplitWarmup``).

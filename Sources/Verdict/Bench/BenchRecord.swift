@@ -69,7 +69,7 @@ public struct BenchRecord: ResultsRow, Equatable {
         let fields = CSVFields.split(line)
         guard fields.count == 11 || fields.count == 13, let seconds = Double(fields[5]), seconds.isFinite, seconds >= 0,
               let subproblems = Int(fields[6]), let leaves = Int(fields[7]), let memory = Int(fields[8]) else { return nil }
-        /// An empty field is no value; anything else must be a number.
+        // An empty field is no value; anything else must be a number.
         func optional(_ index: Int) -> Double?? {
             guard index < fields.count, !fields[index].isEmpty else { return .some(nil) }
             return Double(fields[index]).map { .some($0) }

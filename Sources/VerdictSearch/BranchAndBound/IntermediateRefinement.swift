@@ -39,8 +39,8 @@ struct IntermediateRefinement {
     /// its time to the layers after it; 0 never stops early.
     var plateau = 0.0
     static let plateauRounds = 8
-    /// What each refined layer got, in order (`verify -v` prints it): whether a layer ran out of
-    /// splits or of time tells how to change `--refine-splits` and `--refine-time-share`.
+    /// What each refined layer got, in order (`verify -v` prints it): what stopped it
+    /// (``RefinementStop``) tells which knob to turn for more.
     private(set) var report: [RefinedLayer] = []
 
     /// One bound (lower or upper) of one neuron, and the leaves of its tree.
